@@ -1,0 +1,67 @@
+"""The planner agent: request -> spec + task DAG, by a model or by rules, never an invalid plan."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import ValidationError
+
+from agents.extract import extract_spec
+from agents.prompts import render_prompt
+from graph.dag import AGENTS, Plan, PlanError, default_plan, validate_plan
+from graph.spec import AppSpec
+
+
+class PlanParseError(ValueError):
+    """A model answer that is not a valid plan; the message says why."""
+
+
+def parse_plan_text(text: str, agents: tuple[str, ...] = AGENTS) -> Plan:
+    """Model text -> validated Plan. Accepts a bare JSON object or one inside a code fence."""
+    fence = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.S)
+    body = fence.group(1) if fence else text
+    start, end = body.find("{"), body.rfind("}")
+    if start < 0 or end <= start:
+        raise PlanParseError("the answer holds no JSON object")
+    try:
+        data = json.loads(body[start : end + 1])
+    except json.JSONDecodeError as exc:
+        raise PlanParseError(f"the answer is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PlanParseError(f"the plan does not fit the schema: {where}: {first['msg']}") from None
+    try:
+        return validate_plan(plan, agents)
+    except PlanError as exc:
+        raise PlanParseError(str(exc)) from None
+
+
+def offline_plan(request: str, spec_override: dict[str, Any] | None = None) -> tuple[Plan, list[str]]:
+    spec = AppSpec.model_validate(spec_override) if spec_override else extract_spec(request)
+    notes = [f"assumed: {a}" for a in spec.assumptions]
+    return default_plan(spec), notes
+
+
+async def model_plan(request: str, model: BaseChatModel, spec_override: dict[str, Any] | None = None) -> tuple[Plan, list[str]]:
+    """Ask the model; on any failure fall back to the rule-based plan and say why."""
+    messages = [
+        SystemMessage(render_prompt("planner", "system", agents=", ".join(AGENTS))),
+        HumanMessage(render_prompt("planner", "user", request=request)),
+    ]
+    try:
+        answer = await model.ainvoke(messages)
+        plan = parse_plan_text(str(answer.content))
+        if spec_override:
+            plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks))
+        return plan, ["planned by the model"]
+    except Exception as exc:  # any model or parse failure falls back; the reason is kept
+        plan, notes = offline_plan(request, spec_override)
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        return plan, [f"model plan rejected ({reason}); used the default plan", *notes]

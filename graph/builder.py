@@ -1,0 +1,51 @@
+"""Wiring only: the AutoDevOS graph, returned uncompiled so each caller picks its checkpointer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import RetryPolicy, Send
+
+from agents.codegen import OFFLINE_AGENTS, AgentWork
+from graph import nodes
+from graph.routing import tasks_to_dispatch
+from graph.state import Context, State, TaskInput
+
+DEFAULT_RETRIES = 2
+
+
+def retry_policy(retries: int = DEFAULT_RETRIES, initial_interval: float = 0.5) -> RetryPolicy:
+    """Exponential backoff with jitter; permanent errors are not retried."""
+    return RetryPolicy(
+        max_attempts=retries + 1,
+        initial_interval=initial_interval,
+        backoff_factor=2.0,
+        max_interval=30.0,
+        jitter=True,
+        retry_on=lambda exc: not isinstance(exc, nodes.PermanentTaskError),
+    )
+
+
+def build_graph(
+    agents: Mapping[str, AgentWork] | None = None,
+    retry: RetryPolicy | None = None,
+) -> StateGraph:
+    """planner -> (every task, each to its agent's node, in one step) -> finish."""
+    agents = dict(agents or OFFLINE_AGENTS)
+    retry = retry or retry_policy()
+    builder = StateGraph(State, context_schema=Context)
+    builder.add_node("planner", nodes.planner, retry_policy=retry)
+    for name, work in agents.items():
+        builder.add_node(name, nodes.make_task_node(name, work, retry.max_attempts), input_schema=TaskInput, retry_policy=retry)
+        builder.add_edge(name, "finish")
+    builder.add_node("finish", nodes.finish)
+
+    def dispatch(state: State) -> list[Send] | str:
+        sends = [Send(agent, payload) for agent, payload in tasks_to_dispatch(state) if agent in agents]
+        return sends or "finish"
+
+    builder.add_edge(START, "planner")
+    builder.add_conditional_edges("planner", dispatch, [*agents, "finish"])
+    builder.add_edge("finish", END)
+    return builder

@@ -1,0 +1,152 @@
+"""The plan: a spec plus a DAG of tasks. Validation, default plan, scheduling facts.
+
+Pure: no LangGraph import, no I/O. Everything here is unit-tested directly.
+"""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph.spec import AppSpec
+
+AGENTS: tuple[str, ...] = ("frontend", "backend", "tests", "docs")
+"""Agents a task can be owned by (each is a node of the graph)."""
+
+TaskStatus = Literal["pending", "running", "completed", "failed", "skipped"]
+TERMINAL: frozenset[str] = frozenset({"completed", "failed", "skipped"})
+
+
+class PlanError(ValueError):
+    """A plan that cannot run; the message names the culprit."""
+
+
+class Task(BaseModel):
+    """One unit of work for one agent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    agent: str
+    description: str = ""
+    depends_on: list[str] = Field(default_factory=list)
+
+
+class Plan(BaseModel):
+    """The app spec and the DAG of tasks that builds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: AppSpec
+    tasks: list[Task]
+
+    def task(self, task_id: str) -> Task:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise KeyError(task_id)
+
+
+def validate_plan(plan: Plan, agents: tuple[str, ...] | frozenset[str] = AGENTS) -> Plan:
+    """Raise PlanError naming the first culprit; return the plan unchanged when it is sound."""
+    if not plan.tasks:
+        raise PlanError("the plan has no tasks")
+    ids: set[str] = set()
+    for t in plan.tasks:
+        if t.id in ids:
+            raise PlanError(f"duplicate task id {t.id!r}")
+        ids.add(t.id)
+    for t in plan.tasks:
+        if t.agent not in agents:
+            raise PlanError(f"task {t.id!r} is owned by unknown agent {t.agent!r} (known: {', '.join(agents)})")
+        for dep in t.depends_on:
+            if dep not in ids:
+                raise PlanError(f"task {t.id!r} depends on unknown task {dep!r}")
+            if dep == t.id:
+                raise PlanError(f"task {t.id!r} depends on itself")
+        if len(set(t.depends_on)) != len(t.depends_on):
+            raise PlanError(f"task {t.id!r} lists a dependency twice")
+    try:
+        topological_order(plan)
+    except CycleError as exc:
+        cycle = exc.args[1]
+        raise PlanError(f"the plan has a cycle: {' -> '.join(reversed(cycle))}") from None
+    return plan
+
+
+def topological_order(plan: Plan) -> list[str]:
+    """Task ids in an order where every task follows its dependencies (raises CycleError)."""
+    sorter = TopologicalSorter({t.id: t.depends_on for t in plan.tasks})
+    return list(sorter.static_order())
+
+
+def default_plan(spec: AppSpec) -> Plan:
+    """planner -> {backend, frontend} -> tests -> docs, minus what the spec leaves out."""
+    tasks: list[Task] = []
+    code: list[str] = []
+    if spec.backend:
+        tasks.append(Task(id="backend", agent="backend", description=_backend_text(spec)))
+        code.append("backend")
+    if spec.frontend:
+        tasks.append(Task(id="frontend", agent="frontend", description=_frontend_text(spec)))
+        code.append("frontend")
+    tasks.append(Task(id="tests", agent="tests", description="Unit and API tests for the backend, component tests for the frontend.", depends_on=list(code)))
+    tasks.append(Task(id="docs", agent="docs", description="README, architecture notes and an API reference.", depends_on=["tests"]))
+    return validate_plan(Plan(spec=spec, tasks=tasks))
+
+
+def _backend_text(spec: AppSpec) -> str:
+    names = ", ".join(e.plural for e in spec.entities)
+    auth = " with register/login and JWT-protected routes" if spec.auth else ""
+    return f"Express + TypeScript REST API for {names}{auth}."
+
+
+def _frontend_text(spec: AppSpec) -> str:
+    names = ", ".join(e.plural for e in spec.entities)
+    auth = " and a login screen" if spec.auth else ""
+    return f"Vite + React + TypeScript + Tailwind pages for {names}{auth}."
+
+
+def ready_tasks(plan: Plan, status: dict[str, str]) -> list[str]:
+    """Pending tasks whose dependencies have all completed, in plan order."""
+    return [
+        t.id
+        for t in plan.tasks
+        if status.get(t.id, "pending") == "pending" and all(status.get(d) == "completed" for d in t.depends_on)
+    ]
+
+
+def blocked_by(task: Task, status: dict[str, str]) -> str | None:
+    """The first dependency that ended without completing, if any (the task must be skipped)."""
+    for dep in task.depends_on:
+        if status.get(dep) in ("failed", "skipped"):
+            return dep
+    return None
+
+
+def dependants(plan: Plan, task_id: str) -> set[str]:
+    """Every task that depends on task_id, directly or through others."""
+    children: dict[str, list[str]] = {t.id: [] for t in plan.tasks}
+    for t in plan.tasks:
+        for d in t.depends_on:
+            children[d].append(t.id)
+    out: set[str] = set()
+    stack = list(children.get(task_id, []))
+    while stack:
+        n = stack.pop()
+        if n not in out:
+            out.add(n)
+            stack.extend(children[n])
+    return out
+
+
+def critical_path(plan: Plan, durations: dict[str, float]) -> float:
+    """Length of the longest chain of dependent tasks, by their durations."""
+    finish: dict[str, float] = {}
+    by_id = {t.id: t for t in plan.tasks}
+    for tid in topological_order(plan):
+        start = max((finish[d] for d in by_id[tid].depends_on), default=0.0)
+        finish[tid] = start + durations.get(tid, 0.0)
+    return max(finish.values(), default=0.0)

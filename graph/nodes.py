@@ -1,0 +1,136 @@
+"""The graph's nodes: planner, one task node per agent, finish. Each takes state, returns an update.
+
+A task node owns the bookkeeping every agent shares: it waits for its own dependencies, skips
+when one of them did not complete, records the attempt in the ledger, runs the agent's work,
+writes the files (checked, atomic) and records the result. The agent's work is a plain async
+function of (task, spec) -> files; that is where the agents differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agents import planner as planner_agent
+from agents.codegen import AgentWork
+from agents.files import FileSet, UnsafePathError, write_files
+from agents.llm import chat_model
+from graph.dag import TERMINAL, Plan, Task, blocked_by
+from graph.scheduler import COORDINATORS, Coordinator
+from graph.spec import AppSpec
+from graph.state import Context, State, TaskInput
+from graph.store import RunStore, TaskRecord, open_store
+
+
+class PermanentTaskError(RuntimeError):
+    """A failure that a retry cannot mend (bad paths from the agent, bad input)."""
+
+
+def _thread(runtime: Runtime[Context]) -> str:
+    info = runtime.execution_info
+    return (info.thread_id if info else None) or "no-thread"
+
+
+async def planner(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context or Context()
+    model = chat_model(ctx.model, ctx.base_url)
+    if model is None:
+        plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
+    else:
+        plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"))
+    store = open_store(ctx.db_path)
+    await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
+    pending = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}
+    return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": pending}
+
+
+def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: Context) -> Coordinator:
+    step = runtime.execution_info.checkpoint_id if runtime.execution_info else ""
+    key = (str(store.path), thread, step)
+
+    def load() -> Coordinator:
+        done = {tid: rec.status for tid, rec in store.task_records(thread).items() if rec.status in TERMINAL}
+        return Coordinator(done, ctx.max_parallel)
+
+    return COORDINATORS.get(key, load)
+
+
+def _update(rec: TaskRecord) -> dict[str, Any]:
+    return {"tasks": {rec.task_id: rec.as_state()}, "files": dict(rec.files)}
+
+
+def make_task_node(agent: str, work: AgentWork, max_attempts: int):
+    """A node that runs the tasks owned by `agent` (one Send per task)."""
+
+    async def task_node(inp: TaskInput, runtime: Runtime[Context]) -> dict[str, Any]:
+        ctx = runtime.context or Context()
+        task = Task.model_validate(inp["task"])
+        thread = _thread(runtime)
+        store = open_store(ctx.db_path)
+        co = _coordinator(store, thread, runtime, ctx)
+
+        known = (await asyncio.to_thread(store.task_records, thread)).get(task.id)
+        if known is not None and known.status in TERMINAL:
+            co.finished(task.id, known.status)  # ended before a crash: do not run it again
+            return _update(known)
+
+        await co.wait_for(task.depends_on)
+        culprit = blocked_by(task, co.status)
+        if culprit is not None or co.stop_reason is not None:
+            why = f"dependency {culprit!r} did not complete" if culprit else co.stop_reason
+            rec = TaskRecord(task.id, agent, "skipped", attempts=known.attempts if known else 0, error=why)
+            await asyncio.to_thread(store.finish_task, thread, rec)
+            co.finished(task.id, rec.status)
+            return _update(rec)
+
+        async with co.slot():
+            rec = await asyncio.to_thread(store.start_task, thread, task.id, agent)
+            runtime.stream_writer({"kind": "task", "task_id": task.id, "agent": agent, "status": "running", "attempts": rec.attempts})
+            t0 = time.monotonic()
+            try:
+                if ctx.task_delay:
+                    await asyncio.sleep(ctx.task_delay)
+                files = FileSet(await work(task, AppSpec.model_validate(inp["spec"])))
+                rec.files = await asyncio.to_thread(store.put_blobs, dict(files))
+                await asyncio.to_thread(write_files, Path(ctx.out_dir), files)
+                rec.status, rec.error = "completed", None
+            except Exception as exc:
+                attempt = runtime.execution_info.node_attempt if runtime.execution_info else max_attempts
+                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError))
+                if attempt < max_attempts and not permanent:
+                    raise  # LangGraph's RetryPolicy runs the node again after a backoff
+                rec.status, rec.error = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                rec.files = {}
+                if ctx.fail_fast:
+                    co.stop(f"--fail-fast: task {task.id!r} failed")
+            rec.finished = time.time()
+            rec.duration = round(time.monotonic() - t0, 4)
+            await asyncio.to_thread(store.finish_task, thread, rec)
+        co.finished(task.id, rec.status)
+        return _update(rec)
+
+    task_node.__name__ = f"{agent}_node"
+    return task_node
+
+
+async def finish(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context or Context()
+    thread = _thread(runtime)
+    tasks = state.get("tasks", {})
+    counts: dict[str, int] = {}
+    for rec in tasks.values():
+        counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+    ok = bool(tasks) and all(rec["status"] == "completed" for rec in tasks.values())
+    outcome = {"status": "completed" if ok else "failed", "counts": counts, "files": len(state.get("files", {}))}
+    store = open_store(ctx.db_path)
+    await asyncio.to_thread(store.update_run, thread, status=outcome["status"])
+    COORDINATORS.drop((str(store.path), thread))
+    return {"outcome": outcome}
+
+
+def plan_of(state: State) -> Plan:
+    return Plan.model_validate(state["plan"])

@@ -1,0 +1,76 @@
+"""Read-only views of runs for the CLI: run lists, one run's tasks, checkpoints, JSON results."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+
+from graph.builder import build_graph
+from graph.checkpoint import sqlite_checkpointer
+from graph.runner import RunError, RunResult
+from graph.store import StoreError, open_store
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else ""
+
+
+def _store(db_path: str):
+    try:
+        return open_store(db_path)
+    except StoreError as exc:
+        raise RunError(str(exc)) from None
+
+
+def list_runs(db_path: str) -> list[dict[str, Any]]:
+    return [
+        {"thread_id": r["thread_id"], "status": r["status"], "created": _when(r["created"]),
+         "request": r["request"] or "", "out_dir": r["out_dir"]}
+        for r in _store(db_path).list_runs()
+    ]
+
+
+def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
+    store = _store(db_path)
+    row = store.get_run(thread_id)
+    if row is None:
+        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
+    import json
+
+    plan = json.loads(row["plan"]) if row["plan"] else None
+    ledger = store.task_records(thread_id)
+    tasks: dict[str, dict[str, Any]] = {}
+    for task in (plan or {}).get("tasks", []):
+        rec = ledger.get(task["id"])
+        tasks[task["id"]] = rec.as_state() if rec else {"agent": task["agent"], "status": "pending", "attempts": 0}
+    notes = [f"assumed: {a}" for a in (plan or {}).get("spec", {}).get("assumptions", [])]
+    return {"thread_id": thread_id, "status": row["status"], "request": row["request"] or "", "out_dir": row["out_dir"],
+            "created": _when(row["created"]), "tasks": tasks, "notes": notes}
+
+
+async def checkpoints(db_path: str, thread_id: str) -> list[dict[str, Any]]:
+    if _store(db_path).get_run(thread_id) is None:
+        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
+    config = {"configurable": {"thread_id": thread_id}}
+    rows = []
+    async with sqlite_checkpointer(db_path) as saver:
+        graph = build_graph().compile(checkpointer=saver)
+        async for snap in graph.aget_state_history(config):
+            meta = snap.metadata or {}
+            tasks = (snap.values or {}).get("tasks", {})
+            rows.append({
+                "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+                "step": meta.get("step"),
+                "source": meta.get("source", ""),
+                "next": sorted(set(snap.next)),
+                "created_at": (snap.created_at or "")[:19].replace("T", " "),
+                "tasks_done": sum(1 for r in tasks.values() if r.get("status") == "completed"),
+            })
+    return rows
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    data = asdict(result)
+    data["ok"] = result.ok
+    return data

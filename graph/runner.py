@@ -1,0 +1,178 @@
+"""Start, resume and inspect runs: the library behind the CLI (no printing here)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agents.codegen import AgentWork
+from agents.llm import check_model
+from graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
+from graph.checkpoint import DURABILITY, sqlite_checkpointer
+from graph.state import Context
+from graph.store import RunStore, StoreError, open_store
+
+Event = dict[str, Any]
+
+
+class RunError(RuntimeError):
+    """A run that cannot start or resume; the message is meant for the user."""
+
+
+@dataclass
+class RunSettings:
+    """Everything a run needs; stored with the run so `resume` needs only the thread id."""
+
+    request: str
+    out_dir: str = "out"
+    db_path: str = "checkpoints/autodevos.sqlite"
+    model: str = "offline"
+    base_url: str | None = None
+    fail_fast: bool = False
+    max_parallel: int = 0
+    retries: int = DEFAULT_RETRIES
+    retry_interval: float = 0.5
+    task_delay: float = 0.0
+    spec_override: dict[str, Any] | None = None
+    force: bool = False
+
+    def context(self) -> Context:
+        return Context(
+            model=self.model, base_url=self.base_url, out_dir=str(Path(self.out_dir).resolve()),
+            db_path=str(Path(self.db_path).resolve()), fail_fast=self.fail_fast,
+            max_parallel=self.max_parallel, task_delay=self.task_delay,
+        )
+
+
+@dataclass
+class RunResult:
+    thread_id: str
+    status: str
+    """completed | failed | interrupted"""
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plan: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    out_dir: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+def check_output_folder(out_dir: str, force: bool) -> None:
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {out_dir} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise RunError(f"--out {out_dir} is not empty; pass --force to write into it")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"cannot create --out {out_dir}: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK):
+        raise RunError(f"--out {out_dir} is not writable")
+
+
+def _open(db_path: str) -> RunStore:
+    try:
+        return open_store(db_path)
+    except StoreError as exc:
+        raise RunError(str(exc)) from None
+
+
+def new_thread_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+async def start_run(
+    settings: RunSettings,
+    thread_id: str | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    agents: Mapping[str, AgentWork] | None = None,
+) -> RunResult:
+    if not settings.request.strip() and not settings.spec_override:
+        raise RunError("the request is empty; say what app to build")
+    check_model(settings.model, settings.base_url)
+    check_output_folder(settings.out_dir, settings.force)
+    thread_id = thread_id or new_thread_id()
+    store = _open(settings.db_path)
+    stored = asdict(settings)
+    stored["out_dir"] = str(Path(settings.out_dir).resolve())
+    await asyncio.to_thread(store.create_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
+    if on_event:
+        on_event({"kind": "started", "thread_id": thread_id})
+    inputs = {"request": settings.request, "spec_override": settings.spec_override}
+    return await _drive(settings, thread_id, inputs, on_event, agents)
+
+
+async def resume_run(
+    thread_id: str,
+    db_path: str,
+    on_event: Callable[[Event], None] | None = None,
+    agents: Mapping[str, AgentWork] | None = None,
+) -> RunResult:
+    store = _open(db_path)
+    row = await asyncio.to_thread(store.get_run, thread_id)
+    if row is None:
+        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
+    settings = RunSettings(**{**row["settings"], "db_path": db_path})
+    if on_event:
+        on_event({"kind": "resumed", "thread_id": thread_id})
+    return await _drive(settings, thread_id, None, on_event, agents)
+
+
+async def _drive(settings, thread_id, inputs, on_event, agents) -> RunResult:
+    ctx = settings.context()
+    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
+    async with sqlite_checkpointer(ctx.db_path) as saver:
+        graph = build_graph(agents, retry_policy(settings.retries, settings.retry_interval)).compile(checkpointer=saver)
+        snapshot = await graph.aget_state(config)
+        if inputs is None and not snapshot.next and snapshot.values.get("outcome"):
+            return _result(thread_id, snapshot.values, settings)  # already finished
+        if inputs is None and not snapshot.values and not snapshot.next:
+            raise RunError(f"run {thread_id!r} has no checkpoint to resume from; start it again")
+        async for mode, chunk in graph.astream(
+            inputs, config, context=ctx, durability=DURABILITY, stream_mode=["updates", "custom"]
+        ):
+            if on_event:
+                for event in _events(mode, chunk):
+                    on_event(event)
+        snapshot = await graph.aget_state(config)
+    result = _result(thread_id, snapshot.values, settings)
+    if snapshot.next:
+        result.status = "interrupted"
+    return result
+
+
+def _events(mode: str, chunk: Any) -> list[Event]:
+    if mode == "custom":
+        return [chunk] if isinstance(chunk, dict) else []
+    out = []
+    for node, update in (chunk or {}).items():
+        if not isinstance(update, dict):
+            continue
+        if node == "planner":
+            out.append({"kind": "planned", "plan": update.get("plan"), "notes": update.get("planner_notes", [])})
+        for task_id, rec in (update.get("tasks") or {}).items():
+            if node != "planner":
+                out.append({"kind": "task", "task_id": task_id, **rec})
+    return out
+
+
+def _result(thread_id: str, values: dict[str, Any], settings: RunSettings) -> RunResult:
+    outcome = values.get("outcome") or {}
+    return RunResult(
+        thread_id=thread_id,
+        status=outcome.get("status", "interrupted"),
+        tasks=values.get("tasks", {}),
+        plan=values.get("plan"),
+        notes=values.get("planner_notes", []),
+        files=values.get("files", {}),
+        out_dir=str(Path(settings.out_dir).resolve()),
+    )

@@ -1,0 +1,80 @@
+"""In-process coordination of the tasks of one dispatch step.
+
+LangGraph runs a step as a barrier: a step ends when its slowest task ends. Dispatching "the
+ready tasks" step by step therefore makes a task wait for unrelated siblings (measured here:
+3.24 s against a 2.2 s critical path). Instead the dispatcher sends every unfinished task in one
+step, and each task waits here for its own dependencies only, so it starts the moment they are
+done. The ledger in the run database stays the truth: a coordinator is built from it, so a
+resumed process knows which tasks finished before the crash.
+
+No LangGraph import: plain asyncio, unit-tested directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+from graph.dag import TERMINAL
+
+
+class Coordinator:
+    """Task statuses of one run in this process, and events that fire when a task ends."""
+
+    def __init__(self, status: dict[str, str], max_parallel: int = 0):
+        self.status: dict[str, str] = dict(status)
+        self._events: dict[str, asyncio.Event] = {}
+        self._slots = asyncio.Semaphore(max_parallel) if max_parallel > 0 else None
+        self.stop_reason: str | None = None
+
+    def _event(self, task_id: str) -> asyncio.Event:
+        ev = self._events.get(task_id)
+        if ev is None:
+            ev = self._events[task_id] = asyncio.Event()
+            if self.status.get(task_id) in TERMINAL:
+                ev.set()
+        return ev
+
+    async def wait_for(self, deps: list[str]) -> None:
+        """Return once every dependency has ended (completed, failed or skipped)."""
+        for dep in deps:
+            if self.status.get(dep) not in TERMINAL:
+                await self._event(dep).wait()
+
+    def finished(self, task_id: str, status: str) -> None:
+        self.status[task_id] = status
+        self._event(task_id).set()
+
+    def stop(self, reason: str) -> None:
+        """Fail-fast: tasks that have not started yet will be skipped."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self._slots is None:
+            yield
+            return
+        async with self._slots:
+            yield
+
+
+class Registry:
+    """Coordinators by key (run database, thread, dispatch step), made on first use from a loader."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, ...], Coordinator] = {}
+
+    def get(self, key: tuple[str, ...], load: Callable[[], Coordinator]) -> Coordinator:
+        co = self._items.get(key)
+        if co is None:
+            co = self._items[key] = load()
+        return co
+
+    def drop(self, prefix: tuple[str, ...]) -> None:
+        for key in [k for k in self._items if k[: len(prefix)] == prefix]:
+            del self._items[key]
+
+
+COORDINATORS = Registry()

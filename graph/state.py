@@ -1,0 +1,65 @@
+"""The shared state of a run, and the run settings that arrive through LangGraph's runtime context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from typing_extensions import Annotated
+
+
+def merge(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Reducer for keys that parallel tasks write at once: later keys win, others are kept."""
+    out = dict(left or {})
+    out.update(right or {})
+    return out
+
+
+def append(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    return [*(left or []), *(right or [])]
+
+
+class State(TypedDict, total=False):
+    request: str
+    """The user's request, as typed."""
+    spec_override: dict[str, Any] | None
+    """A hand-written spec that replaces extraction (from --spec), if any."""
+    plan: dict[str, Any]
+    """The validated Plan (spec + task DAG) as plain data."""
+    planner_notes: Annotated[list[str], append]
+    """Why the planner did what it did: model fallbacks, assumptions."""
+    tasks: Annotated[dict[str, dict[str, Any]], merge]
+    """Task id -> record: agent, status, attempts, started, finished, duration, error, files."""
+    files: Annotated[dict[str, str], merge]
+    """Generated path -> sha256 of its content (contents live once in the run database)."""
+    outcome: dict[str, Any]
+    """The run's summary, written by the finish node."""
+
+
+class TaskInput(TypedDict):
+    """What the dispatcher sends one agent node: one task of the plan and the app spec."""
+
+    task: dict[str, Any]
+    spec: dict[str, Any]
+
+
+@dataclass
+class Context:
+    """Run settings (shown by LangGraph Studio); never part of the checkpointed state."""
+
+    model: str = "offline"
+    """Provider and model: 'offline', 'openai:gpt-4.1-mini', 'ollama:llama3.1', ..."""
+    base_url: str | None = None
+    """OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."""
+    out_dir: str = "out"
+    """Folder the generated app is written to."""
+    db_path: str = "checkpoints/autodevos.sqlite"
+    """SQLite file holding checkpoints, the task ledger and file contents."""
+    fail_fast: bool = False
+    """Stop starting new tasks after the first failure."""
+    max_parallel: int = 0
+    """Most tasks running at once (0: no limit)."""
+    approval: Literal["none", "plan", "step"] = "none"
+    """Where the run pauses for a person."""
+    task_delay: float = 0.0
+    """Test-only: seconds each task sleeps before it writes, to widen crash windows."""

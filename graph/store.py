@@ -1,0 +1,210 @@
+"""The run database: runs, the task ledger, and generated files kept once by content hash.
+
+It lives in the same SQLite file as LangGraph's checkpoints (WAL mode, so readers never
+block). The checkpointed state carries only paths and hashes; contents are stored here once,
+so the file grows with what was generated, not with the number of checkpoints.
+
+The task ledger is the durable record of what each task did. A task node writes its result
+here before LangGraph records the node's output, so a task that finished just before a crash
+is recognised on resume and not run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(RuntimeError):
+    """The run database cannot be opened or is not ours."""
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection tuned for several writers: WAL, a long busy timeout, NORMAL sync."""
+    conn = sqlite3.connect(str(path), timeout=60, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout=60000")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+@dataclass
+class TaskRecord:
+    """What the ledger knows of one task."""
+
+    task_id: str
+    agent: str
+    status: str = "pending"
+    attempts: int = 0
+    started: float | None = None
+    finished: float | None = None
+    duration: float | None = None
+    error: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def as_state(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "status": self.status,
+            "attempts": self.attempts,
+            "started": self.started,
+            "finished": self.finished,
+            "duration": self.duration,
+            "error": self.error,
+            "files": sorted(self.files),
+        }
+
+
+class RunStore:
+    """sqlite-utils over one connection, safe to share between threads (calls are serialised)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = connect(self.path)
+            self.db = sqlite_utils.Database(self._conn)
+            self._lock = threading.RLock()
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable SQLite database ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open {self.path}: {exc.strerror or exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _ensure_schema(self) -> None:
+        with self._lock:
+            db = self.db
+            if "adv_runs" not in db.table_names():
+                db["adv_runs"].create(
+                    {"thread_id": str, "request": str, "out_dir": str, "model": str, "created": float,
+                     "updated": float, "status": str, "plan": str, "settings": str},
+                    pk="thread_id",
+                )
+            if "adv_tasks" not in db.table_names():
+                db["adv_tasks"].create(
+                    {"thread_id": str, "task_id": str, "agent": str, "status": str, "attempts": int,
+                     "started": float, "finished": float, "duration": float, "error": str, "files": str},
+                    pk=("thread_id", "task_id"),
+                )
+            if "adv_blobs" not in db.table_names():
+                db["adv_blobs"].create({"hash": str, "size": int, "content": str}, pk="hash")
+            if "adv_meta" not in db.table_names():
+                db["adv_meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+    # runs -------------------------------------------------------------------------------
+    def create_run(self, thread_id: str, request: str, out_dir: str, model: str, settings: dict[str, Any]) -> None:
+        now = time.time()
+        with self._lock:
+            self.db["adv_runs"].insert(
+                {"thread_id": thread_id, "request": request, "out_dir": out_dir, "model": model, "created": now,
+                 "updated": now, "status": "running", "plan": None, "settings": json.dumps(settings)},
+                replace=True,
+            )
+
+    def get_run(self, thread_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["adv_runs"].rows_where("thread_id = ?", [thread_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        row["settings"] = json.loads(row["settings"] or "{}")
+        return row
+
+    def list_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db["adv_runs"].rows_where(order_by="created desc", limit=limit))
+
+    def update_run(self, thread_id: str, **values: Any) -> None:
+        values["updated"] = time.time()
+        with self._lock:
+            self.db["adv_runs"].update(thread_id, values)
+
+    # tasks ------------------------------------------------------------------------------
+    def task_records(self, thread_id: str) -> dict[str, TaskRecord]:
+        with self._lock:
+            rows = list(self.db["adv_tasks"].rows_where("thread_id = ?", [thread_id]))
+        return {r["task_id"]: _record(r) for r in rows}
+
+    def start_task(self, thread_id: str, task_id: str, agent: str) -> TaskRecord:
+        """Mark a task running and count the attempt; returns the record as now stored."""
+        now = time.time()
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT INTO adv_tasks (thread_id, task_id, agent, status, attempts, started) VALUES (?, ?, ?, 'running', 1, ?) "
+                "ON CONFLICT(thread_id, task_id) DO UPDATE SET status='running', attempts=attempts+1, "
+                "started=excluded.started, finished=NULL, duration=NULL, error=NULL",
+                (thread_id, task_id, agent, now),
+            )
+        return self.task_records(thread_id)[task_id]
+
+    def finish_task(self, thread_id: str, rec: TaskRecord) -> None:
+        with self._lock:
+            self.db["adv_tasks"].upsert(
+                {"thread_id": thread_id, "task_id": rec.task_id, "agent": rec.agent, "status": rec.status,
+                 "attempts": rec.attempts, "started": rec.started, "finished": rec.finished,
+                 "duration": rec.duration, "error": rec.error, "files": json.dumps(rec.files, sort_keys=True)},
+                pk=("thread_id", "task_id"),
+            )
+
+    # blobs ------------------------------------------------------------------------------
+    def put_blobs(self, files: dict[str, str]) -> dict[str, str]:
+        """Store contents once by hash; return path -> hash."""
+        manifest = {path: content_hash(text) for path, text in files.items()}
+        rows = [{"hash": manifest[p], "size": len(t.encode("utf-8")), "content": t} for p, t in files.items()]
+        with self._lock:
+            self.db["adv_blobs"].insert_all(rows, pk="hash", ignore=True)
+        return manifest
+
+    def get_blob(self, digest: str) -> str:
+        with self._lock:
+            row = self._conn.execute("SELECT content FROM adv_blobs WHERE hash = ?", (digest,)).fetchone()
+        if row is None:
+            raise KeyError(digest)
+        return row[0]
+
+
+def _record(row: dict[str, Any]) -> TaskRecord:
+    return TaskRecord(
+        task_id=row["task_id"], agent=row["agent"], status=row["status"], attempts=row["attempts"] or 0,
+        started=row["started"], finished=row["finished"], duration=row["duration"], error=row["error"],
+        files=json.loads(row["files"] or "{}"),
+    )
+
+
+_OPEN: dict[str, RunStore] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_store(path: str | Path) -> RunStore:
+    """One RunStore per database file in this process."""
+    key = str(Path(path).resolve())
+    with _OPEN_LOCK:
+        store = _OPEN.get(key)
+        if store is None:
+            store = _OPEN[key] = RunStore(key)
+        return store
+
+
+def close_stores() -> None:
+    with _OPEN_LOCK:
+        for store in _OPEN.values():
+            store.close()
+        _OPEN.clear()

@@ -1,0 +1,299 @@
+"""AutoDevOS command line: thin commands over graph.runner and graph.inspect."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.tree import Tree
+
+from agents.llm import PROVIDERS, ModelError
+from graph import queries as insp
+from graph.runner import RunError, RunResult, RunSettings, resume_run, start_run
+from graph.spec import AppSpec
+from graph.store import StoreError
+
+DEFAULT_DB = "checkpoints/autodevos.sqlite"
+
+app = typer.Typer(
+    help="AutoDevOS: turn a plain-language request into a full-stack app (Express + React + tests + docs).\n\n"
+    "Example: autodevos run \"A clinic app with patients, doctors and appointments; users must log in\" --out clinic",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+STATUS_STYLE = {"pending": "dim", "running": "yellow", "completed": "green", "failed": "red", "skipped": "magenta"}
+
+
+class Fail(Exception):
+    """A known failure: one line on stderr, a non-zero exit."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+def _guard(fn):
+    """Known errors become one clear line and an exit code; anything else is a bug and shows its traceback."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except (Fail, RunError, ModelError, StoreError) as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(getattr(exc, "code", 2)) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; `autodevos resume THREAD` continues the run")
+            raise typer.Exit(130) from None
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__signature__ = inspect.signature(fn)  # typer reads the options from here
+    return wrapper
+
+
+# ---- display ---------------------------------------------------------------------------------
+
+
+class Progress:
+    """A live table of tasks, fed by the runner's events."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.live: Live | None = None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind in ("started", "resumed"):
+            word = "Run" if kind == "started" else "Resuming run"
+            target = sys.stderr if self.quiet else None
+            Console(file=target).print(f"{word} [bold]{event['thread_id']}[/bold] (thread id)")
+        elif kind == "planned" and event.get("plan"):
+            for tid, task in ((t["id"], t) for t in event["plan"]["tasks"]):
+                self.rows[tid] = {"agent": task["agent"], "status": "pending"}
+            if not self.quiet:
+                out.print(plan_tree(event["plan"], event.get("notes", [])))
+                self.live = Live(self.table(), console=out, refresh_per_second=8, transient=False)
+                self.live.start()
+        elif kind == "task":
+            self.rows.setdefault(event["task_id"], {}).update({k: v for k, v in event.items() if k != "kind"})
+            if self.live:
+                self.live.update(self.table())
+
+    def stop(self) -> None:
+        if self.live:
+            self.live.update(self.table())
+            self.live.stop()
+
+    def table(self) -> Table:
+        return task_table(self.rows)
+
+
+def task_table(rows: dict[str, dict[str, Any]], title: str = "Tasks") -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("task", "agent", "status", "tries", "seconds", "error"):
+        table.add_column(col, overflow="fold")
+    for tid, rec in rows.items():
+        status = rec.get("status", "pending")
+        dur = rec.get("duration")
+        table.add_row(
+            tid, rec.get("agent", ""), f"[{STATUS_STYLE.get(status, '')}]{status}[/]", str(rec.get("attempts") or 0),
+            f"{dur:.2f}" if isinstance(dur, (int, float)) else "", (rec.get("error") or "")[:120],
+        )
+    return table
+
+
+def plan_tree(plan: dict[str, Any], notes: list[str]) -> Tree:
+    spec = plan["spec"]
+    flags = [k for k in ("auth", "frontend", "backend") if spec.get(k)]
+    tree = Tree(f"[bold]Plan[/bold] for {spec['title']} ({', '.join(flags)})")
+    ents = tree.add("entities")
+    for e in spec["entities"]:
+        fields = ", ".join(f"{f['name']}:{f['ref'] if f['type'] == 'ref' else f['type']}" for f in e["fields"])
+        ents.add(f"{e['name']} ({fields})")
+    tasks = tree.add("tasks")
+    for t in plan["tasks"]:
+        deps = f" after {', '.join(t['depends_on'])}" if t["depends_on"] else ""
+        tasks.add(f"{t['id']} [dim]({t['agent']}){deps}[/dim]")
+    for note in notes:
+        tree.add(f"[dim]{note}[/dim]")
+    return tree
+
+
+def _finish(result: RunResult, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(insp.result_json(result)))
+    else:
+        counts: dict[str, int] = {}
+        for rec in result.tasks.values():
+            counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        colour = "green" if result.ok else "red"
+        out.print(f"[{colour}]Run {result.thread_id} {result.status}[/]: {summary}; {len(result.files)} files in {result.out_dir}")
+        if result.status == "interrupted":
+            out.print(f"Continue with: autodevos resume {result.thread_id}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _load_spec(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise Fail(f"--spec {path} is not a file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return AppSpec.model_validate(data).model_dump()
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise Fail(f"--spec {path} is not readable YAML: {str(exc).splitlines()[0]}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "spec"
+        raise Fail(f"--spec {path}: {where}: {first['msg']}") from None
+
+
+# ---- commands --------------------------------------------------------------------------------
+
+
+@app.command()
+@_guard
+def run(
+    request: str = typer.Argument("", help="What to build, in plain language."),
+    out_dir: Path = typer.Option(None, "--out", "-o", help="Folder for the generated app (default: out/THREAD)."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file for checkpoints, task ledger and file contents."),
+    model: str = typer.Option("offline", "--model", "-m", help=f"Model: offline, or PROVIDER:MODEL with PROVIDER in {', '.join(p for p in PROVIDERS if p != 'offline')}."),
+    base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."),
+    spec: Path = typer.Option(None, "--spec", help="A hand-written app spec (YAML) instead of extracting one from the request."),
+    fail_fast: bool = typer.Option(False, "--fail-fast", help="Start no new task after the first failure."),
+    max_parallel: int = typer.Option(0, "--max-parallel", min=0, help="Most tasks at once (0: no limit)."),
+    retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries per task, with exponential backoff."),
+    force: bool = typer.Option(False, "--force", help="Write into a non-empty --out folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
+    thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
+    task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
+) -> None:
+    """Plan and build an app from REQUEST.
+
+    Example: autodevos run "A todo app with users and tags" --out todo-app
+    """
+    spec_data = _load_spec(spec)
+    if not request.strip() and spec_data is None:
+        raise Fail("the request is empty; say what app to build, e.g. autodevos run \"a todo app with tags\"")
+    from graph.runner import new_thread_id
+
+    thread_id = thread or new_thread_id()
+    settings = RunSettings(
+        request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), model=model,
+        base_url=base_url, fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
+        spec_override=spec_data, force=force,
+    )
+    progress = Progress(quiet=as_json)
+    try:
+        result = asyncio.run(start_run(settings, thread_id=thread_id, on_event=progress))
+    finally:
+        progress.stop()
+    _finish(result, as_json)
+
+
+@app.command()
+@_guard
+def resume(
+    thread_id: str = typer.Argument(..., help="The thread id printed when the run started."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Continue a run that stopped (crash, kill, Ctrl-C); finished tasks are not run again.
+
+    Example: autodevos resume 3f2a9c1b7d4e
+    """
+    _need_db(db)
+    progress = Progress(quiet=as_json)
+    try:
+        result = asyncio.run(resume_run(thread_id, str(db), on_event=progress))
+    finally:
+        progress.stop()
+    _finish(result, as_json)
+
+
+@app.command()
+@_guard
+def status(
+    thread_id: str = typer.Argument(None, help="A run's thread id; without it, list the runs."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the runs."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List runs, or show one run's tasks with status, tries, duration and error.
+
+    Example: autodevos status 3f2a9c1b7d4e
+    """
+    _need_db(db)
+    if thread_id is None:
+        runs = insp.list_runs(str(db))
+        if as_json:
+            out.print_json(json.dumps(runs))
+            return
+        table = Table(title=f"Runs in {db}", title_justify="left")
+        for col in ("thread", "status", "created", "request", "out"):
+            table.add_column(col, overflow="fold")
+        for r in runs:
+            table.add_row(r["thread_id"], r["status"], r["created"], r["request"][:60], r["out_dir"])
+        out.print(table)
+        return
+    info = insp.run_info(str(db), thread_id)
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    out.print(f"Run [bold]{thread_id}[/bold]: {info['status']} — {info['request'][:100]}")
+    out.print(f"Output: {info['out_dir']}")
+    for note in info["notes"]:
+        out.print(f"[dim]{note}[/dim]")
+    out.print(task_table(info["tasks"]))
+
+
+@app.command()
+@_guard
+def history(
+    thread_id: str = typer.Argument(..., help="A run's thread id."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List a run's checkpoints: step, what ran, time, tasks done.
+
+    Example: autodevos history 3f2a9c1b7d4e
+    """
+    _need_db(db)
+    rows = asyncio.run(insp.checkpoints(str(db), thread_id))
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"Checkpoints of {thread_id}", title_justify="left")
+    for col in ("checkpoint", "step", "source", "next", "time", "tasks done"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["checkpoint_id"], str(r["step"]), r["source"], ", ".join(r["next"]), r["created_at"], str(r["tasks_done"]))
+    out.print(table)
+
+
+def _need_db(db: Path) -> None:
+    if not db.exists():
+        raise Fail(f"no run database at {db} (run `autodevos run` first, or pass --db)")
+    if db.is_dir():
+        raise Fail(f"--db {db} is a folder, not a SQLite file")
+
+
+if __name__ == "__main__":
+    app()
