@@ -35,7 +35,7 @@ def build_graph(
     agents = dict(agents or OFFLINE_AGENTS)
     retry = retry or retry_policy()
     builder = StateGraph(State, context_schema=Context)
-    builder.add_node("planner", nodes.planner, retry_policy=retry)
+    builder.add_node("planner", nodes.make_planner(tuple(agents)), retry_policy=retry)
     for name, work in agents.items():
         builder.add_node(name, nodes.make_task_node(name, work, retry.max_attempts), input_schema=TaskInput, retry_policy=retry)
         builder.add_edge(name, "finish")

@@ -19,7 +19,7 @@ from agents import planner as planner_agent
 from agents.codegen import AgentWork
 from agents.files import FileSet, UnsafePathError, write_files
 from agents.llm import chat_model
-from graph.dag import TERMINAL, Plan, Task, blocked_by
+from graph.dag import TERMINAL, Plan, Task, blocked_by, validate_plan
 from graph.scheduler import COORDINATORS, Coordinator
 from graph.spec import AppSpec
 from graph.state import Context, State, TaskInput
@@ -35,17 +35,24 @@ def _thread(runtime: Runtime[Context]) -> str:
     return (info.thread_id if info else None) or "no-thread"
 
 
-async def planner(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    ctx = runtime.context or Context()
-    model = chat_model(ctx.model, ctx.base_url)
-    if model is None:
-        plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
-    else:
-        plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"))
-    store = open_store(ctx.db_path)
-    await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
-    pending = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}
-    return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": pending}
+def make_planner(agents: tuple[str, ...]):
+    """The planner node for a graph whose task nodes are `agents`."""
+
+    async def planner(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        ctx = runtime.context or Context()
+        model = chat_model(ctx.model, ctx.base_url)
+        if state.get("plan"):  # a plan given as input (hand-written, edited, benchmark) is checked, not replaced
+            plan, notes = validate_plan(Plan.model_validate(state["plan"]), agents), ["plan given as input"]
+        elif model is None:
+            plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
+        else:
+            plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"))
+        store = open_store(ctx.db_path)
+        await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
+        pending = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}
+        return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": pending}
+
+    return planner
 
 
 def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: Context) -> Coordinator:

@@ -10,10 +10,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.codegen import AgentWork
+from pydantic import ValidationError
+
+from agents.codegen import OFFLINE_AGENTS, AgentWork
 from agents.llm import check_model
 from graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
 from graph.checkpoint import DURABILITY, sqlite_checkpointer
+from graph.dag import Plan, PlanError, validate_plan
 from graph.state import Context
 from graph.store import RunStore, StoreError, open_store
 
@@ -39,6 +42,8 @@ class RunSettings:
     retry_interval: float = 0.5
     task_delay: float = 0.0
     spec_override: dict[str, Any] | None = None
+    plan: dict[str, Any] | None = None
+    """A ready plan (spec + tasks) to run instead of planning; validated before the run starts."""
     force: bool = False
 
     def context(self) -> Context:
@@ -96,8 +101,13 @@ async def start_run(
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
 ) -> RunResult:
-    if not settings.request.strip() and not settings.spec_override:
+    if not settings.request.strip() and not settings.spec_override and not settings.plan:
         raise RunError("the request is empty; say what app to build")
+    if settings.plan is not None:
+        try:
+            validate_plan(Plan.model_validate(settings.plan), tuple(agents or OFFLINE_AGENTS))
+        except (PlanError, ValidationError) as exc:
+            raise RunError(f"the plan is invalid: {exc}") from None
     check_model(settings.model, settings.base_url)
     check_output_folder(settings.out_dir, settings.force)
     thread_id = thread_id or new_thread_id()
@@ -108,6 +118,8 @@ async def start_run(
     if on_event:
         on_event({"kind": "started", "thread_id": thread_id})
     inputs = {"request": settings.request, "spec_override": settings.spec_override}
+    if settings.plan is not None:
+        inputs["plan"] = settings.plan
     return await _drive(settings, thread_id, inputs, on_event, agents)
 
 

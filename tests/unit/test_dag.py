@@ -1,0 +1,73 @@
+"""Plan validation names its culprit; the default plan follows the spec; scheduling facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.dag import Plan, PlanError, Task, blocked_by, critical_path, default_plan, ready_tasks, validate_plan
+from graph.spec import AppSpec, Entity
+
+
+def spec(**kw) -> AppSpec:
+    return AppSpec(name="x", title="X", entities=[Entity(name="Task")], **kw)
+
+
+def plan(*tasks: Task) -> Plan:
+    return Plan(spec=spec(), tasks=list(tasks))
+
+
+@pytest.mark.parametrize(
+    "tasks, message",
+    [
+        ([Task(id="a", agent="wizard")], "task 'a' is owned by unknown agent 'wizard'"),
+        ([Task(id="docs", agent="docs", depends_on=["api"])], "task 'docs' depends on unknown task 'api'"),
+        ([Task(id="a", agent="docs"), Task(id="a", agent="tests")], "duplicate task id 'a'"),
+        ([Task(id="a", agent="docs", depends_on=["a"])], "task 'a' depends on itself"),
+        ([Task(id="a", agent="docs", depends_on=["b"]), Task(id="b", agent="docs", depends_on=["a"])], "cycle"),
+        ([], "no tasks"),
+    ],
+)
+def test_validation_names_the_culprit(tasks, message):
+    with pytest.raises(PlanError, match=message):
+        validate_plan(plan(*tasks))
+
+
+def test_cycle_message_lists_the_cycle():
+    p = plan(Task(id="a", agent="docs", depends_on=["c"]), Task(id="b", agent="docs", depends_on=["a"]),
+             Task(id="c", agent="docs", depends_on=["b"]), Task(id="d", agent="docs"))
+    with pytest.raises(PlanError) as exc:
+        validate_plan(p)
+    text = str(exc.value)
+    assert all(t in text for t in ("a", "b", "c")) and "d" not in text.split(":", 1)[1]
+
+
+def test_default_plan_shape():
+    p = default_plan(spec())
+    edges = {t.id: t.depends_on for t in p.tasks}
+    assert edges == {"backend": [], "frontend": [], "tests": ["backend", "frontend"], "docs": ["tests"]}
+
+
+def test_default_plan_drops_frontend_for_api_only():
+    p = default_plan(spec(frontend=False))
+    assert [t.id for t in p.tasks] == ["backend", "tests", "docs"]
+    assert p.task("tests").depends_on == ["backend"]
+
+
+def test_ready_tasks_and_blocking():
+    p = default_plan(spec())
+    assert ready_tasks(p, {}) == ["backend", "frontend"]
+    assert ready_tasks(p, {"backend": "completed"}) == ["frontend"]
+    assert ready_tasks(p, {"backend": "completed", "frontend": "completed"}) == ["tests"]
+    assert blocked_by(p.task("tests"), {"backend": "completed", "frontend": "failed"}) == "frontend"
+    assert blocked_by(p.task("tests"), {"backend": "completed", "frontend": "running"}) is None
+
+
+def test_critical_path():
+    p = plan(Task(id="a", agent="docs"), Task(id="b", agent="docs"), Task(id="c", agent="docs", depends_on=["a"]),
+             Task(id="d", agent="docs", depends_on=["c", "b"]))
+    assert critical_path(p, {"a": 1, "b": 2, "c": 1, "d": 0.2}) == pytest.approx(2.2)
+
+
+def test_task_ids_are_checked():
+    with pytest.raises(ValueError):
+        Task(id="../x", agent="docs")

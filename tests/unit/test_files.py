@@ -1,0 +1,54 @@
+"""Generated paths never leave the output folder; writes are atomic and idempotent."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from agents.files import FileSet, UnsafePathError, check_relpath, write_files
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/etc/passwd", "../x.ts", "a/../../x", "C:/win.ts", "a\\b.ts", "", "   ", "x\x00y", "con.ts", "src/NUL",
+     "a/" + "x" * 200, "/".join(["d"] * 130), ".git/config", "a/b /c", "bad|name.ts", "trailing."],
+)
+def test_unsafe_paths_are_refused(path):
+    with pytest.raises(UnsafePathError):
+        check_relpath(path)
+
+
+def test_safe_paths_are_normalised():
+    assert check_relpath("backend/src/app.ts") == "backend/src/app.ts"
+    assert check_relpath("frontend//src/App.tsx") == "frontend/src/App.tsx"
+
+
+def test_case_colliding_paths_are_refused():
+    with pytest.raises(UnsafePathError, match="differ only in case"):
+        FileSet({"src/App.tsx": "a", "src/app.tsx": "b"})
+
+
+def test_symlink_leading_outside_is_refused(tmp_path):
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    os.symlink(outside, out / "link")
+    with pytest.raises(UnsafePathError, match="outside"):
+        write_files(out, {"link/evil.txt": "x"})
+    assert not (outside / "evil.txt").exists()
+
+
+def test_nothing_is_written_when_one_path_is_bad(tmp_path):
+    with pytest.raises(UnsafePathError):
+        write_files(tmp_path, {"good.txt": "ok", "../bad.txt": "no"})
+    assert not (tmp_path / "good.txt").exists()
+
+
+def test_write_is_idempotent_and_leaves_no_temp_files(tmp_path):
+    files = {"a/b.txt": "one\n", "c.txt": "two\n"}
+    assert sorted(write_files(tmp_path, files)) == ["a/b.txt", "c.txt"]
+    assert write_files(tmp_path, files) == []
+    assert write_files(tmp_path, {"c.txt": "three\n"}) == ["c.txt"]
+    assert (tmp_path / "c.txt").read_text() == "three\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b.txt", "c.txt"]
