@@ -60,8 +60,9 @@ def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: C
     key = (str(store.path), thread, step)
 
     def load() -> Coordinator:
-        done = {tid: rec.status for tid, rec in store.task_records(thread).items() if rec.status in TERMINAL}
-        return Coordinator(done, ctx.max_parallel)
+        known = store.task_records(thread)
+        done = {tid: rec.status for tid, rec in known.items() if rec.status in TERMINAL}
+        return Coordinator(done, ctx.max_parallel, known)
 
     return COORDINATORS.get(key, load)
 
@@ -80,9 +81,9 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
         store = open_store(ctx.db_path)
         co = _coordinator(store, thread, runtime, ctx)
 
-        known = (await asyncio.to_thread(store.task_records, thread)).get(task.id)
+        known: TaskRecord | None = co.known.get(task.id)
         if known is not None and known.status in TERMINAL:
-            co.finished(task.id, known.status)  # ended before a crash: do not run it again
+            co.finished(task.id, known.status)  # it ended before a crash: do not run it again
             return _update(known)
 
         await co.wait_for(task.depends_on)
@@ -90,20 +91,24 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
         if culprit is not None or co.stop_reason is not None:
             why = f"dependency {culprit!r} did not complete" if culprit else co.stop_reason
             rec = TaskRecord(task.id, agent, "skipped", attempts=known.attempts if known else 0, error=why)
-            await asyncio.to_thread(store.finish_task, thread, rec)
+            await store.write(store.mark_finished(thread, rec))
             co.finished(task.id, rec.status)
             return _update(rec)
 
         async with co.slot():
-            rec = await asyncio.to_thread(store.start_task, thread, task.id, agent)
+            attempts = (co.known[task.id].attempts if task.id in co.known else 0) + 1
+            co.known[task.id] = rec = TaskRecord(task.id, agent, "running", attempts=attempts, started=time.time())
+            store.submit(store.mark_started(thread, task.id, agent, rec.started))  # ordered before the finish write
             runtime.stream_writer({"kind": "task", "task_id": task.id, "agent": agent, "status": "running", "attempts": rec.attempts})
             t0 = time.monotonic()
             try:
                 if ctx.task_delay:
                     await asyncio.sleep(ctx.task_delay)
                 files = FileSet(await work(task, AppSpec.model_validate(inp["spec"])))
-                rec.files = await asyncio.to_thread(store.put_blobs, dict(files))
-                await asyncio.to_thread(write_files, Path(ctx.out_dir), files)
+                if files:
+                    rec.files, put = store.blob_rows(dict(files))
+                    store.submit(put)  # committed with or before the finish write
+                    await asyncio.to_thread(write_files, Path(ctx.out_dir), files)
                 rec.status, rec.error = "completed", None
             except Exception as exc:
                 attempt = runtime.execution_info.node_attempt if runtime.execution_info else max_attempts
@@ -116,7 +121,7 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                     co.stop(f"--fail-fast: task {task.id!r} failed")
             rec.finished = time.time()
             rec.duration = round(time.monotonic() - t0, 4)
-            await asyncio.to_thread(store.finish_task, thread, rec)
+            await store.write(store.mark_finished(thread, rec))
         co.finished(task.id, rec.status)
         return _update(rec)
 

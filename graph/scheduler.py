@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from graph.dag import TERMINAL
 
@@ -22,8 +23,10 @@ from graph.dag import TERMINAL
 class Coordinator:
     """Task statuses of one run in this process, and events that fire when a task ends."""
 
-    def __init__(self, status: dict[str, str], max_parallel: int = 0):
+    def __init__(self, status: dict[str, str], max_parallel: int = 0, known: dict[str, Any] | None = None):
         self.status: dict[str, str] = dict(status)
+        self.known: dict[str, Any] = dict(known or {})
+        """What the ledger held when this coordinator was made (task id -> record)."""
         self._events: dict[str, asyncio.Event] = {}
         self._slots = asyncio.Semaphore(max_parallel) if max_parallel > 0 else None
         self.stop_reason: str | None = None

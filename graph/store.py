@@ -11,11 +11,15 @@ is recognised on resume and not run again.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,14 +84,84 @@ class RunStore:
             self.db = sqlite_utils.Database(self._conn)
             self._lock = threading.RLock()
             self._ensure_schema()
+            self._queue: queue.SimpleQueue = queue.SimpleQueue()
+            self._writer: threading.Thread | None = None
+            self._writer_lock = threading.Lock()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable SQLite database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"cannot open {self.path}: {exc.strerror or exc}") from None
 
     def close(self) -> None:
+        with self._writer_lock:
+            if self._writer is not None:
+                self._queue.put(None)
+                self._writer.join()
+                self._writer = None
         with self._lock:
             self._conn.close()
+
+    # group commit -----------------------------------------------------------------------
+    def submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Future:
+        """Run fn(conn) on the writer thread; writes queued together commit in one transaction.
+
+        Many tasks ending at once would otherwise each wait for their own commit; in order of
+        submission, so a later write never overtakes an earlier one.
+        """
+        fut: Future = Future()
+        with self._writer_lock:  # never the connection lock: the event loop must not wait on the writer
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="autodevos-store", daemon=True)
+                self._writer.start()
+        self._queue.put((fn, fut))
+        return fut
+
+    async def write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def _write_loop(self) -> None:
+        conn = connect(self.path)  # the writer's own connection: readers never queue behind its transactions
+        try:
+            self._drain(conn)
+        finally:
+            conn.close()
+
+    def _drain(self, conn: sqlite3.Connection) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < 500:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            results: list[tuple[Future, Any, BaseException | None]] = []
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for fn, fut in batch:
+                    try:
+                        results.append((fut, fn(conn), None))
+                    except Exception as exc:  # one bad write fails its caller, not the batch
+                        results.append((fut, None, exc))
+                conn.execute("COMMIT")
+            except Exception as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                results = [(fut, None, exc) for _, fut in batch]
+            for fut, value, exc in results:
+                if exc is None:
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(exc)
+            if stop:
+                return
 
     def _ensure_schema(self) -> None:
         with self._lock:
@@ -143,34 +217,60 @@ class RunStore:
             rows = list(self.db["adv_tasks"].rows_where("thread_id = ?", [thread_id]))
         return {r["task_id"]: _record(r) for r in rows}
 
-    def start_task(self, thread_id: str, task_id: str, agent: str) -> TaskRecord:
-        """Mark a task running and count the attempt; returns the record as now stored."""
-        now = time.time()
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT INTO adv_tasks (thread_id, task_id, agent, status, attempts, started) VALUES (?, ?, ?, 'running', 1, ?) "
-                "ON CONFLICT(thread_id, task_id) DO UPDATE SET status='running', attempts=attempts+1, "
-                "started=excluded.started, finished=NULL, duration=NULL, error=NULL",
+    def task_record(self, thread_id: str, task_id: str) -> TaskRecord | None:
+        with self._lock:
+            rows = list(self.db["adv_tasks"].rows_where("thread_id = ? AND task_id = ?", [thread_id, task_id]))
+        return _record(rows[0]) if rows else None
+
+    @staticmethod
+    def mark_started(thread_id: str, task_id: str, agent: str, now: float) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit) that marks a task running and counts the attempt."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO adv_tasks (thread_id, task_id, agent, status, attempts, started, files) "
+                "VALUES (?, ?, ?, 'running', 1, ?, '{}') ON CONFLICT(thread_id, task_id) DO UPDATE SET "
+                "status='running', attempts=attempts+1, started=excluded.started, finished=NULL, duration=NULL, error=NULL",
                 (thread_id, task_id, agent, now),
             )
-        return self.task_records(thread_id)[task_id]
 
-    def finish_task(self, thread_id: str, rec: TaskRecord) -> None:
-        with self._lock:
-            self.db["adv_tasks"].upsert(
-                {"thread_id": thread_id, "task_id": rec.task_id, "agent": rec.agent, "status": rec.status,
-                 "attempts": rec.attempts, "started": rec.started, "finished": rec.finished,
-                 "duration": rec.duration, "error": rec.error, "files": json.dumps(rec.files, sort_keys=True)},
-                pk=("thread_id", "task_id"),
+        return fn
+
+    @staticmethod
+    def mark_finished(thread_id: str, rec: TaskRecord) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit) that records how a task ended; the attempt count is left as counted."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO adv_tasks (thread_id, task_id, agent, status, attempts, started, finished, duration, error, files) "
+                "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT(thread_id, task_id) DO UPDATE SET status=excluded.status, "
+                "finished=excluded.finished, duration=excluded.duration, error=excluded.error, files=excluded.files",
+                (thread_id, rec.task_id, rec.agent, rec.status, rec.started, rec.finished, rec.duration, rec.error,
+                 json.dumps(rec.files, sort_keys=True)),
             )
 
+        return fn
+
+    def finish_task(self, thread_id: str, rec: TaskRecord) -> None:
+        self.submit(self.mark_finished(thread_id, rec)).result()
+
     # blobs ------------------------------------------------------------------------------
+    @staticmethod
+    def blob_rows(files: dict[str, str]) -> tuple[dict[str, str], Callable[[sqlite3.Connection], None]]:
+        """path -> hash, and a write (for submit) that stores each content once by its hash."""
+        manifest = {path: content_hash(text) for path, text in files.items()}
+        rows = [(manifest[p], len(t.encode("utf-8")), t) for p, t in files.items()]
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany("INSERT OR IGNORE INTO adv_blobs (hash, size, content) VALUES (?, ?, ?)", rows)
+
+        return manifest, fn
+
     def put_blobs(self, files: dict[str, str]) -> dict[str, str]:
         """Store contents once by hash; return path -> hash."""
-        manifest = {path: content_hash(text) for path, text in files.items()}
-        rows = [{"hash": manifest[p], "size": len(t.encode("utf-8")), "content": t} for p, t in files.items()]
-        with self._lock:
-            self.db["adv_blobs"].insert_all(rows, pk="hash", ignore=True)
+        manifest, fn = self.blob_rows(files)
+        if files:
+            self.submit(fn).result()
         return manifest
 
     def get_blob(self, digest: str) -> str:
@@ -179,6 +279,9 @@ class RunStore:
         if row is None:
             raise KeyError(digest)
         return row[0]
+
+
+_COLUMNS = ("thread_id", "task_id", "agent", "status", "attempts", "started", "finished", "duration", "error", "files")
 
 
 def _record(row: dict[str, Any]) -> TaskRecord:
