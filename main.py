@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
+import functools
 import json
 import sys
 from pathlib import Path
@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -33,7 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 STATUS_STYLE = {"pending": "dim", "running": "yellow", "completed": "green", "failed": "red", "skipped": "magenta"}
 
@@ -49,19 +50,17 @@ class Fail(Exception):
 def _guard(fn):
     """Known errors become one clear line and an exit code; anything else is a bug and shows its traceback."""
 
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             fn(*args, **kwargs)
         except (Fail, RunError, ModelError, StoreError) as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
             raise typer.Exit(getattr(exc, "code", 2)) from None
         except KeyboardInterrupt:
             err.print("interrupted; `autodevos resume THREAD` continues the run")
             raise typer.Exit(130) from None
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    wrapper.__signature__ = inspect.signature(fn)  # typer reads the options from here
     return wrapper
 
 
@@ -98,6 +97,8 @@ class Progress:
         if self.live:
             self.live.update(self.table())
             self.live.stop()
+            out.print()
+            self.live = None
 
     def table(self) -> Table:
         return task_table(self.rows)

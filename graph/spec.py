@@ -10,7 +10,8 @@ import keyword
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import Field as PField
 
 FieldType = Literal["string", "text", "number", "integer", "boolean", "date", "datetime", "email", "enum", "ref"]
 
