@@ -33,7 +33,9 @@ async def one_file(task: Task, spec: AppSpec) -> dict[str, str]:
 
 
 def db_bytes(db: Path) -> int:
-    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+    from common import db_size
+
+    return db_size(db)
 
 
 def measure(n: int) -> tuple[int, int, int]:
@@ -71,7 +73,7 @@ def main() -> None:
         table.add_row(f"{n} tasks x 10 KB", str(files), f"{gen:,}", f"{db:,}", f"{db / gen:.2f}x")
     files, gen, db = measure_app()
     table.add_row("offline clinic app", str(files), f"{gen:,}", f"{db:,}", f"{db / gen:.2f}x")
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def main() -> None:
         wall = statistics.median(walls)
         serial = run_plan(plan, durations, max_parallel=1)[0]
         table.add_row(name, str(len(edges)), f"{cp:.2f}", f"{wall:.2f}", f"{wall / cp:.3f}", f"{serial:.2f}", f"{serial / wall:.1f}x")
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":
