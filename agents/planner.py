@@ -49,19 +49,38 @@ def offline_plan(request: str, spec_override: dict[str, Any] | None = None) -> t
     return default_plan(spec), notes
 
 
-async def model_plan(request: str, model: BaseChatModel, spec_override: dict[str, Any] | None = None) -> tuple[Plan, list[str]]:
-    """Ask the model; on any failure fall back to the rule-based plan and say why."""
+async def model_plan(
+    request: str, model: BaseChatModel, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] = AGENTS
+) -> tuple[Plan, list[str]]:
+    """Ask the model: structured output first, then plain JSON text; on failure, the rule-based plan and why."""
     messages = [
-        SystemMessage(render_prompt("planner", "system", agents=", ".join(AGENTS))),
+        SystemMessage(render_prompt("planner", "system", agents=", ".join(agents))),
         HumanMessage(render_prompt("planner", "user", request=request)),
     ]
+    problems: list[str] = []
+    plan: Plan | None = None
     try:
-        answer = await model.ainvoke(messages)
-        plan = parse_plan_text(str(answer.content))
-        if spec_override:
-            plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks))
-        return plan, ["planned by the model"]
-    except Exception as exc:  # any model or parse failure falls back; the reason is kept
-        plan, notes = offline_plan(request, spec_override)
-        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        return plan, [f"model plan rejected ({reason}); used the default plan", *notes]
+        answer = await model.with_structured_output(Plan).ainvoke(messages)
+        plan = validate_plan(answer if isinstance(answer, Plan) else Plan.model_validate(answer), agents)
+        how = "planned by the model (structured output)"
+    except NotImplementedError:
+        pass  # the model has no structured output: ask for text
+    except Exception as exc:
+        problems.append(f"structured output failed ({_reason(exc)})")
+    if plan is None:
+        try:
+            answer = await model.ainvoke(messages)
+            plan = parse_plan_text(str(answer.content), agents)
+            how = "planned by the model"
+        except Exception as exc:
+            problems.append(f"model plan rejected ({_reason(exc)})")
+    if plan is None:
+        fallback, notes = offline_plan(request, spec_override)
+        return fallback, [f"{'; '.join(problems)}; used the default plan", *notes]
+    if spec_override:
+        plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks), agents)
+    return plan, [*problems, how]
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]

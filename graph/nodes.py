@@ -46,7 +46,7 @@ def make_planner(agents: tuple[str, ...]):
         elif model is None:
             plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
         else:
-            plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"))
+            plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"), agents)
         store = open_store(ctx.db_path)
         await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
         pending = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}

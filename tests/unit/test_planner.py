@@ -29,7 +29,7 @@ def plan_json(**changes) -> str:
 def test_valid_model_plan_is_used():
     text = "Here you go:\n```json\n" + plan_json() + "\n```"
     plan, notes = asyncio.run(model_plan("a shop", model(text)))
-    assert plan.spec.title == "Shop" and notes == ["planned by the model"]
+    assert plan.spec.title == "Shop" and notes[-1] == "planned by the model"
 
 
 @pytest.mark.parametrize(

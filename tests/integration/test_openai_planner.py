@@ -1,0 +1,58 @@
+"""The planner against a real OpenAI-compatible HTTP server on 127.0.0.1 (ChatOpenAI over the wire)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from agents.llm import chat_model
+from graph.dag import default_plan
+from graph.spec import AppSpec, Entity, Field
+from main import app
+from tests.openai_server import ScriptedOpenAI
+
+SPEC = AppSpec(name="widget-shop", title="Widget Shop",
+               entities=[Entity(name="Widget", fields=[Field(name="label"), Field(name="weight", type="number")])])
+
+
+def run_cli(server: ScriptedOpenAI, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-planner")
+    chat_model.cache_clear()
+    result = CliRunner().invoke(app, [
+        "run", "a shop for widgets", "--model", "openai:test-model", "--base-url", server.base_url,
+        "--out", str(tmp_path / "app"), "--db", str(tmp_path / "db.sqlite"), "--json",
+    ], catch_exceptions=False)
+    return result, json.loads(result.output[result.output.index("{"):])
+
+
+def test_model_plan_is_used(tmp_path, monkeypatch):
+    with ScriptedOpenAI([default_plan(SPEC).model_dump_json()]) as server:
+        result, data = run_cli(server, tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert [e["name"] for e in data["plan"]["spec"]["entities"]] == ["Widget"]
+    assert data["notes"][-1].startswith("planned by the model")
+    assert len(server.requests) == 1
+    assert server.requests[0]["model"] == "test-model"
+    assert "a shop for widgets" in json.dumps(server.requests[0]["messages"])
+    assert server.headers[0].get("authorization") == "Bearer sk-test-planner"
+    assert (tmp_path / "app" / "backend" / "src" / "routes" / "widgets.ts").is_file()
+
+
+def test_server_that_never_answers_a_plan_falls_back(tmp_path, monkeypatch):
+    with ScriptedOpenAI(["Sure! I'd love to help you build that."]) as server:
+        result, data = run_cli(server, tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert "used the default plan" in data["notes"][0]
+    assert "structured output failed" in data["notes"][0] and "holds no JSON" in data["notes"][0]
+    assert len(server.requests) == 2  # structured, then plain text
+    assert [e["name"] for e in data["plan"]["spec"]["entities"]] == ["Widget"]  # rules found "widgets"
+
+
+def test_api_key_is_not_stored(tmp_path, monkeypatch):
+    with ScriptedOpenAI([default_plan(SPEC).model_dump_json()]) as server:
+        result, _ = run_cli(server, tmp_path, monkeypatch)
+    assert result.exit_code == 0
+    for f in [*tmp_path.glob("db.sqlite*"), *(tmp_path / "app").rglob("*")]:
+        if f.is_file():
+            assert b"sk-test-planner" not in f.read_bytes(), f
