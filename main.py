@@ -118,6 +118,17 @@ def task_table(rows: dict[str, dict[str, Any]], title: str = "Tasks") -> Table:
     return table
 
 
+def verify_table(task_id: str, steps: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"Verify ({task_id})", title_justify="left")
+    for col in ("package", "step", "result", "seconds", "detail"):
+        table.add_column(col, overflow="fold")
+    for st in steps:
+        result = "[dim]skipped[/]" if st.get("skipped") else ("[green]ok[/]" if st["ok"] else "[red]failed[/]")
+        detail = st.get("skipped") or ("" if st["ok"] else escape((st.get("output") or "").strip().splitlines()[-1:][0][:150] if (st.get("output") or "").strip() else ""))
+        table.add_row(st["package"], st["step"], result, f"{st['seconds']:.1f}", detail)
+    return table
+
+
 def plan_tree(plan: dict[str, Any], notes: list[str]) -> Tree:
     spec = plan["spec"]
     flags = [k for k in ("auth", "frontend", "backend") if spec.get(k)]
@@ -143,6 +154,9 @@ def _finish(result: RunResult, as_json: bool) -> None:
         for rec in result.tasks.values():
             counts[rec["status"]] = counts.get(rec["status"], 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        for tid, rec in result.tasks.items():
+            if rec.get("report"):
+                out.print(verify_table(tid, rec["report"]))
         colour = "green" if result.ok else "red"
         out.print(f"[{colour}]Run {result.thread_id} {result.status}[/]: {summary}; {len(result.files)} files in {result.out_dir}")
         if result.status == "interrupted":
@@ -183,6 +197,9 @@ def run(
     max_parallel: int = typer.Option(0, "--max-parallel", min=0, help="Most tasks at once (0: no limit)."),
     retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries per task, with exponential backoff."),
     force: bool = typer.Option(False, "--force", help="Write into a non-empty --out folder."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Install, type-check, lint, test and build the app (needs Node.js 20+)."),
+    browser: bool = typer.Option(True, "--browser/--no-browser", help="Run the app's browser test during verify (needs Chromium)."),
+    max_repairs: int = typer.Option(2, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
     task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
@@ -200,7 +217,7 @@ def run(
     settings = RunSettings(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), model=model,
         base_url=base_url, fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
-        spec_override=spec_data, force=force,
+        spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
     )
     progress = Progress(quiet=as_json)
     try:

@@ -1,30 +1,61 @@
-"""The code agents' work: task + spec -> files. Offline, rendered from templates."""
+"""The agents' work: (task, spec, workspace) -> files. Offline, rendered from templates."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from agents import render
+from agents import render, verify
 from graph.dag import Task
 from graph.spec import AppSpec
 
-AgentWork = Callable[[Task, AppSpec], Awaitable[dict[str, str]]]
+
+@dataclass
+class Workspace:
+    """What an agent may look at besides the task and the spec."""
+
+    out_dir: Path
+    """The app's folder (read-only for agents: files reach it through the task node)."""
+    feedback: str | None = None
+    """Why this task runs again (a failed verify step, a person's rejection), if it does."""
+    browser: bool = True
+    """Whether verify runs the browser test."""
 
 
-async def frontend(task: Task, spec: AppSpec) -> dict[str, str]:
+@dataclass
+class AgentResult:
+    """Files, and a report to keep in the task's record (e.g. verify's step results)."""
+
+    files: dict[str, str]
+    report: Any = None
+
+
+AgentWork = Callable[[Task, AppSpec, Workspace], Awaitable["dict[str, str] | AgentResult"]]
+
+
+async def frontend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
     return render.render_frontend(spec)
 
 
-async def backend(task: Task, spec: AppSpec) -> dict[str, str]:
+async def backend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
     return render.render_backend(spec)
 
 
-async def tests(task: Task, spec: AppSpec) -> dict[str, str]:
+async def tests(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
     return render.render_tests(spec)
 
 
-async def docs(task: Task, spec: AppSpec) -> dict[str, str]:
+async def docs(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
     return render.render_docs(spec)
 
 
-OFFLINE_AGENTS: dict[str, AgentWork] = {"frontend": frontend, "backend": backend, "tests": tests, "docs": docs}
+async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:
+    steps = await verify.verify_app(ws.out_dir, browser=ws.browser)
+    return AgentResult({}, verify.steps_json(steps))
+
+
+OFFLINE_AGENTS: dict[str, AgentWork] = {
+    "frontend": frontend, "backend": backend, "tests": tests, "docs": docs, "verify": verify_app,
+}

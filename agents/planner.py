@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from agents.extract import extract_spec
 from agents.prompts import render_prompt
-from graph.dag import AGENTS, Plan, PlanError, default_plan, validate_plan
+from graph.dag import AGENTS, Plan, PlanError, Task, default_plan, validate_plan
 from graph.spec import AppSpec
 
 
@@ -84,3 +84,21 @@ async def model_plan(
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+
+
+def place_verify(plan: Plan, verify: bool) -> tuple[Plan, list[str]]:
+    """Add a verify task after the code and test tasks, or drop it; say why when dropped."""
+    import shutil
+
+    tasks = [t for t in plan.tasks if t.agent != "verify"]
+    if not verify:
+        return Plan(spec=plan.spec, tasks=tasks), ([] if len(tasks) == len(plan.tasks) else ["verify turned off"])
+    if shutil.which("npm") is None:
+        return Plan(spec=plan.spec, tasks=tasks), ["no npm on the PATH: the app is written but not verified (install Node.js 20+)"]
+    if len(tasks) != len(plan.tasks):
+        return plan, []
+    code = [t.id for t in tasks if t.agent in ("tests", "backend", "frontend")]
+    ends = [t for t in code if not any(t in o.depends_on for o in tasks if o.id in code)]
+    verify_task = Task(id="verify", agent="verify", depends_on=ends,
+                       description="Install, type-check, lint, test, build and browser-test the app.")
+    return validate_plan(Plan(spec=plan.spec, tasks=[*tasks, verify_task])), []

@@ -27,7 +27,7 @@ from graph.store import close_stores  # noqa: E402
 FILE_BYTES = 10_000
 
 
-async def one_file(task: Task, spec: AppSpec) -> dict[str, str]:
+async def one_file(task: Task, spec: AppSpec, ws=None) -> dict[str, str]:
     seed = hashlib.sha256(task.id.encode()).hexdigest()
     return {f"gen/{task.id}.txt": (seed * (FILE_BYTES // len(seed) + 1))[:FILE_BYTES]}
 

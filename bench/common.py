@@ -39,7 +39,7 @@ def skewed_durations(ids: list[str], seed: int, median: float) -> dict[str, floa
 
 
 def sleeper(durations: dict[str, float]):
-    async def work(task: Task, spec: AppSpec) -> dict[str, str]:
+    async def work(task: Task, spec: AppSpec, ws=None) -> dict[str, str]:
         await asyncio.sleep(durations.get(task.id, 0.0))
         return {}
 

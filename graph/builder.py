@@ -31,14 +31,15 @@ def build_graph(
     agents: Mapping[str, AgentWork] | None = None,
     retry: RetryPolicy | None = None,
 ) -> StateGraph:
-    """planner -> (every task, each to its agent's node, in one step) -> finish."""
+    """planner -> (every task, each to its agent's node, in one step) -> review -> (repairs) -> finish."""
     agents = dict(agents or OFFLINE_AGENTS)
     retry = retry or retry_policy()
     builder = StateGraph(State, context_schema=Context)
     builder.add_node("planner", nodes.make_planner(tuple(agents)), retry_policy=retry)
     for name, work in agents.items():
         builder.add_node(name, nodes.make_task_node(name, work, retry.max_attempts), input_schema=TaskInput, retry_policy=retry)
-        builder.add_edge(name, "finish")
+        builder.add_edge(name, "review")
+    builder.add_node("review", nodes.review)
     builder.add_node("finish", nodes.finish)
 
     def dispatch(state: State) -> list[Send] | str:
@@ -47,5 +48,6 @@ def build_graph(
 
     builder.add_edge(START, "planner")
     builder.add_conditional_edges("planner", dispatch, [*agents, "finish"])
+    builder.add_conditional_edges("review", dispatch, [*agents, "finish"])
     builder.add_edge("finish", END)
     return builder

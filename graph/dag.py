@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph.spec import AppSpec
 
-AGENTS: tuple[str, ...] = ("frontend", "backend", "tests", "docs")
+AGENTS: tuple[str, ...] = ("frontend", "backend", "tests", "docs", "verify")
 """Agents a task can be owned by (each is a node of the graph)."""
 
 TaskStatus = Literal["pending", "running", "completed", "failed", "skipped"]
@@ -83,7 +83,10 @@ def topological_order(plan: Plan) -> list[str]:
 
 
 def default_plan(spec: AppSpec) -> Plan:
-    """planner -> {backend, frontend} -> tests -> docs, minus what the spec leaves out."""
+    """planner -> {backend, frontend} -> tests -> docs, minus what the spec leaves out.
+
+    The planner adds a verify task after it (agents.planner.place_verify) when verify is on.
+    """
     tasks: list[Task] = []
     code: list[str] = []
     if spec.backend:

@@ -16,10 +16,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agents import planner as planner_agent
-from agents.codegen import AgentWork
+from agents.codegen import AgentResult, AgentWork, Workspace
 from agents.files import FileSet, UnsafePathError, write_files
 from agents.llm import chat_model
 from graph.dag import TERMINAL, Plan, Task, blocked_by, validate_plan
+from graph.routing import plan_repair
 from graph.scheduler import COORDINATORS, Coordinator
 from graph.spec import AppSpec
 from graph.state import Context, State, TaskInput
@@ -47,6 +48,9 @@ def make_planner(agents: tuple[str, ...]):
             plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
         else:
             plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"), agents)
+        if not state.get("plan"):
+            plan, more = planner_agent.place_verify(plan, ctx.verify and "verify" in agents)
+            notes = [*notes, *more]
         store = open_store(ctx.db_path)
         await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
         pending = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}
@@ -104,7 +108,11 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
             try:
                 if ctx.task_delay:
                     await asyncio.sleep(ctx.task_delay)
-                files = FileSet(await work(task, AppSpec.model_validate(inp["spec"])))
+                ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser)
+                out = await work(task, AppSpec.model_validate(inp["spec"]), ws)
+                if isinstance(out, AgentResult):
+                    out, rec.report = out.files, out.report
+                files = FileSet(out)
                 if files:
                     rec.files, put = store.blob_rows(dict(files))
                     store.submit(put)  # committed with or before the finish write
@@ -112,11 +120,11 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                 rec.status, rec.error = "completed", None
             except Exception as exc:
                 attempt = runtime.execution_info.node_attempt if runtime.execution_info else max_attempts
-                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError))
+                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError)) or getattr(exc, "permanent", False)
                 if attempt < max_attempts and not permanent:
                     raise  # LangGraph's RetryPolicy runs the node again after a backoff
                 rec.status, rec.error = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-                rec.files = {}
+                rec.files, rec.report = {}, getattr(exc, "report", rec.report)
                 if ctx.fail_fast:
                     co.stop(f"--fail-fast: task {task.id!r} failed")
             rec.finished = time.time()
@@ -127,6 +135,20 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
 
     task_node.__name__ = f"{agent}_node"
     return task_node
+
+
+async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """After a dispatch step: send a failed verify back to the agent that owns the failing files."""
+    ctx = runtime.context or Context()
+    repair = plan_repair(state, ctx.max_repairs)
+    if repair is None:
+        return {}
+    owner, again, text = repair
+    store = open_store(ctx.db_path)
+    await store.write(store.mark_pending(_thread(runtime), sorted(again)))
+    tasks = {tid: {**state["tasks"][tid], "status": "pending"} for tid in again}
+    return {"tasks": tasks, "feedback": {owner: text}, "repairs": state.get("repairs", 0) + 1,
+            "planner_notes": [f"verify failed: task {owner!r} runs again with the error (repair {state.get('repairs', 0) + 1})"]}
 
 
 async def finish(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from graph.dag import TERMINAL
+from graph.dag import TERMINAL, Plan, dependants
 
 
 def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -15,8 +16,54 @@ def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     """
     plan = state.get("plan") or {}
     records = state.get("tasks", {})
+    feedback = state.get("feedback") or {}
     out = []
     for task in plan.get("tasks", []):
         if records.get(task["id"], {}).get("status") not in TERMINAL:
-            out.append((task["agent"], {"task": task, "spec": plan["spec"]}))
+            out.append((task["agent"], {"task": task, "spec": plan["spec"], "feedback": feedback.get(task["id"])}))
     return out
+
+
+def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str], str] | None:
+    """After a failed verify: (owner task, tasks to run again, feedback), or None when no repair is due.
+
+    The owner is the task that wrote the files the failing step names; failing that, the task
+    with the most files in the failing package. It runs again with the error as input, and so do
+    the tasks after it (tests, verify, docs).
+    """
+    if state.get("repairs", 0) >= max_repairs or not state.get("plan"):
+        return None
+    plan = Plan.model_validate(state["plan"])
+    records = state.get("tasks", {})
+    failed = [t for t in plan.tasks if t.agent == "verify" and records.get(t.id, {}).get("status") == "failed"]
+    if not failed:
+        return None
+    verify_task = failed[0]
+    report = records[verify_task.id].get("report") or []
+    bad = [s for s in report if not s.get("ok") and not s.get("skipped")]
+    if not bad:
+        return None
+    owners = {p: tid for tid, rec in records.items() if tid != verify_task.id for p in rec.get("files", [])}
+    owner = None
+    for step in bad:
+        for path in _paths(step):
+            if path in owners:
+                owner = owners[path]
+                break
+        if owner:
+            break
+    if owner is None:
+        package = bad[0].get("package", "")
+        counts = {tid: sum(1 for p in rec.get("files", []) if p.startswith(package + "/")) for tid, rec in records.items()}
+        owner = max(counts, key=lambda t: counts[t]) if counts and max(counts.values()) else None
+    if owner is None:
+        return None
+    step = bad[0]
+    text = (f"verify step `npm run {step.get('step')}` in {step.get('package')}/ failed "
+            f"(repair {state.get('repairs', 0) + 1} of {max_repairs}):\n{(step.get('output') or '')[-2000:]}")
+    return owner, {owner, verify_task.id} | dependants(plan, owner), text
+
+
+def _paths(step: dict[str, Any]) -> list[str]:
+    found = re.findall(r"((?:src|tests|e2e|drizzle)/[\w./@-]+\.(?:ts|tsx|js|mjs|json|css|sql))", step.get("output") or "")
+    return [f"{step.get('package')}/{p}" for p in found]

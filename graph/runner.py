@@ -45,12 +45,16 @@ class RunSettings:
     plan: dict[str, Any] | None = None
     """A ready plan (spec + tasks) to run instead of planning; validated before the run starts."""
     force: bool = False
+    verify: bool = True
+    browser: bool = True
+    max_repairs: int = 2
 
     def context(self) -> Context:
         return Context(
             model=self.model, base_url=self.base_url, out_dir=str(Path(self.out_dir).resolve()),
             db_path=str(Path(self.db_path).resolve()), fail_fast=self.fail_fast,
-            max_parallel=self.max_parallel, task_delay=self.task_delay,
+            max_parallel=self.max_parallel, task_delay=self.task_delay, verify=self.verify,
+            browser=self.browser, max_repairs=self.max_repairs,
         )
 
 
@@ -141,7 +145,7 @@ async def resume_run(
 
 async def _drive(settings, thread_id, inputs, on_event, agents) -> RunResult:
     ctx = settings.context()
-    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100}
+    config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100 + 10 * settings.max_repairs}
     async with sqlite_checkpointer(ctx.db_path) as saver:
         graph = build_graph(agents, retry_policy(settings.retries, settings.retry_interval)).compile(checkpointer=saver)
         snapshot = await graph.aget_state(config)

@@ -30,6 +30,10 @@ class State(TypedDict, total=False):
     """Task id -> record: agent, status, attempts, started, finished, duration, error, files."""
     files: Annotated[dict[str, str], merge]
     """Generated path -> sha256 of its content (contents live once in the run database)."""
+    feedback: Annotated[dict[str, str], merge]
+    """Task id -> why it must run again (a failed verify step); given to the agent as input."""
+    repairs: int
+    """How many times a failed verify was routed back to an agent."""
     outcome: dict[str, Any]
     """The run's summary, written by the finish node."""
 
@@ -39,6 +43,7 @@ class TaskInput(TypedDict):
 
     task: dict[str, Any]
     spec: dict[str, Any]
+    feedback: str | None
 
 
 @dataclass
@@ -59,5 +64,11 @@ class Context:
     """Most tasks running at once (0: no limit)."""
     approval: Literal["none", "plan", "step"] = "none"
     """Where the run pauses for a person."""
+    verify: bool = True
+    """Plan a verify task that installs, checks, tests and builds the app."""
+    browser: bool = True
+    """Run the generated app's browser test during verify."""
+    max_repairs: int = 2
+    """How often a failed verify goes back to the agent that owns the failing files."""
     task_delay: float = 0.0
     """Test-only: seconds each task sleeps before it writes, to widen crash windows."""

@@ -59,9 +59,11 @@ class TaskRecord:
     duration: float | None = None
     error: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    report: Any = None
 
     def as_state(self) -> dict[str, Any]:
         return {
+            "report": self.report,
             "agent": self.agent,
             "status": self.status,
             "attempts": self.attempts,
@@ -175,7 +177,8 @@ class RunStore:
             if "adv_tasks" not in db.table_names():
                 db["adv_tasks"].create(
                     {"thread_id": str, "task_id": str, "agent": str, "status": str, "attempts": int,
-                     "started": float, "finished": float, "duration": float, "error": str, "files": str},
+                     "started": float, "finished": float, "duration": float, "error": str, "files": str,
+                     "report": str},
                     pk=("thread_id", "task_id"),
                 )
             if "adv_blobs" not in db.table_names():
@@ -242,11 +245,24 @@ class RunStore:
 
         def fn(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "INSERT INTO adv_tasks (thread_id, task_id, agent, status, attempts, started, finished, duration, error, files) "
-                "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT(thread_id, task_id) DO UPDATE SET status=excluded.status, "
-                "finished=excluded.finished, duration=excluded.duration, error=excluded.error, files=excluded.files",
+                "INSERT INTO adv_tasks (thread_id, task_id, agent, status, attempts, started, finished, duration, error, files, report) "
+                "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT(thread_id, task_id) DO UPDATE SET status=excluded.status, "
+                "finished=excluded.finished, duration=excluded.duration, error=excluded.error, files=excluded.files, "
+                "report=excluded.report",
                 (thread_id, rec.task_id, rec.agent, rec.status, rec.started, rec.finished, rec.duration, rec.error,
-                 json.dumps(rec.files, sort_keys=True)),
+                 json.dumps(rec.files, sort_keys=True), json.dumps(rec.report) if rec.report is not None else None),
+            )
+
+        return fn
+
+    @staticmethod
+    def mark_pending(thread_id: str, task_ids: list[str]) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit) that sends ended tasks back to pending, to run again (a repair)."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "UPDATE adv_tasks SET status='pending', finished=NULL, duration=NULL, error=NULL WHERE thread_id=? AND task_id=?",
+                [(thread_id, t) for t in task_ids],
             )
 
         return fn
@@ -281,14 +297,13 @@ class RunStore:
         return row[0]
 
 
-_COLUMNS = ("thread_id", "task_id", "agent", "status", "attempts", "started", "finished", "duration", "error", "files")
 
 
 def _record(row: dict[str, Any]) -> TaskRecord:
     return TaskRecord(
         task_id=row["task_id"], agent=row["agent"], status=row["status"], attempts=row["attempts"] or 0,
         started=row["started"], finished=row["finished"], duration=row["duration"], error=row["error"],
-        files=json.loads(row["files"] or "{}"),
+        files=json.loads(row["files"] or "{}"), report=json.loads(row["report"]) if row.get("report") else None,
     )
 
 

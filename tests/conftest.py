@@ -31,7 +31,7 @@ class Timeline:
         self.ends: dict[str, float] = {}
         self.calls: dict[str, int] = {}
 
-    async def work(self, task: Task, spec: AppSpec) -> dict[str, str]:
+    async def work(self, task: Task, spec: AppSpec, ws: Any = None) -> dict[str, str]:
         self.calls[task.id] = self.calls.get(task.id, 0) + 1
         self.starts.setdefault(task.id, time.monotonic())
         await asyncio.sleep(self.durations.get(task.id, 0.0))

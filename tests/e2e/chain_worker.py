@@ -15,7 +15,7 @@ from graph.spec import AppSpec, Entity  # noqa: E402
 N = 12
 
 
-async def work(task: Task, spec: AppSpec) -> dict[str, str]:
+async def work(task: Task, spec: AppSpec, ws=None) -> dict[str, str]:
     await asyncio.sleep(0.25)
     return {f"chain/{task.id}.txt": f"{task.id} after {','.join(task.depends_on) or 'nothing'}\n"}
 

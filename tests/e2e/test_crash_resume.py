@@ -39,13 +39,13 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def test_kill_9_then_resume_repeats_no_completed_task(tmp_path):
     reference = tmp_path / "reference"
-    done = cli("run", REQUEST, "--out", str(reference), "--db", str(tmp_path / "ref.sqlite"))
+    done = cli("run", REQUEST, "--out", str(reference), "--db", str(tmp_path / "ref.sqlite"), "--no-verify")
     assert done.returncode == 0, done.stdout + done.stderr
 
     db, out = tmp_path / "db.sqlite", tmp_path / "app"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "main.py"), "run", REQUEST, "--out", str(out), "--db", str(db),
-         "--thread", "crashme", "--task-delay", "1.5"],
+         "--thread", "crashme", "--task-delay", "1.5", "--no-verify"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + 120
@@ -63,7 +63,7 @@ def test_kill_9_then_resume_repeats_no_completed_task(tmp_path):
     proc.wait(timeout=30)
     assert before["backend"] == ("completed", 1) and before["frontend"] == ("completed", 1)
 
-    resumed = cli("resume", "crashme", "--db", str(db))
+    resumed = cli("resume", "crashme", "--db", str(db))  # settings, --no-verify included, come from the run database
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     after = ledger(db, "crashme")
     assert after["backend"] == ("completed", 1)  # not run again

@@ -21,7 +21,7 @@ def run_cli(server: ScriptedOpenAI, tmp_path, monkeypatch):
     chat_model.cache_clear()
     result = CliRunner().invoke(app, [
         "run", "a shop for widgets", "--model", "openai:test-model", "--base-url", server.base_url,
-        "--out", str(tmp_path / "app"), "--db", str(tmp_path / "db.sqlite"), "--json",
+        "--out", str(tmp_path / "app"), "--db", str(tmp_path / "db.sqlite"), "--json", "--no-verify",
     ], catch_exceptions=False)
     return result, json.loads(result.output[result.output.index("{"):])
 

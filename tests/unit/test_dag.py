@@ -71,3 +71,12 @@ def test_critical_path():
 def test_task_ids_are_checked():
     with pytest.raises(ValueError):
         Task(id="../x", agent="docs")
+
+
+def test_place_verify_goes_after_the_last_code_tasks():
+    from agents.planner import place_verify
+
+    p, notes = place_verify(default_plan(spec()), True)
+    assert p.task("verify").depends_on == ["tests"] and notes == []
+    p, notes = place_verify(p, False)
+    assert [t.id for t in p.tasks] == ["backend", "frontend", "tests", "docs"] and notes == ["verify turned off"]

@@ -1,0 +1,187 @@
+"""The verify agent: install, type-check, lint, test, build and browser-test the generated app.
+
+Every step is a subprocess in the app's own folder, with a timeout and an environment scrubbed
+of our secrets. Installs reuse one prepared node_modules per set of dependencies (better-sqlite3
+compiles from source here, ~110 s, so it is compiled once and copied), then `npm install
+--prefer-offline` (never `npm ci`: lockfiles made here miss platform packages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PACKAGES = ("backend", "frontend")
+PIPELINE = ("typecheck", "lint", "test", "build")
+SECRET = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.I)
+SECRET_PREFIXES = ("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "AWS_", "ANTHROPIC_", "AZURE_", "GOOGLE_", "HF_", "GITHUB_")
+TAIL = 4000
+
+
+@dataclass
+class StepResult:
+    """One verify step: where, what, whether it passed, how long, the end of its output."""
+
+    package: str
+    step: str
+    ok: bool
+    seconds: float
+    output: str = ""
+    skipped: str | None = None
+
+
+class VerifyError(RuntimeError):
+    """The generated app failed a verify step; carries every step's result."""
+
+    permanent = True  # running the same checks on the same files again cannot help
+
+    def __init__(self, steps: list[StepResult]):
+        self.steps = steps
+        self.report = [asdict(s) for s in steps]
+        bad = next(s for s in steps if not s.ok and not s.skipped)
+        first = _first_error_line(bad.output)
+        super().__init__(f"{bad.package}: `npm run {bad.step}` failed: {first}")
+
+
+def scrubbed_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Our environment minus anything that looks like a secret."""
+    env = {k: v for k, v in os.environ.items() if not SECRET.search(k) and not k.startswith(SECRET_PREFIXES)}
+    env.update({"CI": "true", "npm_config_yes": "true", "npm_config_fund": "false", "npm_config_audit": "false",
+                "npm_config_update_notifier": "false", "NO_COLOR": "1", "FORCE_COLOR": "0"})
+    env.update(extra or {})
+    return env
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("AUTODEVOS_CACHE", Path.home() / ".cache" / "autodevos"))
+
+
+def deps_key(package_json: Path) -> str:
+    data = json.loads(package_json.read_text(encoding="utf-8"))
+    deps = {k: data.get(k, {}) for k in ("dependencies", "devDependencies", "optionalDependencies")}
+    return hashlib.sha256(json.dumps(deps, sort_keys=True).encode()).hexdigest()[:20]
+
+
+async def run_cmd(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run cmd in its own process group; kill the whole group on timeout. Returns (code, output)."""
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, cwd=str(cwd), env=env or scrubbed_env(), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except (TimeoutError, asyncio.CancelledError):
+        _kill_group(proc.pid)
+        await proc.wait()
+        return 124, f"timed out after {timeout:.0f} s: {' '.join(cmd)}"
+    _kill_group(proc.pid)  # leftovers (servers started by the step)
+    return proc.returncode or 0, out.decode("utf-8", "replace")
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+async def install(pkg_dir: Path, timeout: float = 900) -> StepResult:
+    """npm install, starting from a prepared node_modules for the same dependencies when there is one."""
+    t0 = time.monotonic()
+    key = deps_key(pkg_dir / "package.json")
+    prepared = cache_root() / "node_modules" / key
+    note = "fresh install"
+    if prepared.is_dir() and not (pkg_dir / "node_modules").exists():
+        code, out = await run_cmd(["cp", "-a", str(prepared), str(pkg_dir / "node_modules")], pkg_dir, 300)
+        note = "copied a prepared node_modules" if code == 0 else f"copy failed: {out[-200:]}"
+    code, out = await run_cmd(["npm", "install", "--prefer-offline", "--no-audit", "--no-fund"], pkg_dir, timeout)
+    if code == 0 and not prepared.is_dir():
+        await _save_prepared(pkg_dir / "node_modules", prepared)
+    return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}\n{out[-TAIL:]}")
+
+
+async def _save_prepared(node_modules: Path, prepared: Path) -> None:
+    prepared.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=prepared.parent, prefix=".tmp-"))
+    code, _ = await run_cmd(["cp", "-a", str(node_modules), str(tmp / "nm")], prepared.parent, 300)
+    try:
+        if code == 0:
+            os.replace(tmp / "nm", prepared)  # atomic: another run may have saved it meanwhile
+    except OSError:
+        pass
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def scripts(pkg_dir: Path) -> dict[str, str]:
+    return json.loads((pkg_dir / "package.json").read_text(encoding="utf-8")).get("scripts", {})
+
+
+async def pipeline(pkg_dir: Path, steps: tuple[str, ...] = PIPELINE, timeout: float = 300) -> list[StepResult]:
+    """Install, then each npm script the package defines, stopping at the first failure."""
+    results = [await install(pkg_dir)]
+    if not results[0].ok:
+        return results
+    have = scripts(pkg_dir)
+    for step in steps:
+        if step not in have:
+            results.append(StepResult(pkg_dir.name, step, True, 0.0, skipped="no such script"))
+            continue
+        t0 = time.monotonic()
+        code, out = await run_cmd(["npm", "run", "--silent", step], pkg_dir, timeout)
+        results.append(StepResult(pkg_dir.name, step, code == 0, round(time.monotonic() - t0, 2), out[-TAIL:]))
+        if code != 0:
+            break
+    return results
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+async def verify_app(app_dir: Path, browser: bool = True) -> list[StepResult]:
+    """Every verify step of the app in app_dir; raises VerifyError when one fails."""
+    if shutil.which("npm") is None:
+        raise VerifyError([StepResult("app", "install", False, 0.0, "npm is not on the PATH: install Node.js 20+")])
+    pkgs = [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()]
+    runs = await asyncio.gather(*(pipeline(p) for p in pkgs))
+    steps = [s for run in runs for s in run]
+    ok = all(s.ok for s in steps)
+    front = app_dir / "frontend"
+    if ok and (front / "package.json").is_file() and "e2e" in scripts(front):
+        chrome = chromium_path()
+        if not browser:
+            steps.append(StepResult("frontend", "e2e", True, 0.0, skipped="browser test turned off"))
+        elif chrome is None:
+            steps.append(StepResult("frontend", "e2e", True, 0.0, skipped="no Chromium found (apt-get install chromium)"))
+        else:
+            t0 = time.monotonic()
+            code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300, scrubbed_env({"CHROMIUM_PATH": chrome}))
+            steps.append(StepResult("frontend", "e2e", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:]))
+    if not all(s.ok for s in steps):
+        raise VerifyError(steps)
+    return steps
+
+
+def steps_json(steps: list[StepResult]) -> list[dict]:
+    return [asdict(s) for s in steps]
+
+
+_ERROR_LINE = re.compile(r"(error|failed|fail|✗|×|expected|cannot|not found)", re.I)
+
+
+def _first_error_line(output: str) -> str:
+    for line in output.splitlines():
+        if _ERROR_LINE.search(line) and line.strip():
+            return line.strip()[:300]
+    lines = [ln for ln in output.splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "no output"
