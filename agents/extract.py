@@ -85,7 +85,7 @@ _TRIGGER = re.compile(
     r"\b(?:with|of|manag\w*|track\w*|stor\w*|for|list\w*|organi[sz]\w*|book\w*|schedul\w*|record\w*|keep\w*|"
     r"handl\w*|has|have|contain\w*|about|add\w*|edit\w*|crud)\s+(.+)"
 )
-_RELATION = re.compile(r"\b([a-z]+)\s+(?:on|for|of|to|in|under|belong(?:s|ing)? to|attached to|linked to)\s+(?:an?\s+|the\s+)?([a-z]+)")
+_RELATION = re.compile(r"\b([a-z]+)\s+(?:(?:are|is)\s+)?(?:on|for|of|to|in|under|belong(?:s|ing)? to|attached to|linked to)\s+(?:an?\s+|the\s+)?([a-z]+)")
 _HAS_MANY = re.compile(r"\b([a-z]+)\s+(?:has|have|contain|contains)\s+(?:many|several|multiple|some)\s+([a-z]+)")
 
 
@@ -147,7 +147,7 @@ def _entities(low: str) -> dict[str, dict[str, str]]:
             add(_noun(noun_word), _field_list(body))
         # "tasks: title, due date" and "tasks with fields title, due date"
         m = re.search(r"\b([a-z]+)\s*(?::|with (?:the )?fields?|having)\s+(.+)$", clause)
-        if m and _noun(m.group(1)):
+        if m and _noun(m.group(1)) and (_is_plural(m.group(1)) or m.group(1) in _FIELD_HINTS):
             add(_noun(m.group(1)), _field_list(m.group(2)))
             clause = clause[: m.start(2)]
         # "each workout has a date and a duration": singular items are fields of the owner

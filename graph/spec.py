@@ -27,7 +27,7 @@ RESERVED = {
 # Names an entity cannot take: TypeScript globals it would shadow, and the app's own parts.
 ENTITY_RESERVED = RESERVED | {
     "object", "string", "number", "boolean", "date", "array", "error", "promise", "map", "set", "symbol",
-    "function", "record", "partial", "response", "request", "router", "json", "math", "event", "node",
+    "function", "record", "partial", "response", "request", "router", "json", "math",
     "app", "api", "health", "metrics", "auth", "user", "users",
 }
 # Field names every record already has.
@@ -191,7 +191,10 @@ class AppSpec(BaseModel):
         raise KeyError(name)
 
 
-_IRREGULAR = {"person": "people", "child": "children", "man": "men", "woman": "women", "mouse": "mice"}
+_IRREGULAR = {"person": "people", "child": "children", "man": "men", "woman": "women", "mouse": "mice",
+              "movie": "movies", "cookie": "cookies", "species": "species", "series": "series", "pie": "pies",
+              "tie": "ties", "calorie": "calories", "zombie": "zombies", "rookie": "rookies", "selfie": "selfies",
+              "smoothie": "smoothies", "goose": "geese", "tooth": "teeth", "foot": "feet", "sheep": "sheep"}
 
 
 def pluralize(word: str) -> str:
