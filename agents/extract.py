@@ -266,7 +266,7 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "email", []
     if n.endswith(("at", "time")) or n in ("starts", "ends", "when", "datetime", "scheduledfor"):
         return "datetime", []
-    if "date" in n or n in ("due", "deadline", "birthday", "dob") or n.endswith("on"):
+    if "date" in n or n in ("due", "deadline", "birthday", "dob") or camel(name).endswith("On"):
         return "date", []
     if n.startswith(("is", "has")) and len(n) > 3 or n in ("done", "completed", "complete", "active", "published",
                                                            "paid", "archived", "finished", "enabled", "available"):
