@@ -100,6 +100,9 @@ def extract_spec(request: str) -> AppSpec:
     backend = not _NO_BACKEND.search(low)
     if not frontend and not backend:
         frontend = backend = True
+    if auth and not backend:
+        backend = True
+        assumptions.append("logging in needs a server, so the app has a backend after all")
 
     entities = _entities(low)
     if not entities:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -182,6 +183,14 @@ class AppSpec(BaseModel):
                     raise ValueError(f"field {e.name}.{f.name} refers to unknown entity {f.ref!r}")
         if not (self.frontend or self.backend):
             raise ValueError("the app needs a frontend or a backend")
+        if self.auth and not self.backend:
+            raise ValueError("auth needs a backend (a login kept in the browser protects nothing)")
+        required = {e.name: [f.ref for f in e.fields if f.type == "ref" and f.required] for e in self.entities}
+        try:
+            TopologicalSorter(required).prepare()
+        except CycleError as exc:
+            cycle = " -> ".join(exc.args[1])
+            raise ValueError(f"required references form a cycle ({cycle}): no record could ever be created; make one optional") from None
         return self
 
     def entity(self, name: str) -> Entity:

@@ -80,3 +80,19 @@ def test_place_verify_goes_after_the_last_code_tasks():
     assert p.task("verify").depends_on == ["tests"] and notes == []
     p, notes = place_verify(p, False)
     assert [t.id for t in p.tasks] == ["backend", "frontend", "tests", "docs"] and notes == ["verify turned off"]
+
+
+def test_spec_refuses_required_reference_cycles_and_auth_without_backend():
+    from pydantic import ValidationError
+
+    from graph.spec import Field
+
+    with pytest.raises(ValidationError, match="cycle"):
+        AppSpec(name="x", title="X", entities=[
+            Entity(name="Hen", fields=[Field(name="egg", type="ref", ref="Egg")]),
+            Entity(name="Egg", fields=[Field(name="hen", type="ref", ref="Hen")])])
+    AppSpec(name="x", title="X", entities=[  # optional breaks the cycle
+        Entity(name="Hen", fields=[Field(name="egg", type="ref", ref="Egg", required=False)]),
+        Entity(name="Egg", fields=[Field(name="hen", type="ref", ref="Hen")])])
+    with pytest.raises(ValidationError, match="auth needs a backend"):
+        AppSpec(name="x", title="X", entities=[Entity(name="Note")], auth=True, backend=False)
