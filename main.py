@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from rich.tree import Tree
 
 from agents.llm import PROVIDERS, ModelError
 from graph import queries as insp
-from graph.runner import RunError, RunResult, RunSettings, resume_run, start_run
+from graph.runner import RunError, RunResult, RunSettings, answer_pause, resume_run, start_run
 from graph.spec import AppSpec
 from graph.store import StoreError
 
@@ -159,8 +160,10 @@ def _finish(result: RunResult, as_json: bool) -> None:
                 out.print(verify_table(tid, rec["report"]))
         colour = "green" if result.ok else "red"
         out.print(f"[{colour}]Run {result.thread_id} {result.status}[/]: {summary}; {len(result.files)} files in {result.out_dir}")
-        if result.status == "interrupted":
-            out.print(f"Continue with: autodevos resume {result.thread_id}")
+    if result.status == "interrupted":
+        if not as_json:
+            out.print(f"Continue with: autodevos resume {result.thread_id} (or autodevos approve {result.thread_id} ...)")
+        raise typer.Exit(3)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -200,6 +203,8 @@ def run(
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Install, type-check, lint, test and build the app (needs Node.js 20+)."),
     browser: bool = typer.Option(True, "--browser/--no-browser", help="Run the app's browser test during verify (needs Chromium)."),
     max_repairs: int = typer.Option(2, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
+    approve: str = typer.Option("none", "--approve", help="Pause for a person: 'plan' (approve, edit or reject the plan) or 'none'."),
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Never pause (overrides --approve)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
     task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
@@ -218,12 +223,16 @@ def run(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), model=model,
         base_url=base_url, fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
+        approval="none" if auto_approve else approve,
     )
+    if settings.approval not in ("none", "plan"):
+        raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
     progress = Progress(quiet=as_json)
     try:
         result = asyncio.run(start_run(settings, thread_id=thread_id, on_event=progress))
     finally:
         progress.stop()
+    result = _answer_pauses(result, str(db), as_json)
     _finish(result, as_json)
 
 
@@ -244,7 +253,92 @@ def resume(
         result = asyncio.run(resume_run(thread_id, str(db), on_event=progress))
     finally:
         progress.stop()
+    result = _answer_pauses(result, str(db), as_json)
     _finish(result, as_json)
+
+
+@app.command()
+@_guard
+def approve(
+    thread_id: str = typer.Argument(..., help="The paused run's thread id."),
+    decision: str = typer.Option(..., "--decision", "-d", help="approve | reject | edit"),
+    feedback: str = typer.Option(None, "--feedback", help="With reject: what to change, e.g. 'add a field priority to task'."),
+    plan_file: Path = typer.Option(None, "--plan", help="With edit: the edited plan (YAML or JSON)."),
+    who: str = typer.Option(None, "--who", help="Who decides (recorded with the decision; default: $USER)."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Answer a paused run from a script, then let it carry on.
+
+    Example: autodevos approve 3f2a9c1b7d4e --decision reject --feedback "add a field priority to task"
+    """
+    _need_db(db)
+    if decision not in ("approve", "reject", "edit"):
+        raise Fail(f"--decision {decision!r}: use approve, reject or edit")
+    answer: dict[str, Any] = {"action": decision, "who": who or os.environ.get("USER") or "user"}
+    if feedback:
+        answer["feedback"] = feedback
+    if decision == "edit":
+        if plan_file is None:
+            raise Fail("--decision edit needs --plan FILE with the edited plan")
+        answer["plan"] = _read_plan_file(plan_file)
+    progress = Progress(quiet=as_json)
+    try:
+        result = asyncio.run(answer_pause(thread_id, str(db), answer, on_event=progress))
+    finally:
+        progress.stop()
+    result = _answer_pauses(result, str(db), as_json)
+    _finish(result, as_json)
+
+
+def _read_plan_file(path: Path) -> Any:
+    if not path.is_file():
+        raise Fail(f"--plan {path} is not a file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise Fail(f"--plan {path} is not readable YAML or JSON: {str(exc).splitlines()[0]}") from None
+
+
+def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
+    """While the run waits on a person and one is at the terminal, ask; otherwise say how to answer."""
+    while result.status == "interrupted" and result.pending:
+        last = (result.decisions or [{}])[-1]
+        if last.get("refused"):
+            err.print(f"[red]edit refused:[/red] {escape(last['refused'])}")
+        question = result.pending[0]
+        if as_json or not sys.stdin.isatty():
+            err.print(f"Run {result.thread_id} waits for {question.get('kind', 'an')} approval: "
+                      f"autodevos approve {result.thread_id} --decision approve|reject|edit")
+            return result
+        out.print(plan_tree(question["plan"], question.get("notes", [])))
+        choice = typer.prompt("approve / edit / reject / quit", default="approve").strip().lower()
+        answer: dict[str, Any] = {"action": choice, "who": os.environ.get("USER") or "user"}
+        if choice in ("q", "quit"):
+            out.print(f"Stopped. Continue later with: autodevos resume {result.thread_id}")
+            return result
+        if choice in ("a", "approve"):
+            answer["action"] = "approve"
+        elif choice in ("r", "reject"):
+            answer.update(action="reject", feedback=typer.prompt("feedback"))
+        elif choice in ("e", "edit"):
+            text = typer.edit(yaml.safe_dump(question["plan"], sort_keys=False), extension=".yaml")
+            if text is None:
+                continue
+            try:
+                answer.update(action="edit", plan=yaml.safe_load(text))
+            except yaml.YAMLError as exc:
+                err.print(f"[red]edit refused:[/red] not YAML ({escape(str(exc).splitlines()[0])})")
+                continue
+        else:
+            err.print("answer approve, edit, reject or quit")
+            continue
+        progress = Progress(quiet=False)
+        try:
+            result = asyncio.run(answer_pause(result.thread_id, db, answer, on_event=progress))
+        finally:
+            progress.stop()
+    return result
 
 
 @app.command()

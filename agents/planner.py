@@ -102,3 +102,74 @@ def place_verify(plan: Plan, verify: bool) -> tuple[Plan, list[str]]:
     verify_task = Task(id="verify", agent="verify", depends_on=ends,
                        description="Install, type-check, lint, test, build and browser-test the app.")
     return validate_plan(Plan(spec=plan.spec, tasks=[*tasks, verify_task])), []
+
+
+ACTIONS = ("approve", "edit", "reject", "skip", "quit")
+
+
+def read_decision(answer: Any) -> dict[str, Any]:
+    """A resume value -> {'action', 'feedback'?, 'plan'?, 'who'?}. A bare string is the action."""
+    if isinstance(answer, str):
+        answer = {"action": answer}
+    if not isinstance(answer, dict) or answer.get("action") not in ACTIONS:
+        return {"action": "reject", "feedback": f"unreadable answer {answer!r}"}
+    return answer
+
+
+_ADD_FIELD = re.compile(
+    r"add (?:a |an )?(?:new )?(?:field|column|property) (?:called |named )?([a-z][\w ]*?)(?: \((\w+)\)| of type (\w+)| as (?:an? )?(\w+))? (?:to|on|for) (?:the |each )?([a-z]+)",
+    re.I)
+_REMOVE_FIELD = re.compile(r"(?:remove|drop|delete) (?:the )?(?:field|column|property) ([a-z][\w ]*?) (?:from|of|on) (?:the |each )?([a-z]+)", re.I)
+_ADD_ENTITY = re.compile(r"add (?:a |an )?(?:new )?(?:entity|resource|model|table) (?:called |named )?([a-z]+)", re.I)
+_REMOVE_ENTITY = re.compile(r"(?:remove|drop|delete) (?:the )?(?:entity|resource|model|table) ([a-z]+)", re.I)
+
+
+def apply_feedback(spec: AppSpec, text: str) -> tuple[AppSpec, list[str]]:
+    """Act on plain feedback such as 'add a field priority to task'; say what was and was not understood."""
+    from agents.extract import _infer_type
+    from graph.spec import Entity, Field, camel, pascal, singularize
+
+    data = spec.model_dump()
+    done: list[str] = []
+
+    def find(name: str) -> dict[str, Any] | None:
+        target = pascal(singularize(name.strip()))
+        return next((e for e in data["entities"] if e["name"] == target), None)
+
+    for m in _ADD_FIELD.finditer(text):
+        name, hint = m.group(1), (m.group(2) or m.group(3) or m.group(4) or "")
+        ent = find(m.group(5))
+        if ent is None:
+            done.append(f"feedback names no entity {m.group(5)!r}")
+            continue
+        kind, options = _infer_type(name, hint)
+        ent["fields"].append(Field(name=name, type=kind, options=options, required=False).model_dump())
+        done.append(f"feedback: added field {camel(name)} ({kind}) to {ent['name']}")
+    for m in _REMOVE_FIELD.finditer(text):
+        ent = find(m.group(2))
+        if ent is not None:
+            before = len(ent["fields"])
+            ent["fields"] = [f for f in ent["fields"] if f["name"] != camel(m.group(1))]
+            if len(ent["fields"]) < before:
+                done.append(f"feedback: removed field {camel(m.group(1))} from {ent['name']}")
+    for m in _ADD_ENTITY.finditer(text):
+        if find(m.group(1)) is None:
+            data["entities"].append(Entity(name=singularize(m.group(1))).model_dump())
+            done.append(f"feedback: added entity {pascal(singularize(m.group(1)))}")
+    for m in _REMOVE_ENTITY.finditer(text):
+        ent = find(m.group(1))
+        if ent is not None and len(data["entities"]) > 1:
+            data["entities"].remove(ent)
+            done.append(f"feedback: removed entity {ent['name']}")
+    if re.search(r"\b(no|without( a)?|drop( the)?) (frontend|ui)\b", text, re.I):
+        data["frontend"] = False
+        done.append("feedback: no frontend")
+    if re.search(r"\b(add|with|needs?) (a )?(login|auth|authentication)\b", text, re.I):
+        data["auth"] = True
+        done.append("feedback: users log in")
+    if not done:
+        done.append(f"feedback not understood by the offline planner, plan unchanged: {text[:200]!r}")
+    try:
+        return AppSpec.model_validate(data), done
+    except ValidationError as exc:
+        return spec, [f"feedback refused ({exc.errors()[0]['msg']}); plan unchanged"]

@@ -9,7 +9,7 @@ from langgraph.types import RetryPolicy, Send
 
 from agents.codegen import OFFLINE_AGENTS, AgentWork
 from graph import nodes
-from graph.routing import tasks_to_dispatch
+from graph.routing import after_plan_gate, tasks_to_dispatch
 from graph.state import Context, State, TaskInput
 
 DEFAULT_RETRIES = 2
@@ -31,11 +31,12 @@ def build_graph(
     agents: Mapping[str, AgentWork] | None = None,
     retry: RetryPolicy | None = None,
 ) -> StateGraph:
-    """planner -> (every task, each to its agent's node, in one step) -> review -> (repairs) -> finish."""
+    """planner -> approve_plan -> (every task, each to its agent's node, in one step) -> review -> (repairs) -> finish."""
     agents = dict(agents or OFFLINE_AGENTS)
     retry = retry or retry_policy()
     builder = StateGraph(State, context_schema=Context)
     builder.add_node("planner", nodes.make_planner(tuple(agents)), retry_policy=retry)
+    builder.add_node("approve_plan", nodes.make_plan_gate(tuple(agents)))
     for name, work in agents.items():
         builder.add_node(name, nodes.make_task_node(name, work, retry.max_attempts), input_schema=TaskInput, retry_policy=retry)
         builder.add_edge(name, "review")
@@ -46,8 +47,13 @@ def build_graph(
         sends = [Send(agent, payload) for agent, payload in tasks_to_dispatch(state) if agent in agents]
         return sends or "finish"
 
+    def after_gate(state: State) -> list[Send] | str:
+        where = after_plan_gate(state)
+        return dispatch(state) if where == "dispatch" else where
+
     builder.add_edge(START, "planner")
-    builder.add_conditional_edges("planner", dispatch, [*agents, "finish"])
+    builder.add_edge("planner", "approve_plan")
+    builder.add_conditional_edges("approve_plan", after_gate, [*agents, "finish", "approve_plan", "planner"])
     builder.add_conditional_edges("review", dispatch, [*agents, "finish"])
     builder.add_edge("finish", END)
     return builder

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+from pydantic import ValidationError
 
 from agents import planner as planner_agent
 from agents.codegen import AgentResult, AgentWork, Workspace
 from agents.files import FileSet, UnsafePathError, write_files
 from agents.llm import chat_model
-from graph.dag import TERMINAL, Plan, Task, blocked_by, validate_plan
+from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, validate_plan
 from graph.routing import plan_repair
 from graph.scheduler import COORDINATORS, Coordinator
 from graph.spec import AppSpec
@@ -42,21 +44,68 @@ def make_planner(agents: tuple[str, ...]):
     async def planner(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context or Context()
         model = chat_model(ctx.model, ctx.base_url)
-        if state.get("plan"):  # a plan given as input (hand-written, edited, benchmark) is checked, not replaced
+        feedback = (state.get("feedback") or {}).get("planner")
+        if state.get("plan") and feedback:  # the plan was rejected at the gate with feedback
+            spec, applied = planner_agent.apply_feedback(AppSpec.model_validate(state["plan"]["spec"]), feedback)
+            plan, notes = default_plan(spec), applied
+        elif state.get("plan"):  # a plan given as input (hand-written, edited, benchmark) is checked, not replaced
             plan, notes = validate_plan(Plan.model_validate(state["plan"]), agents), ["plan given as input"]
         elif model is None:
             plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
         else:
             plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"), agents)
-        if not state.get("plan"):
+        if not state.get("plan") or feedback:
             plan, more = planner_agent.place_verify(plan, ctx.verify and "verify" in agents)
             notes = [*notes, *more]
         store = open_store(ctx.db_path)
         await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
-        pending = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}
-        return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": pending}
+        return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": _pending(plan, state), "gate": "",
+                "feedback": {"planner": None}}
 
     return planner
+
+
+def _pending(plan: Plan, state: State) -> dict[str, Any]:
+    """Task records for a new plan: every task pending, tasks of an older plan removed."""
+    records: dict[str, Any] = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in plan.tasks}
+    for old in state.get("tasks") or {}:
+        if old not in records:
+            records[old] = None
+    return records
+
+
+def make_plan_gate(agents: tuple[str, ...]):
+    """The plan approval gate: a person approves, edits or rejects the plan before any task runs."""
+
+    async def approve_plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        ctx = runtime.context or Context()
+        if ctx.approval == "none":
+            return {"gate": "approved"}
+        answer = interrupt({"kind": "plan", "plan": state["plan"], "notes": state.get("planner_notes", [])[-6:]})
+        decision = planner_agent.read_decision(answer)
+        record = {"gate": "plan", "action": decision["action"], "who": decision.get("who") or "user",
+                  "when": time.time(), "feedback": decision.get("feedback")}
+        if decision["action"] == "approve":
+            return {"gate": "approved", "decisions": [record]}
+        if decision["action"] == "reject":
+            return {"gate": "replan", "feedback": {"planner": decision.get("feedback") or ""}, "decisions": [record]}
+        try:  # edit
+            plan = validate_plan(Plan.model_validate(decision.get("plan")), agents)
+        except (PlanError, ValidationError) as exc:
+            record["refused"] = _first_line(exc)
+            return {"gate": "again", "decisions": [record]}
+        store = open_store(ctx.db_path)
+        await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
+        return {"gate": "again", "plan": plan.model_dump(), "tasks": _pending(plan, state), "decisions": [record]}
+
+    return approve_plan
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(exc).splitlines()[0]
 
 
 def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: Context) -> Coordinator:

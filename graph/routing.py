@@ -67,3 +67,13 @@ def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str],
 def _paths(step: dict[str, Any]) -> list[str]:
     found = re.findall(r"((?:src|tests|e2e|drizzle)/[\w./@-]+\.(?:ts|tsx|js|mjs|json|css|sql))", step.get("output") or "")
     return [f"{step.get('package')}/{p}" for p in found]
+
+
+def after_plan_gate(state: dict[str, Any]) -> str:
+    """Where the plan gate sends the run: back to itself, back to the planner, or on to the tasks."""
+    gate = state.get("gate")
+    if gate == "again":
+        return "approve_plan"
+    if gate == "replan":
+        return "planner"
+    return "dispatch"

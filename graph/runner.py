@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langgraph.types import Command
 from pydantic import ValidationError
 
 from agents.codegen import OFFLINE_AGENTS, AgentWork
@@ -48,13 +49,15 @@ class RunSettings:
     verify: bool = True
     browser: bool = True
     max_repairs: int = 2
+    approval: str = "none"
+    """Where the run pauses for a person: none | plan."""
 
     def context(self) -> Context:
         return Context(
             model=self.model, base_url=self.base_url, out_dir=str(Path(self.out_dir).resolve()),
             db_path=str(Path(self.db_path).resolve()), fail_fast=self.fail_fast,
             max_parallel=self.max_parallel, task_delay=self.task_delay, verify=self.verify,
-            browser=self.browser, max_repairs=self.max_repairs,
+            browser=self.browser, max_repairs=self.max_repairs, approval=self.approval,  # type: ignore[arg-type]
         )
 
 
@@ -68,6 +71,9 @@ class RunResult:
     notes: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     out_dir: str = ""
+    pending: list[Any] = field(default_factory=list)
+    """What the run waits for a person to answer, when it is interrupted."""
+    decisions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -143,6 +149,28 @@ async def resume_run(
     return await _drive(settings, thread_id, None, on_event, agents)
 
 
+async def answer_pause(
+    thread_id: str,
+    db_path: str,
+    decision: dict[str, Any],
+    on_event: Callable[[Event], None] | None = None,
+    agents: Mapping[str, AgentWork] | None = None,
+) -> RunResult:
+    """Answer the question a paused run is waiting on, and carry the run on."""
+    store = _open(db_path)
+    row = await asyncio.to_thread(store.get_run, thread_id)
+    if row is None:
+        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
+    settings = RunSettings(**{**row["settings"], "db_path": db_path})
+    ctx = settings.context()
+    async with sqlite_checkpointer(ctx.db_path) as saver:
+        graph = build_graph(agents).compile(checkpointer=saver)
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    if not snapshot.interrupts:
+        raise RunError(f"run {thread_id!r} is not waiting for an answer")
+    return await _drive(settings, thread_id, Command(resume=decision), on_event, agents)
+
+
 async def _drive(settings, thread_id, inputs, on_event, agents) -> RunResult:
     ctx = settings.context()
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100 + 10 * settings.max_repairs}
@@ -163,6 +191,7 @@ async def _drive(settings, thread_id, inputs, on_event, agents) -> RunResult:
     result = _result(thread_id, snapshot.values, settings)
     if snapshot.next:
         result.status = "interrupted"
+        result.pending = [i.value for i in snapshot.interrupts]
     return result
 
 
@@ -191,4 +220,5 @@ def _result(thread_id: str, values: dict[str, Any], settings: RunSettings) -> Ru
         notes=values.get("planner_notes", []),
         files=values.get("files", {}),
         out_dir=str(Path(settings.out_dir).resolve()),
+        decisions=values.get("decisions", []),
     )

@@ -7,9 +7,13 @@ from typing import Annotated, Any, Literal, TypedDict
 
 
 def merge(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
-    """Reducer for keys that parallel tasks write at once: later keys win, others are kept."""
+    """Reducer for keys that parallel tasks write at once: later keys win, others are kept, None deletes."""
     out = dict(left or {})
-    out.update(right or {})
+    for key, value in (right or {}).items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
     return out
 
 
@@ -34,6 +38,10 @@ class State(TypedDict, total=False):
     """Task id -> why it must run again (a failed verify step); given to the agent as input."""
     repairs: int
     """How many times a failed verify was routed back to an agent."""
+    gate: str
+    """The plan gate's last answer: approved | again (show the plan again) | replan."""
+    decisions: Annotated[list[dict[str, Any]], append]
+    """Every answer a person gave at a pause: gate, action, who, when, feedback, refusal."""
     outcome: dict[str, Any]
     """The run's summary, written by the finish node."""
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from main import app
 
 runner = CliRunner()
-COMMANDS = ["run", "resume", "status", "history"]
+COMMANDS = ["run", "resume", "status", "history", "approve"]
 
 
 def invoke(*args: str):
