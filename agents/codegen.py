@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,19 +37,19 @@ AgentWork = Callable[[Task, AppSpec, Workspace], Awaitable["dict[str, str] | Age
 
 
 async def frontend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return render.render_frontend(spec)
+    return await asyncio.to_thread(render.render_frontend, spec)  # templates are read from disk
 
 
 async def backend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return render.render_backend(spec)
+    return await asyncio.to_thread(render.render_backend, spec)  # templates are read from disk
 
 
 async def tests(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return render.render_tests(spec)
+    return await asyncio.to_thread(render.render_tests, spec)  # templates are read from disk
 
 
 async def docs(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return render.render_docs(spec)
+    return await asyncio.to_thread(render.render_docs, spec)  # templates are read from disk
 
 
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:

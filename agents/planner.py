@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -53,10 +54,10 @@ async def model_plan(
     request: str, model: BaseChatModel, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] = AGENTS
 ) -> tuple[Plan, list[str]]:
     """Ask the model: structured output first, then plain JSON text; on failure, the rule-based plan and why."""
-    messages = [
-        SystemMessage(render_prompt("planner", "system", agents=", ".join(agents))),
-        HumanMessage(render_prompt("planner", "user", request=request)),
-    ]
+    system, user = await asyncio.to_thread(
+        lambda: (render_prompt("planner", "system", agents=", ".join(agents)), render_prompt("planner", "user", request=request))
+    )
+    messages = [SystemMessage(system), HumanMessage(user)]
     problems: list[str] = []
     plan: Plan | None = None
     try:
@@ -75,7 +76,7 @@ async def model_plan(
         except Exception as exc:
             problems.append(f"model plan rejected ({_reason(exc)})")
     if plan is None:
-        fallback, notes = offline_plan(request, spec_override)
+        fallback, notes = await asyncio.to_thread(offline_plan, request, spec_override)
         return fallback, [f"{'; '.join(problems)}; used the default plan", *notes]
     if spec_override:
         plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks), agents)

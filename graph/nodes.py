@@ -43,7 +43,7 @@ def make_planner(agents: tuple[str, ...]):
 
     async def planner(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context or Context()
-        model = chat_model(ctx.model, ctx.base_url)
+        model = await asyncio.to_thread(chat_model, ctx.model, ctx.base_url)
         feedback = (state.get("feedback") or {}).get("planner")
         if state.get("plan") and feedback:  # the plan was rejected at the gate with feedback
             spec, applied = planner_agent.apply_feedback(AppSpec.model_validate(state["plan"]["spec"]), feedback)
@@ -51,13 +51,13 @@ def make_planner(agents: tuple[str, ...]):
         elif state.get("plan"):  # a plan given as input (hand-written, edited, benchmark) is checked, not replaced
             plan, notes = validate_plan(Plan.model_validate(state["plan"]), agents), ["plan given as input"]
         elif model is None:
-            plan, notes = planner_agent.offline_plan(state["request"], state.get("spec_override"))
+            plan, notes = await asyncio.to_thread(planner_agent.offline_plan, state["request"], state.get("spec_override"))
         else:
             plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"), agents)
         if not state.get("plan") or feedback:
-            plan, more = planner_agent.place_verify(plan, ctx.verify and "verify" in agents)
+            plan, more = await asyncio.to_thread(planner_agent.place_verify, plan, ctx.verify and "verify" in agents)
             notes = [*notes, *more]
-        store = open_store(ctx.db_path)
+        store = await _store(ctx)
         await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
         return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": _pending(plan, state), "gate": "",
                 "feedback": {"planner": None}}
@@ -94,7 +94,7 @@ def make_plan_gate(agents: tuple[str, ...]):
         except (PlanError, ValidationError) as exc:
             record["refused"] = _first_line(exc)
             return {"gate": "again", "decisions": [record]}
-        store = open_store(ctx.db_path)
+        store = await _store(ctx)
         await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
         return {"gate": "again", "plan": plan.model_dump(), "tasks": _pending(plan, state), "decisions": [record]}
 
@@ -108,16 +108,21 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0]
 
 
-def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: Context) -> Coordinator:
+async def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: Context) -> Coordinator:
     step = runtime.execution_info.checkpoint_id if runtime.execution_info else ""
     key = (str(store.path), thread, step)
 
-    def load() -> Coordinator:
-        known = store.task_records(thread)
+    async def load() -> Coordinator:
+        known = await asyncio.to_thread(store.task_records, thread)
         done = {tid: rec.status for tid, rec in known.items() if rec.status in TERMINAL}
         return Coordinator(done, ctx.max_parallel, known)
 
-    return COORDINATORS.get(key, load)
+    return await COORDINATORS.get(key, load)
+
+
+async def _store(ctx: Context) -> RunStore:
+    """The run database, opened off the event loop (opening may create folders and tables)."""
+    return await asyncio.to_thread(open_store, ctx.db_path)
 
 
 def _update(rec: TaskRecord) -> dict[str, Any]:
@@ -131,8 +136,8 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
         ctx = runtime.context or Context()
         task = Task.model_validate(inp["task"])
         thread = _thread(runtime)
-        store = open_store(ctx.db_path)
-        co = _coordinator(store, thread, runtime, ctx)
+        store = await _store(ctx)
+        co = await _coordinator(store, thread, runtime, ctx)
 
         known: TaskRecord | None = co.known.get(task.id)
         if known is not None and known.status in TERMINAL:
@@ -193,7 +198,7 @@ async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if repair is None:
         return {}
     owner, again, text = repair
-    store = open_store(ctx.db_path)
+    store = await _store(ctx)
     await store.write(store.mark_pending(_thread(runtime), sorted(again)))
     tasks = {tid: {**state["tasks"][tid], "status": "pending"} for tid in again}
     return {"tasks": tasks, "feedback": {owner: text}, "repairs": state.get("repairs", 0) + 1,
@@ -209,7 +214,7 @@ async def finish(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         counts[rec["status"]] = counts.get(rec["status"], 0) + 1
     ok = bool(tasks) and all(rec["status"] == "completed" for rec in tasks.values())
     outcome = {"status": "completed" if ok else "failed", "counts": counts, "files": len(state.get("files", {}))}
-    store = open_store(ctx.db_path)
+    store = await _store(ctx)
     await asyncio.to_thread(store.update_run, thread, status=outcome["status"])
     COORDINATORS.drop((str(store.path), thread))
     return {"outcome": outcome}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from graph.dag import TERMINAL
@@ -64,16 +64,22 @@ class Coordinator:
 
 
 class Registry:
-    """Coordinators by key (run database, thread, dispatch step), made on first use from a loader."""
+    """Coordinators by key (run database, thread, dispatch step), made once on first use by a loader."""
 
     def __init__(self) -> None:
-        self._items: dict[tuple[str, ...], Coordinator] = {}
+        self._items: dict[tuple[str, ...], asyncio.Future[Coordinator]] = {}
 
-    def get(self, key: tuple[str, ...], load: Callable[[], Coordinator]) -> Coordinator:
-        co = self._items.get(key)
-        if co is None:
-            co = self._items[key] = load()
-        return co
+    async def get(self, key: tuple[str, ...], load: Callable[[], Awaitable[Coordinator]]) -> Coordinator:
+        fut = self._items.get(key)
+        if fut is None:  # the first task of the step loads; the others wait for the same result
+            fut = self._items[key] = asyncio.get_running_loop().create_future()
+            try:
+                fut.set_result(await load())
+            except BaseException as exc:
+                del self._items[key]
+                fut.set_exception(exc)
+                raise
+        return await fut
 
     def drop(self, prefix: tuple[str, ...]) -> None:
         for key in [k for k in self._items if k[: len(prefix)] == prefix]:

@@ -210,8 +210,12 @@ class RunStore:
             return list(self.db["adv_runs"].rows_where(order_by="created desc", limit=limit))
 
     def update_run(self, thread_id: str, **values: Any) -> None:
+        """Update a run's row; a run started elsewhere (LangGraph server, Studio) gets one on first update."""
         values["updated"] = time.time()
         with self._lock:
+            if self._conn.execute("SELECT 1 FROM adv_runs WHERE thread_id = ?", (thread_id,)).fetchone() is None:
+                self.db["adv_runs"].insert({"thread_id": thread_id, "created": values["updated"], "status": "running",
+                                            "request": "", "out_dir": "", "model": "", "settings": "{}"})
             self.db["adv_runs"].update(thread_id, values)
 
     # tasks ------------------------------------------------------------------------------
