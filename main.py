@@ -203,6 +203,7 @@ def run(
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Install, type-check, lint, test and build the app (needs Node.js 20+)."),
     browser: bool = typer.Option(True, "--browser/--no-browser", help="Run the app's browser test during verify (needs Chromium)."),
     max_repairs: int = typer.Option(2, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
+    checkpointer: str = typer.Option(None, "--checkpointer", help="postgres://USER@HOST:PORT/DB to keep checkpoints in PostgreSQL (password from PGPASSWORD); default: the --db file."),
     approve: str = typer.Option("none", "--approve", help="Pause for a person: 'plan' (approve, edit or reject the plan) or 'none'."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Never pause (overrides --approve)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
@@ -223,7 +224,7 @@ def run(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), model=model,
         base_url=base_url, fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
-        approval="none" if auto_approve else approve,
+        approval="none" if auto_approve else approve, checkpointer=checkpointer,
     )
     if settings.approval not in ("none", "plan"):
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
@@ -241,6 +242,7 @@ def run(
 def resume(
     thread_id: str = typer.Argument(..., help="The thread id printed when the run started."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
+    checkpointer: str = typer.Option(None, "--checkpointer", help="PostgreSQL URL, when the run keeps its checkpoints there (default: as stored)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Continue a run that stopped (crash, kill, Ctrl-C); finished tasks are not run again.
@@ -250,7 +252,7 @@ def resume(
     _need_db(db)
     progress = Progress(quiet=as_json)
     try:
-        result = asyncio.run(resume_run(thread_id, str(db), on_event=progress))
+        result = asyncio.run(resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer))
     finally:
         progress.stop()
     result = _answer_pauses(result, str(db), as_json)
@@ -266,6 +268,7 @@ def approve(
     plan_file: Path = typer.Option(None, "--plan", help="With edit: the edited plan (YAML or JSON)."),
     who: str = typer.Option(None, "--who", help="Who decides (recorded with the decision; default: $USER)."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
+    checkpointer: str = typer.Option(None, "--checkpointer", help="PostgreSQL URL, when the run keeps its checkpoints there (default: as stored)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Answer a paused run from a script, then let it carry on.
@@ -284,7 +287,7 @@ def approve(
         answer["plan"] = _read_plan_file(plan_file)
     progress = Progress(quiet=as_json)
     try:
-        result = asyncio.run(answer_pause(thread_id, str(db), answer, on_event=progress))
+        result = asyncio.run(answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer))
     finally:
         progress.stop()
     result = _answer_pauses(result, str(db), as_json)
@@ -381,6 +384,7 @@ def status(
 def history(
     thread_id: str = typer.Argument(..., help="A run's thread id."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
+    checkpointer: str = typer.Option(None, "--checkpointer", help="PostgreSQL URL, when the run keeps its checkpoints there (default: as stored)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List a run's checkpoints: step, what ran, time, tasks done.
@@ -388,7 +392,7 @@ def history(
     Example: autodevos history 3f2a9c1b7d4e
     """
     _need_db(db)
-    rows = asyncio.run(insp.checkpoints(str(db), thread_id))
+    rows = asyncio.run(insp.checkpoints(str(db), thread_id, checkpointer))
     if as_json:
         out.print_json(json.dumps(rows))
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -27,3 +28,58 @@ async def sqlite_checkpointer(path: str | Path) -> AsyncIterator[AsyncSqliteSave
         yield saver
     finally:
         await conn.close()
+
+
+def is_postgres(url: str | None) -> bool:
+    return bool(url) and url.split(":", 1)[0] in ("postgres", "postgresql")
+
+
+def redact(url: str | None) -> str | None:
+    """The URL without its password: what may be stored and shown (libpq reads PGPASSWORD)."""
+    if not url or "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
+
+
+@contextlib.asynccontextmanager
+async def open_checkpointer(db_path: str | Path, url: str | None = None) -> AsyncIterator[Any]:
+    """PostgreSQL when url is postgres://..., for runs shared by many workers; else the SQLite file."""
+    if not is_postgres(url):
+        async with sqlite_checkpointer(db_path) as saver:
+            yield saver
+        return
+    try:
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    except ImportError:
+        raise CheckpointerError("--checkpointer postgres:// needs: pip install langgraph-checkpoint-postgres 'psycopg[binary]'") from None
+    try:
+        async with AsyncPostgresSaver.from_conn_string(url) as saver:
+            await _setup_once(saver, url)
+            yield saver
+    except CheckpointerError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.startswith("psycopg"):
+            raise CheckpointerError(f"cannot use PostgreSQL at {redact(url)}: {str(exc).strip().splitlines()[0]}") from None
+        raise
+
+
+SETUP_LOCK = 7_243_117_001
+"""Advisory lock key: workers starting together must not create the tables at the same time."""
+
+
+async def _setup_once(saver: Any, url: str) -> None:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        try:
+            await saver.setup()
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+
+
+class CheckpointerError(RuntimeError):
+    """The checkpointer cannot be reached or set up; the message is for the user."""

@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from graph.builder import build_graph
-from graph.checkpoint import sqlite_checkpointer
-from graph.runner import RunError, RunResult
+from graph.checkpoint import open_checkpointer
+from graph.runner import RunError, RunResult, stored_settings
 from graph.store import StoreError, open_store
 
 
@@ -49,12 +49,11 @@ def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
             "created": _when(row["created"]), "tasks": tasks, "notes": notes}
 
 
-async def checkpoints(db_path: str, thread_id: str) -> list[dict[str, Any]]:
-    if _store(db_path).get_run(thread_id) is None:
-        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
+async def checkpoints(db_path: str, thread_id: str, checkpointer: str | None = None) -> list[dict[str, Any]]:
+    settings = await stored_settings(thread_id, db_path, checkpointer)
     config = {"configurable": {"thread_id": thread_id}}
     rows = []
-    async with sqlite_checkpointer(db_path) as saver:
+    async with open_checkpointer(db_path, settings.checkpointer) as saver:
         graph = build_graph().compile(checkpointer=saver)
         async for snap in graph.aget_state_history(config):
             meta = snap.metadata or {}

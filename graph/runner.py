@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from agents.codegen import OFFLINE_AGENTS, AgentWork
 from agents.llm import check_model
 from graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
-from graph.checkpoint import DURABILITY, sqlite_checkpointer
+from graph.checkpoint import DURABILITY, CheckpointerError, open_checkpointer, redact
 from graph.dag import Plan, PlanError, validate_plan
 from graph.state import Context
 from graph.store import RunStore, StoreError, open_store
@@ -51,6 +51,8 @@ class RunSettings:
     max_repairs: int = 2
     approval: str = "none"
     """Where the run pauses for a person: none | plan."""
+    checkpointer: str | None = None
+    """postgres://... to keep checkpoints in PostgreSQL (stored without its password); None: the SQLite --db."""
 
     def context(self) -> Context:
         return Context(
@@ -124,6 +126,7 @@ async def start_run(
     store = _open(settings.db_path)
     stored = asdict(settings)
     stored["out_dir"] = str(Path(settings.out_dir).resolve())
+    stored["checkpointer"] = redact(settings.checkpointer)
     await asyncio.to_thread(store.create_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
     if on_event:
         on_event({"kind": "started", "thread_id": thread_id})
@@ -133,17 +136,26 @@ async def start_run(
     return await _drive(settings, thread_id, inputs, on_event, agents)
 
 
+async def stored_settings(thread_id: str, db_path: str, checkpointer: str | None = None) -> RunSettings:
+    """A run's settings as stored when it started (a --checkpointer given now replaces the stored one)."""
+    store = _open(db_path)
+    row = await asyncio.to_thread(store.get_run, thread_id)
+    if row is None or not row["settings"]:
+        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
+    settings = RunSettings(**{**row["settings"], "db_path": db_path})
+    if checkpointer:
+        settings.checkpointer = checkpointer
+    return settings
+
+
 async def resume_run(
     thread_id: str,
     db_path: str,
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
+    checkpointer: str | None = None,
 ) -> RunResult:
-    store = _open(db_path)
-    row = await asyncio.to_thread(store.get_run, thread_id)
-    if row is None:
-        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
-    settings = RunSettings(**{**row["settings"], "db_path": db_path})
+    settings = await stored_settings(thread_id, db_path, checkpointer)
     if on_event:
         on_event({"kind": "resumed", "thread_id": thread_id})
     return await _drive(settings, thread_id, None, on_event, agents)
@@ -155,15 +167,12 @@ async def answer_pause(
     decision: dict[str, Any],
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
+    checkpointer: str | None = None,
 ) -> RunResult:
     """Answer the question a paused run is waiting on, and carry the run on."""
-    store = _open(db_path)
-    row = await asyncio.to_thread(store.get_run, thread_id)
-    if row is None:
-        raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
-    settings = RunSettings(**{**row["settings"], "db_path": db_path})
+    settings = await stored_settings(thread_id, db_path, checkpointer)
     ctx = settings.context()
-    async with sqlite_checkpointer(ctx.db_path) as saver:
+    async with open_checkpointer(ctx.db_path, settings.checkpointer) as saver:
         graph = build_graph(agents).compile(checkpointer=saver)
         snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
     if not snapshot.interrupts:
@@ -174,7 +183,14 @@ async def answer_pause(
 async def _drive(settings, thread_id, inputs, on_event, agents) -> RunResult:
     ctx = settings.context()
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100 + 10 * settings.max_repairs}
-    async with sqlite_checkpointer(ctx.db_path) as saver:
+    try:
+        return await _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config)
+    except CheckpointerError as exc:
+        raise RunError(str(exc)) from None
+
+
+async def _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config) -> RunResult:
+    async with open_checkpointer(ctx.db_path, settings.checkpointer) as saver:
         graph = build_graph(agents, retry_policy(settings.retries, settings.retry_interval)).compile(checkpointer=saver)
         snapshot = await graph.aget_state(config)
         if inputs is None and not snapshot.next and snapshot.values.get("outcome"):

@@ -92,3 +92,11 @@ def test_spec_file_with_wrong_types(tmp_path):
     spec = tmp_path / "app.yaml"
     spec.write_text("name: x\ntitle: X\nentities:\n  - name: Task\n    fields:\n      - name: title\n        type: colour\n")
     _one_line_error(invoke("run", "--spec", str(spec), "--db", str(tmp_path / "db")), "--spec")
+
+
+def test_unreachable_postgres_is_one_line(tmp_path):
+    r = invoke("run", "a todo app", "--out", str(tmp_path / "a"), "--db", str(tmp_path / "db"), "--no-verify",
+               "--checkpointer", "postgresql://postgres:hunter2@127.0.0.1:1/none")
+    _one_line_error(r, "cannot use PostgreSQL at postgresql://postgres@127.0.0.1:1/none")
+    assert "hunter2" not in r.output
+    assert b"hunter2" not in (tmp_path / "db").read_bytes()
