@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
+from rich.syntax import Syntax
 from rich.table import Table
 from rich.tree import Tree
 
@@ -205,6 +207,7 @@ def run(
     max_repairs: int = typer.Option(2, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
     checkpointer: str = typer.Option(None, "--checkpointer", help="postgres://USER@HOST:PORT/DB to keep checkpoints in PostgreSQL (password from PGPASSWORD); default: the --db file."),
     approve: str = typer.Option("none", "--approve", help="Pause for a person: 'plan' (approve, edit or reject the plan) or 'none'."),
+    step: bool = typer.Option(False, "--step", help="Step through: pause at the plan, before each task and after it (one task at a time)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Never pause (overrides --approve)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
@@ -224,9 +227,9 @@ def run(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), model=model,
         base_url=base_url, fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
-        approval="none" if auto_approve else approve, checkpointer=checkpointer,
+        approval="none" if auto_approve else ("step" if step else approve), checkpointer=checkpointer,
     )
-    if settings.approval not in ("none", "plan"):
+    if settings.approval not in ("none", "plan", "step"):
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
     progress = Progress(quiet=as_json)
     try:
@@ -263,7 +266,7 @@ def resume(
 @_guard
 def approve(
     thread_id: str = typer.Argument(..., help="The paused run's thread id."),
-    decision: str = typer.Option(..., "--decision", "-d", help="approve | reject | edit"),
+    decision: str = typer.Option(..., "--decision", "-d", help="approve | reject | edit | skip"),
     feedback: str = typer.Option(None, "--feedback", help="With reject: what to change, e.g. 'add a field priority to task'."),
     plan_file: Path = typer.Option(None, "--plan", help="With edit: the edited plan (YAML or JSON)."),
     who: str = typer.Option(None, "--who", help="Who decides (recorded with the decision; default: $USER)."),
@@ -276,8 +279,8 @@ def approve(
     Example: autodevos approve 3f2a9c1b7d4e --decision reject --feedback "add a field priority to task"
     """
     _need_db(db)
-    if decision not in ("approve", "reject", "edit"):
-        raise Fail(f"--decision {decision!r}: use approve, reject or edit")
+    if decision not in ("approve", "reject", "edit", "skip"):
+        raise Fail(f"--decision {decision!r}: use approve, reject, edit or skip")
     answer: dict[str, Any] = {"action": decision, "who": who or os.environ.get("USER") or "user"}
     if feedback:
         answer["feedback"] = feedback
@@ -303,6 +306,9 @@ def _read_plan_file(path: Path) -> Any:
         raise Fail(f"--plan {path} is not readable YAML or JSON: {str(exc).splitlines()[0]}") from None
 
 
+CHOICES = {"plan": ("approve", "edit", "reject", "quit"), "task": ("approve", "skip", "quit"), "result": ("approve", "reject", "quit")}
+
+
 def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
     """While the run waits on a person and one is at the terminal, ask; otherwise say how to answer."""
     while result.status == "interrupted" and result.pending:
@@ -310,38 +316,60 @@ def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
         if last.get("refused"):
             err.print(f"[red]edit refused:[/red] {escape(last['refused'])}")
         question = result.pending[0]
+        kind = question.get("kind", "plan")
         if as_json or not sys.stdin.isatty():
-            err.print(f"Run {result.thread_id} waits for {question.get('kind', 'an')} approval: "
-                      f"autodevos approve {result.thread_id} --decision approve|reject|edit")
+            err.print(f"Run {result.thread_id} waits for an answer ({kind}): "
+                      f"autodevos approve {result.thread_id} --decision {'|'.join(c for c in CHOICES[kind] if c != 'quit')}")
             return result
-        out.print(plan_tree(question["plan"], question.get("notes", [])))
-        choice = typer.prompt("approve / edit / reject / quit", default="approve").strip().lower()
+        show_question(question, result.out_dir)
+        choices = CHOICES[kind]
+        choice = typer.prompt(" / ".join(choices), default="approve").strip().lower()
+        choice = next((c for c in choices if c.startswith(choice)), choice) if choice else "approve"
         answer: dict[str, Any] = {"action": choice, "who": os.environ.get("USER") or "user"}
-        if choice in ("q", "quit"):
+        if choice == "quit":
             out.print(f"Stopped. Continue later with: autodevos resume {result.thread_id}")
             return result
-        if choice in ("a", "approve"):
-            answer["action"] = "approve"
-        elif choice in ("r", "reject"):
-            answer.update(action="reject", feedback=typer.prompt("feedback"))
-        elif choice in ("e", "edit"):
+        if choice not in choices:
+            err.print(f"answer one of: {', '.join(choices)}")
+            continue
+        if choice == "reject":
+            answer["feedback"] = typer.prompt("feedback")
+        elif choice == "edit":
             text = typer.edit(yaml.safe_dump(question["plan"], sort_keys=False), extension=".yaml")
             if text is None:
                 continue
             try:
-                answer.update(action="edit", plan=yaml.safe_load(text))
+                answer["plan"] = yaml.safe_load(text)
             except yaml.YAMLError as exc:
                 err.print(f"[red]edit refused:[/red] not YAML ({escape(str(exc).splitlines()[0])})")
                 continue
-        else:
-            err.print("answer approve, edit, reject or quit")
-            continue
         progress = Progress(quiet=False)
         try:
             result = asyncio.run(answer_pause(result.thread_id, db, answer, on_event=progress))
         finally:
             progress.stop()
     return result
+
+
+def show_question(question: dict[str, Any], out_dir: str) -> None:
+    kind = question.get("kind")
+    if kind == "plan":
+        out.print(plan_tree(question["plan"], question.get("notes", [])))
+    elif kind == "task":
+        task = question["task"]
+        out.print(f"[bold]Next task: {task['id']}[/bold] ({task['agent']}): {task['description']}")
+        for dep, files in question.get("inputs", {}).items():
+            out.print(f"  input from {dep}: {len(files)} files")
+    elif kind == "result":
+        out.print(f"[bold]Task {question['task']} {question['status']}[/bold]; {len(question['files'])} files"
+                  + (f"; error: {escape(question['error'])}" if question.get("error") else ""))
+        for path in question["files"][:30]:
+            out.print(f"  {path}")
+        shown = next((p for p in question["files"] if p.endswith((".ts", ".tsx", ".md"))), None)
+        if shown and (Path(out_dir) / shown).is_file():
+            text = (Path(out_dir) / shown).read_text(encoding="utf-8", errors="replace")
+            out.print(Syntax("\n".join(text.splitlines()[:40]), "tsx" if shown.endswith("x") else Path(shown).suffix[1:],
+                             line_numbers=True, word_wrap=True))
 
 
 @app.command()
@@ -368,7 +396,7 @@ def status(
             table.add_row(r["thread_id"], r["status"], r["created"], r["request"][:60], r["out_dir"])
         out.print(table)
         return
-    info = insp.run_info(str(db), thread_id)
+    info = asyncio.run(insp.run_info(str(db), thread_id))
     if as_json:
         out.print_json(json.dumps(info))
         return
@@ -377,6 +405,13 @@ def status(
     for note in info["notes"]:
         out.print(f"[dim]{note}[/dim]")
     out.print(task_table(info["tasks"]))
+    for d in info["decisions"]:
+        when = time.strftime("%H:%M:%S", time.localtime(d["when"]))
+        what = f"{d['gate']}{' ' + d['task'] if d.get('task') else ''}: {d['action']}"
+        extra = f" — {d['feedback']}" if d.get("feedback") else (f" — refused: {d['refused']}" if d.get("refused") else "")
+        out.print(f"[dim]{when}[/dim] {escape(d['who'])} {escape(what)}{escape(extra)}")
+    if info["waiting"]:
+        out.print(f"Waiting for an answer ({', '.join(info['waiting'])}): autodevos approve {thread_id} --decision ...")
 
 
 @app.command()

@@ -33,23 +33,32 @@ class AgentResult:
     report: Any = None
 
 
+def with_feedback(spec: AppSpec, ws: Workspace) -> AppSpec:
+    """Offline agents act on feedback they understand ('add a field priority to task'); the rest is kept as is."""
+    if not ws.feedback:
+        return spec
+    from agents.planner import apply_feedback
+
+    return apply_feedback(spec, ws.feedback)[0]
+
+
 AgentWork = Callable[[Task, AppSpec, Workspace], Awaitable["dict[str, str] | AgentResult"]]
 
 
 async def frontend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_frontend, spec)  # templates are read from disk
+    return await asyncio.to_thread(render.render_frontend, with_feedback(spec, ws))  # templates are read from disk
 
 
 async def backend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_backend, spec)  # templates are read from disk
+    return await asyncio.to_thread(render.render_backend, with_feedback(spec, ws))  # templates are read from disk
 
 
 async def tests(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_tests, spec)  # templates are read from disk
+    return await asyncio.to_thread(render.render_tests, with_feedback(spec, ws))  # templates are read from disk
 
 
 async def docs(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_docs, spec)  # templates are read from disk
+    return await asyncio.to_thread(render.render_docs, with_feedback(spec, ws))  # templates are read from disk
 
 
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:

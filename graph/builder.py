@@ -9,7 +9,7 @@ from langgraph.types import RetryPolicy, Send
 
 from agents.codegen import OFFLINE_AGENTS, AgentWork
 from graph import nodes
-from graph.routing import after_plan_gate, tasks_to_dispatch
+from graph.routing import after_plan_gate, after_step_gate, current_task_payload, tasks_to_dispatch
 from graph.state import Context, State, TaskInput
 
 DEFAULT_RETRIES = 2
@@ -41,19 +41,33 @@ def build_graph(
         builder.add_node(name, nodes.make_task_node(name, work, retry.max_attempts), input_schema=TaskInput, retry_policy=retry)
         builder.add_edge(name, "review")
     builder.add_node("review", nodes.review)
+    builder.add_node("approve_task", nodes.approve_task)
     builder.add_node("finish", nodes.finish)
 
     def dispatch(state: State) -> list[Send] | str:
         sends = [Send(agent, payload) for agent, payload in tasks_to_dispatch(state) if agent in agents]
         return sends or "finish"
 
+    def step(state: State) -> list[Send] | str:
+        where = after_step_gate(state)
+        if where == "dispatch_current":
+            agent, payload = current_task_payload(state)
+            return [Send(agent, payload)]
+        return where
+
     def after_gate(state: State) -> list[Send] | str:
         where = after_plan_gate(state)
+        if where == "step":
+            return "approve_task"
         return dispatch(state) if where == "dispatch" else where
+
+    def after_review(state: State) -> list[Send] | str:
+        return step(state) if state.get("gate") == "step" else dispatch(state)
 
     builder.add_edge(START, "planner")
     builder.add_edge("planner", "approve_plan")
-    builder.add_conditional_edges("approve_plan", after_gate, [*agents, "finish", "approve_plan", "planner"])
-    builder.add_conditional_edges("review", dispatch, [*agents, "finish"])
+    builder.add_conditional_edges("approve_plan", after_gate, [*agents, "finish", "approve_plan", "planner", "approve_task"])
+    builder.add_conditional_edges("approve_task", step, [*agents, "finish", "approve_task"])
+    builder.add_conditional_edges("review", after_review, [*agents, "finish", "approve_task"])
     builder.add_edge("finish", END)
     return builder

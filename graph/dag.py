@@ -153,3 +153,16 @@ def critical_path(plan: Plan, durations: dict[str, float]) -> float:
         start = max((finish[d] for d in by_id[tid].depends_on), default=0.0)
         finish[tid] = start + durations.get(tid, 0.0)
     return max(finish.values(), default=0.0)
+
+
+def next_step_task(plan: Plan, status: dict[str, str]) -> tuple[str | None, str | None]:
+    """Step mode: (the next pending task in dependency order, the dependency that blocks it, if any)."""
+    by_id = {t.id: t for t in plan.tasks}
+    for tid in topological_order(plan):
+        if status.get(tid, "pending") != "pending":
+            continue
+        task = by_id[tid]
+        culprit = blocked_by(task, status)
+        if culprit is not None or all(status.get(d) == "completed" for d in task.depends_on):
+            return tid, culprit
+    return None, None

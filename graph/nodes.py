@@ -21,7 +21,7 @@ from agents import planner as planner_agent
 from agents.codegen import AgentResult, AgentWork, Workspace
 from agents.files import FileSet, UnsafePathError, write_files
 from agents.llm import chat_model
-from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, validate_plan
+from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
 from graph.routing import plan_repair
 from graph.scheduler import COORDINATORS, Coordinator
 from graph.spec import AppSpec
@@ -79,14 +79,15 @@ def make_plan_gate(agents: tuple[str, ...]):
 
     async def approve_plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context or Context()
+        go_on = "step" if ctx.approval == "step" else "approved"
         if ctx.approval == "none":
-            return {"gate": "approved"}
+            return {"gate": go_on}
         answer = interrupt({"kind": "plan", "plan": state["plan"], "notes": state.get("planner_notes", [])[-6:]})
         decision = planner_agent.read_decision(answer)
         record = {"gate": "plan", "action": decision["action"], "who": decision.get("who") or "user",
                   "when": time.time(), "feedback": decision.get("feedback")}
         if decision["action"] == "approve":
-            return {"gate": "approved", "decisions": [record]}
+            return {"gate": go_on, "decisions": [record]}
         if decision["action"] == "reject":
             return {"gate": "replan", "feedback": {"planner": decision.get("feedback") or ""}, "decisions": [record]}
         try:  # edit
@@ -191,9 +192,55 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
     return task_node
 
 
-async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """After a dispatch step: send a failed verify back to the agent that owns the failing files."""
+def _record(gate: str, decision: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
+    rec = {"gate": gate, "action": decision["action"], "who": decision.get("who") or "user", "when": time.time(),
+           "feedback": decision.get("feedback")}
+    if task_id:
+        rec["task"] = task_id
+    return rec
+
+
+async def approve_task(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Step mode: ask before the next task runs (approve, skip, or quit and resume later)."""
+    plan = Plan.model_validate(state["plan"])
+    status = {tid: r["status"] for tid, r in (state.get("tasks") or {}).items()}
+    task_id, culprit = next_step_task(plan, status)
+    if task_id is None:
+        return {"current": None}
+    if culprit is None:
+        task = plan.task(task_id)
+        answer = interrupt({"kind": "task", "task": task.model_dump(),
+                            "inputs": {d: (state["tasks"].get(d) or {}).get("files", []) for d in task.depends_on}})
+        decision = planner_agent.read_decision(answer)
+        if decision["action"] != "skip":
+            return {"current": task_id, "decisions": [_record("task", decision, task_id)]}
+        why, decisions = "skipped by a person", [_record("task", decision, task_id)]
+    else:
+        why, decisions = f"dependency {culprit!r} did not complete", []
     ctx = runtime.context or Context()
+    rec = TaskRecord(task_id, plan.task(task_id).agent, "skipped", error=why)
+    store = await _store(ctx)
+    await store.write(store.mark_finished(_thread(runtime), rec))
+    return {"current": None, "tasks": {task_id: rec.as_state()}, "decisions": decisions}
+
+
+async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """After tasks ran. Step mode: a person approves the task's files or rejects them with feedback.
+    Otherwise: send a failed verify back to the agent that owns the failing files."""
+    ctx = runtime.context or Context()
+    current = state.get("current")
+    if ctx.approval == "step" and current:
+        rec = state["tasks"][current]
+        answer = interrupt({"kind": "result", "task": current, "status": rec["status"], "error": rec.get("error"),
+                            "files": rec.get("files", []), "out_dir": ctx.out_dir})
+        decision = planner_agent.read_decision(answer)
+        record = _record("result", decision, current)
+        if decision["action"] == "reject":
+            store = await _store(ctx)
+            await store.write(store.mark_pending(_thread(runtime), [current]))
+            return {"tasks": {current: {**rec, "status": "pending"}}, "feedback": {current: decision.get("feedback") or ""},
+                    "decisions": [record]}
+        return {"current": None, "feedback": {current: None}, "decisions": [record]}
     repair = plan_repair(state, ctx.max_repairs)
     if repair is None:
         return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict
 from typing import Any
@@ -31,13 +32,24 @@ def list_runs(db_path: str) -> list[dict[str, Any]]:
     ]
 
 
-def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
+async def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
+    """One run: its row, the ledger's view of each planned task, and the decisions and notes in its state."""
+    info = _ledger_info(db_path, thread_id)
+    settings = await stored_settings(thread_id, db_path)
+    async with open_checkpointer(db_path, settings.checkpointer) as saver:
+        snap = await build_graph().compile(checkpointer=saver).aget_state({"configurable": {"thread_id": thread_id}})
+    values = snap.values or {}
+    info["decisions"] = values.get("decisions", [])
+    info["notes"] = values.get("planner_notes", []) or info["notes"]
+    info["waiting"] = [i.value.get("kind") for i in snap.interrupts if isinstance(i.value, dict)]
+    return info
+
+
+def _ledger_info(db_path: str, thread_id: str) -> dict[str, Any]:
     store = _store(db_path)
     row = store.get_run(thread_id)
     if row is None:
         raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
-    import json
-
     plan = json.loads(row["plan"]) if row["plan"] else None
     ledger = store.task_records(thread_id)
     tasks: dict[str, dict[str, Any]] = {}

@@ -76,4 +76,20 @@ def after_plan_gate(state: dict[str, Any]) -> str:
         return "approve_plan"
     if gate == "replan":
         return "planner"
-    return "dispatch"
+    return "step" if gate == "step" else "dispatch"
+
+
+def after_step_gate(state: dict[str, Any]) -> str:
+    """Step mode: run the approved task, ask about the next one, or finish."""
+    current = state.get("current")
+    if current and state.get("tasks", {}).get(current, {}).get("status") == "pending":
+        return "dispatch_current"
+    if any(r.get("status") == "pending" for r in (state.get("tasks") or {}).values()):
+        return "approve_task"
+    return "finish"
+
+
+def current_task_payload(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    plan = state["plan"]
+    task = next(t for t in plan["tasks"] if t["id"] == state["current"])
+    return task["agent"], {"task": task, "spec": plan["spec"], "feedback": (state.get("feedback") or {}).get(task["id"])}

@@ -40,6 +40,8 @@ class State(TypedDict, total=False):
     """How many times a failed verify was routed back to an agent."""
     gate: str
     """The plan gate's last answer: approved | again (show the plan again) | replan."""
+    current: str | None
+    """In step mode: the task a person approved and that runs (or awaits review) now."""
     decisions: Annotated[list[dict[str, Any]], append]
     """Every answer a person gave at a pause: gate, action, who, when, feedback, refusal."""
     outcome: dict[str, Any]

@@ -9,7 +9,7 @@ AGENTS = {"frontend", "backend", "tests", "docs", "verify"}
 
 def test_nodes_and_edges_of_the_drawn_graph():
     drawn = build_graph().compile().get_graph()
-    assert set(drawn.nodes) == {"__start__", "planner", "approve_plan", *AGENTS, "review", "finish", "__end__"}
+    assert set(drawn.nodes) == {"__start__", "planner", "approve_plan", "approve_task", *AGENTS, "review", "finish", "__end__"}
     edges = {(e.source, e.target, e.conditional) for e in drawn.edges}
     assert ("__start__", "planner", False) in edges
     assert ("planner", "approve_plan", False) in edges
@@ -17,7 +17,10 @@ def test_nodes_and_edges_of_the_drawn_graph():
         assert ("approve_plan", agent, True) in edges  # dispatched by the plan's DAG
         assert ("review", agent, True) in edges  # repairs
         assert (agent, "review", False) in edges
-    assert {("approve_plan", "planner", True), ("approve_plan", "approve_plan", True), ("approve_plan", "finish", True),
+    for agent in AGENTS:
+        assert ("approve_task", agent, True) in edges  # step mode: one approved task at a time
+    assert {("approve_plan", "approve_task", True), ("review", "approve_task", True), ("approve_task", "finish", True),
+            ("approve_plan", "planner", True), ("approve_plan", "approve_plan", True), ("approve_plan", "finish", True),
             ("review", "finish", True), ("finish", "__end__", False)} <= edges
     mermaid = build_graph().compile().get_graph().draw_mermaid()
     assert "approve_plan -.-> backend" in mermaid and "backend --> review" in mermaid
