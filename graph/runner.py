@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,8 @@ async def stored_settings(thread_id: str, db_path: str, checkpointer: str | None
     row = await asyncio.to_thread(store.get_run, thread_id)
     if row is None or not row["settings"]:
         raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
-    settings = RunSettings(**{**row["settings"], "db_path": db_path})
+    known = {f.name for f in fields(RunSettings)} - {"db_path"}
+    settings = RunSettings(**{k: v for k, v in row["settings"].items() if k in known}, db_path=db_path)
     if checkpointer:
         settings.checkpointer = checkpointer
     return settings
@@ -238,3 +239,94 @@ def _result(thread_id: str, values: dict[str, Any], settings: RunSettings) -> Ru
         out_dir=str(Path(settings.out_dir).resolve()),
         decisions=values.get("decisions", []),
     )
+
+
+async def fork_run(
+    thread_id: str,
+    db_path: str,
+    checkpoint_id: str,
+    out_dir: str,
+    plan: dict[str, Any] | None = None,
+    new_thread: str | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    agents: Mapping[str, AgentWork] | None = None,
+) -> RunResult:
+    """Start a new thread from an earlier checkpoint of thread_id (optionally with an edited plan)
+    and run it to the end. The original thread, its database rows and its files are not touched."""
+    settings = await stored_settings(thread_id, db_path)
+    source_cfg = {"configurable": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}}
+    async with open_checkpointer(settings.context().db_path, settings.checkpointer) as saver:
+        graph = build_graph(agents).compile(checkpointer=saver)
+        try:
+            snap = await graph.aget_state(source_cfg)
+        except Exception:
+            snap = None
+        if snap is None or not snap.values or snap.config["configurable"].get("checkpoint_id") != checkpoint_id:
+            raise RunError(f"run {thread_id!r} has no checkpoint {checkpoint_id!r} (see `autodevos history {thread_id}`)")
+    values = dict(snap.values)
+    if plan is not None:
+        try:
+            new_plan = validate_plan(Plan.model_validate(plan), tuple(agents or OFFLINE_AGENTS))
+        except (PlanError, ValidationError) as exc:
+            raise RunError(f"the edited plan is invalid: {exc}") from None
+        values["plan"] = new_plan.model_dump()
+        values["tasks"] = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in new_plan.tasks}
+        values["files"] = {}
+    settings = RunSettings(**{**asdict(settings), "out_dir": out_dir, "force": False})
+    check_output_folder(out_dir, force=False)
+    new_thread = new_thread or new_thread_id()
+    store = _open(db_path)
+    stored = {**asdict(settings), "out_dir": str(Path(out_dir).resolve()), "checkpointer": redact(settings.checkpointer),
+              "forked_from": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}}
+    await asyncio.to_thread(store.create_run, new_thread, settings.request, stored["out_dir"], settings.model, stored)
+    await asyncio.to_thread(_carry_over, store, thread_id, new_thread, values, Path(out_dir))
+    if "planner" in snap.next or not values.get("plan"):  # forked before planning: plan afresh
+        inputs = {"request": settings.request, "spec_override": settings.spec_override}
+        return await _drive(settings, new_thread, inputs, on_event, agents)
+    as_node = "planner" if snap.next == ("approve_plan",) and plan is None else "approve_plan"
+    if as_node == "approve_plan":
+        values["gate"] = "step" if settings.approval == "step" else "approved"
+    values.pop("outcome", None)
+    ctx = settings.context()
+    async with open_checkpointer(ctx.db_path, settings.checkpointer) as saver:
+        graph = build_graph(agents).compile(checkpointer=saver)
+        await graph.aupdate_state({"configurable": {"thread_id": new_thread}}, values, as_node=as_node)
+    if on_event:
+        on_event({"kind": "started", "thread_id": new_thread})
+    return await _drive(settings, new_thread, None, on_event, agents)
+
+
+def _carry_over(store: RunStore, old: str, new: str, values: dict[str, Any], out: Path) -> None:
+    """The fork starts with what the source had done at that checkpoint: completed tasks' ledger
+    rows and their files (from the blob table), so it neither redoes nor loses them."""
+    from agents.files import write_files
+
+    done = {tid for tid, rec in (values.get("tasks") or {}).items() if rec and rec.get("status") in ("completed", "skipped", "failed")}
+    records = store.task_records(old)
+    for tid in done:
+        if tid in records:
+            store.finish_task(new, records[tid])
+    files = {path: store.get_blob(digest) for path, digest in (values.get("files") or {}).items()}
+    if files:
+        write_files(out, files)
+
+
+async def app_diff(db_path: str, thread_a: str, thread_b: str) -> dict[str, Any]:
+    """How the apps generated by two runs differ: added, removed and changed paths, with unified diffs."""
+    import difflib
+
+    store = _open(db_path)
+    manifests = []
+    for thread in (thread_a, thread_b):
+        settings = await stored_settings(thread, db_path)
+        async with open_checkpointer(settings.context().db_path, settings.checkpointer) as saver:
+            snap = await build_graph().compile(checkpointer=saver).aget_state({"configurable": {"thread_id": thread}})
+        manifests.append((snap.values or {}).get("files") or {})
+    a, b = manifests
+    changed = sorted(p for p in set(a) & set(b) if a[p] != b[p])
+    diffs = {}
+    for path in changed:
+        old, new = store.get_blob(a[path]).splitlines(keepends=True), store.get_blob(b[path]).splitlines(keepends=True)
+        diffs[path] = "".join(difflib.unified_diff(old, new, f"{thread_a}/{path}", f"{thread_b}/{path}"))
+    return {"a": thread_a, "b": thread_b, "added": sorted(set(b) - set(a)), "removed": sorted(set(a) - set(b)),
+            "changed": changed, "same": sum(1 for p in set(a) & set(b) if a[p] == b[p]), "diffs": diffs}
