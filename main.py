@@ -23,7 +23,7 @@ from rich.tree import Tree
 
 from agents.llm import PROVIDERS, ModelError
 from graph import queries as insp
-from graph.runner import RunError, RunResult, RunSettings, answer_pause, resume_run, start_run
+from graph.runner import RunError, RunResult, RunSettings, answer_pause, check_request, resume_run, start_run
 from graph.spec import AppSpec
 from graph.store import StoreError
 
@@ -220,6 +220,9 @@ def run(
     spec_data = _load_spec(spec)
     if not request.strip() and spec_data is None:
         raise Fail("the request is empty; say what app to build, e.g. autodevos run \"a todo app with tags\"")
+    check_request(request, allow_empty=spec_data is not None)
+    if db.is_dir():
+        raise Fail(f"--db {db} is a folder, not a SQLite file")
     from graph.runner import new_thread_id
 
     thread_id = thread or new_thread_id()

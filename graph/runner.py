@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -82,6 +83,22 @@ class RunResult:
         return self.status == "completed"
 
 
+MAX_REQUEST = 20_000
+
+
+def check_request(request: str, allow_empty: bool = False) -> None:
+    if not request.strip() and not allow_empty:
+        raise RunError("the request is empty; say what app to build")
+    if len(request) > MAX_REQUEST:
+        raise RunError(f"the request is {len(request):,} characters long; keep it under {MAX_REQUEST:,} (put the detail in --spec)")
+    try:
+        request.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RunError("the request is not valid UTF-8 text") from None
+    if "\x00" in request:
+        raise RunError("the request holds a NUL byte; it must be plain text")
+
+
 def check_output_folder(out_dir: str, force: bool) -> None:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -113,8 +130,7 @@ async def start_run(
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
 ) -> RunResult:
-    if not settings.request.strip() and not settings.spec_override and not settings.plan:
-        raise RunError("the request is empty; say what app to build")
+    check_request(settings.request, allow_empty=bool(settings.spec_override or settings.plan))
     if settings.plan is not None:
         try:
             validate_plan(Plan.model_validate(settings.plan), tuple(agents or OFFLINE_AGENTS))
@@ -181,13 +197,32 @@ async def answer_pause(
     return await _drive(settings, thread_id, Command(resume=decision), on_event, agents)
 
 
+LEASE_TTL = 30.0
+
+
 async def _drive(settings, thread_id, inputs, on_event, agents) -> RunResult:
     ctx = settings.context()
     config = {"configurable": {"thread_id": thread_id}, "recursion_limit": 100 + 10 * settings.max_repairs}
+    store = _open(settings.db_path)
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    holder = await asyncio.to_thread(store.acquire_lease, thread_id, owner, LEASE_TTL)
+    if holder is not None:
+        host, pid = holder.split(":")[:2]
+        raise RunError(f"run {thread_id!r} is already running (process {pid} on {host}); wait for it to end or stop it first")
+    heartbeat = asyncio.create_task(_keep_lease(store, thread_id, owner))
     try:
         return await _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config)
     except CheckpointerError as exc:
         raise RunError(str(exc)) from None
+    finally:
+        heartbeat.cancel()
+        await asyncio.to_thread(store.release_lease, thread_id, owner)
+
+
+async def _keep_lease(store: RunStore, thread_id: str, owner: str) -> None:
+    while True:
+        await asyncio.sleep(LEASE_TTL / 3)
+        await asyncio.to_thread(store.renew_lease, thread_id, owner, LEASE_TTL)
 
 
 async def _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config) -> RunResult:

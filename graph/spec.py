@@ -68,6 +68,8 @@ class Field(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
+        if v.strip().lower() in RESERVED:
+            raise ValueError(f"field name {v.strip()!r} is a reserved word")
         v = camel(v)
         if not _IDENT.match(v):
             raise ValueError(f"field name {v!r} is not an identifier")
@@ -104,6 +106,8 @@ class Entity(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
+        if v.strip().lower() in ENTITY_RESERVED:
+            raise ValueError(f"entity name {v.strip()!r} is a reserved word")
         v = pascal(v)
         if not _IDENT.match(v):
             raise ValueError(f"entity name {v!r} is not an identifier")
@@ -171,7 +175,11 @@ class AppSpec(BaseModel):
         if not self.entities:
             raise ValueError("the app needs at least one entity")
         names: dict[str, str] = {}
+        seen: set[str] = set()
         for e in self.entities:
+            if e.name in seen:
+                raise ValueError(f"entity {e.name!r} is declared twice")
+            seen.add(e.name)
             for key in (e.name.lower(), e.plural.lower(), e.slug):
                 if key in names and names[key] != e.name:
                     raise ValueError(f"entities {names[key]!r} and {e.name!r} collide as {key!r}")

@@ -181,6 +181,10 @@ class RunStore:
                      "report": str},
                     pk=("thread_id", "task_id"),
                 )
+            cols = {c.name for c in db["adv_runs"].columns}
+            for col, kind in (("lease_owner", str), ("lease_until", float)):
+                if col not in cols:
+                    db["adv_runs"].add_column(col, kind)
             if "adv_blobs" not in db.table_names():
                 db["adv_blobs"].create({"hash": str, "size": int, "content": str}, pk="hash")
             if "adv_meta" not in db.table_names():
@@ -217,6 +221,35 @@ class RunStore:
                 self.db["adv_runs"].insert({"thread_id": thread_id, "created": values["updated"], "status": "running",
                                             "request": "", "out_dir": "", "model": "", "settings": "{}"})
             self.db["adv_runs"].update(thread_id, values)
+
+    # leases -----------------------------------------------------------------------------
+    def acquire_lease(self, thread_id: str, owner: str, ttl: float) -> str | None:
+        """Take the run for this process; returns None, or who holds it when someone else does.
+
+        A lease is held by 'host:pid:token' until it expires. One whose process is gone on this
+        host (killed) is taken over at once.
+        """
+        now = time.time()
+        with self._lock:
+            row = self._conn.execute("SELECT lease_owner, lease_until FROM adv_runs WHERE thread_id = ?", (thread_id,)).fetchone()
+            if row is None:
+                return None
+            holder, until = row
+            if holder and holder != owner and until and until > now and _alive(holder):
+                return holder
+            self._conn.execute("UPDATE adv_runs SET lease_owner = ?, lease_until = ? WHERE thread_id = ?",
+                               (owner, now + ttl, thread_id))
+            return None
+
+    def renew_lease(self, thread_id: str, owner: str, ttl: float) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE adv_runs SET lease_until = ? WHERE thread_id = ? AND lease_owner = ?",
+                               (time.time() + ttl, thread_id, owner))
+
+    def release_lease(self, thread_id: str, owner: str) -> None:
+        with self._lock:
+            self._conn.execute("UPDATE adv_runs SET lease_owner = NULL, lease_until = NULL WHERE thread_id = ? AND lease_owner = ?",
+                               (thread_id, owner))
 
     # tasks ------------------------------------------------------------------------------
     def task_records(self, thread_id: str) -> dict[str, TaskRecord]:
@@ -309,6 +342,24 @@ def _record(row: dict[str, Any]) -> TaskRecord:
         started=row["started"], finished=row["finished"], duration=row["duration"], error=row["error"],
         files=json.loads(row["files"] or "{}"), report=json.loads(row["report"]) if row.get("report") else None,
     )
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process named in a lease may still run (always True for another host)."""
+    import os
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _OPEN: dict[str, RunStore] = {}
