@@ -21,13 +21,30 @@ async def sqlite_checkpointer(path: str | Path) -> AsyncIterator[AsyncSqliteSave
     conn = await aiosqlite.connect(str(path), timeout=60)
     try:
         await conn.execute("PRAGMA busy_timeout=60000")
-        await conn.execute("PRAGMA journal_mode=WAL")
+        await _retry_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"))
         await conn.execute("PRAGMA synchronous=NORMAL")
         saver = AsyncSqliteSaver(conn)
-        await saver.setup()
+        await _retry_locked(saver.setup)
         yield saver
     finally:
         await conn.close()
+
+
+async def _retry_locked(make: Any, seconds: float = 60.0) -> Any:
+    """Retry while SQLite says 'locked' (a new file switched to WAL by several processes at once)."""
+    import asyncio
+    import sqlite3
+    import time
+
+    deadline, delay = time.monotonic() + seconds, 0.01
+    while True:
+        try:
+            return await make()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def is_postgres(url: str | None) -> bool:

@@ -41,9 +41,24 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """A connection tuned for several writers: WAL, a long busy timeout, NORMAL sync."""
     conn = sqlite3.connect(str(path), timeout=60, check_same_thread=False, isolation_level=None)
     conn.execute("PRAGMA busy_timeout=60000")
-    conn.execute("PRAGMA journal_mode=WAL")
+    with_retries(lambda: conn.execute("PRAGMA journal_mode=WAL"))
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
+
+
+def with_retries(fn: Callable[[], Any], seconds: float = 60.0) -> Any:
+    """Retry fn while SQLite says the database is locked. Switching a new file to WAL (and
+    creating tables) while other processes do the same can fail at once instead of waiting."""
+    deadline = time.monotonic() + seconds
+    delay = 0.01
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 @dataclass
@@ -85,7 +100,7 @@ class RunStore:
             self._conn = connect(self.path)
             self.db = sqlite_utils.Database(self._conn)
             self._lock = threading.RLock()
-            self._ensure_schema()
+            with_retries(self._ensure_schema)
             self._queue: queue.SimpleQueue = queue.SimpleQueue()
             self._writer: threading.Thread | None = None
             self._writer_lock = threading.Lock()
@@ -171,24 +186,28 @@ class RunStore:
             if "adv_runs" not in db.table_names():
                 db["adv_runs"].create(
                     {"thread_id": str, "request": str, "out_dir": str, "model": str, "created": float,
-                     "updated": float, "status": str, "plan": str, "settings": str},
-                    pk="thread_id",
+                     "updated": float, "status": str, "plan": str, "settings": str, "lease_owner": str, "lease_until": float},
+                    pk="thread_id", if_not_exists=True,
                 )
             if "adv_tasks" not in db.table_names():
                 db["adv_tasks"].create(
                     {"thread_id": str, "task_id": str, "agent": str, "status": str, "attempts": int,
                      "started": float, "finished": float, "duration": float, "error": str, "files": str,
                      "report": str},
-                    pk=("thread_id", "task_id"),
+                    pk=("thread_id", "task_id"), if_not_exists=True,
                 )
             cols = {c.name for c in db["adv_runs"].columns}
             for col, kind in (("lease_owner", str), ("lease_until", float)):
                 if col not in cols:
-                    db["adv_runs"].add_column(col, kind)
+                    try:
+                        db["adv_runs"].add_column(col, kind)
+                    except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                        if "duplicate column" not in str(exc):
+                            raise
             if "adv_blobs" not in db.table_names():
-                db["adv_blobs"].create({"hash": str, "size": int, "content": str}, pk="hash")
+                db["adv_blobs"].create({"hash": str, "size": int, "content": str}, pk="hash", if_not_exists=True)
             if "adv_meta" not in db.table_names():
-                db["adv_meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+                db["adv_meta"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key", replace=True)
 
     # runs -------------------------------------------------------------------------------
     def create_run(self, thread_id: str, request: str, out_dir: str, model: str, settings: dict[str, Any]) -> None:

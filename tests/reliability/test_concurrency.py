@@ -34,7 +34,7 @@ def test_eight_runs_at_once_on_one_database(tmp_path):
         assert "locked" not in errs
         results.append(json.loads(out[out.index("{"):]))
     entity_sets = []
-    for i, (req, res) in enumerate(zip(REQUESTS, results)):
+    for i, (req, res) in enumerate(zip(REQUESTS, results, strict=True)):
         assert res["thread_id"] == f"t{i}" and res["ok"]
         names = [e["name"] for e in res["plan"]["spec"]["entities"]]
         assert names[0].lower()[:4] in req.lower(), (req, names)  # the plan is this request's plan
