@@ -259,7 +259,8 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
     files = [
         "package.json", "tsconfig.json", "tsconfig.build.json", "vitest.config.ts", ".env.example",
         ".gitignore", "src/app.ts", "src/server.ts", "src/config.ts", "src/errors.ts", "src/types.ts",
-        "src/data/store.ts", "src/data/db.ts", "src/schemas/common.ts",
+        "src/data/store.ts", "src/data/db.ts", "src/schemas/common.ts", "src/log.ts", "src/metrics.ts",
+        "eslint.config.js",
     ]
     if spec.auth:
         files += ["src/routes/auth.ts", "src/services/auth.ts", "src/schemas/auth.ts", "src/middleware/require-auth.ts"]
@@ -269,7 +270,9 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
         "src/services/entity.ts.j2": "src/services/{slug}.ts",
         "src/schemas/entity.ts.j2": "src/schemas/{slug}.ts",
     }
-    return _render_all(spec, "backend", files, per_entity)
+    out = _render_all(spec, "backend", files, per_entity)
+    out["backend/.prettierrc.json"] = _render("shared/prettierrc.json.j2")
+    return out
 
 
 def render_frontend(spec: AppSpec) -> dict[str, str]:
@@ -279,11 +282,13 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     files = [
         "package.json", "tsconfig.json", "vite.config.ts", "index.html", ".gitignore", "src/main.tsx",
         "src/App.tsx", "src/index.css", "src/api.ts", "src/types.ts", "src/form.ts",
-        "src/test-setup.ts",
+        "src/test-setup.ts", "eslint.config.js",
     ]
     if spec.auth and spec.backend:
         files.append("src/Login.tsx")
-    return _render_all(spec, "frontend", files, {"src/pages/EntityPage.tsx.j2": "src/pages/{name}Page.tsx"})
+    out = _render_all(spec, "frontend", files, {"src/pages/EntityPage.tsx.j2": "src/pages/{name}Page.tsx"})
+    out["frontend/.prettierrc.json"] = _render("shared/prettierrc.json.j2")
+    return out
 
 
 def render_tests(spec: AppSpec) -> dict[str, str]:
@@ -295,7 +300,36 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
     if spec.frontend:
         per_entity = {"src/__tests__/EntityPage.test.tsx.j2": "src/__tests__/{name}Page.test.tsx"}
         out |= _render_all(spec, "frontend", ["src/__tests__/App.test.tsx"], per_entity)
+    if spec.frontend and spec.backend:
+        out["frontend/e2e/run.mjs"] = _render("frontend/e2e/run.mjs.j2", spec=spec, e2e=e2e_plan(spec))
     return out
+
+
+def e2e_plan(spec: AppSpec) -> dict[str, object]:
+    """What the browser test does: which records it creates through the API first, which form it
+    fills (input ids and values) and which value must then show in the list and the API."""
+    entity = min(spec.entities, key=lambda e: sum(1 for f in e.fields if f.type == "ref" and f.required))
+    before, fields = creation_plan(spec, entity)
+    setup = [{"path": f"/api/{e.slug}", "body": {f.name: sample(e, f, 1) for f in efs}} for e, efs in before]
+    inputs: list[dict[str, object]] = []
+    for f in fields:
+        value = sample(entity, f, 1)
+        kind = input_type(f)
+        if f.type == "ref":
+            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "select-index", "value": 1})
+        elif kind == "checkbox":
+            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "checkbox", "value": bool(value)})
+        elif kind == "select":
+            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "select", "value": value})
+        elif f.type == "datetime":
+            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "fill", "value": str(value)[:16]})
+        else:
+            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "fill", "value": value})
+    shown = next((f for f in fields if f.type in ("string", "email")), None) or display_field(entity) or fields[0]
+    one = words(entity.name).lower()
+    return {"entity": entity.name, "slug": entity.slug, "tab": words(entity.plural), "formName": f"New {one}",
+            "setup": setup, "inputs": inputs, "expect": {"field": shown.name, "value": sample(entity, shown, 1)},
+            "auth": spec.auth}
 
 
 def render_docs(spec: AppSpec) -> dict[str, str]:
