@@ -100,7 +100,7 @@ def test_no_frontend():
 
 
 def test_no_backend_keeps_data_in_local_storage():
-    spec = make_spec(backend=False)  # auth needs a server, so it is ignored
+    spec = make_spec(backend=False, auth=False)
     assert render_backend(spec) == {}
     files = render_app(spec)
     assert not [p for p in files if p.startswith("backend/")]
@@ -113,12 +113,14 @@ def test_no_backend_keeps_data_in_local_storage():
 
 
 def test_no_template_syntax_left(spec):
-    for s in (spec, make_spec(auth=False, frontend=False), make_spec(backend=False)):
+    for s in (spec, make_spec(auth=False, frontend=False), make_spec(backend=False, auth=False)):
         for path, text in render_app(s).items():
             for token in ("{{", "}}", "{%", "%}", "{#", "#}"):
                 assert token not in text, f"{path} contains {token!r}"
             assert text.endswith("\n"), f"{path} does not end with a newline"
             assert "\n\n\n" not in text, f"{path} has two blank lines in a row"
+    e2e = render_app(spec)["frontend/e2e/run.mjs"]
+    assert "const PLAN = {" in e2e
 
 
 def test_paths_are_relative_posix_inside_the_app(spec):
@@ -133,7 +135,8 @@ def test_the_four_functions_split_the_files(spec):
                                       render_docs(spec))
     assert all(p.startswith("backend/") for p in backend)
     assert all(p.startswith("frontend/") for p in frontend)
-    assert all(".test." in p for p in tests)
+    assert all(".test." in p or p == "frontend/e2e/run.mjs" for p in tests)
+    assert "frontend/e2e/run.mjs" in tests
     assert set(docs) == {"README.md", "docs/ARCHITECTURE.md", "docs/API.md"}
     total = len(backend) + len(frontend) + len(tests) + len(docs)
     assert len(render_app(spec)) == total  # no overlap
@@ -144,9 +147,10 @@ def test_package_json_is_valid_and_runs_on_node_20(spec):
     for side in ("backend", "frontend"):
         pkg = json.loads(files[f"{side}/package.json"])
         assert pkg["type"] == "module" and pkg["private"] is True
-        assert {"dev", "build", "typecheck", "test"} <= set(pkg["scripts"])
+        assert {"dev", "build", "typecheck", "lint", "test"} <= set(pkg["scripts"])
         versions = pkg.get("dependencies", {}) | pkg["devDependencies"]
-        assert all(v.startswith("^") for v in versions.values()), versions
+        assert all(v.startswith(("^", "~")) for v in versions.values()), versions
+        assert versions["typescript"].startswith("~6.0"), "typescript-eslint needs TypeScript below 6.1"
         assert versions["vitest"].startswith("^4."), "vitest 5 needs Node 22"
     front = json.loads(files["frontend/package.json"])["devDependencies"]
     assert int(front["jsdom"].lstrip("^").split(".")[0]) < 30, "jsdom 30+ needs Node 22"
@@ -221,12 +225,14 @@ def test_plan_creates_referenced_records_first():
 
 
 def test_a_cycle_of_required_refs_is_refused():
-    spec = make_spec(entities=[
-        {"name": "Egg", "fields": [{"name": "hen", "type": "ref", "ref": "Hen"}]},
-        {"name": "Hen", "fields": [{"name": "egg", "type": "ref", "ref": "Egg"}]},
-    ])
-    with pytest.raises(RenderError, match="cycle"):
-        render_backend(spec)
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="cycle"):  # the spec refuses it before any rendering
+        make_spec(entities=[
+            {"name": "Egg", "fields": [{"name": "hen", "type": "ref", "ref": "Hen"}]},
+            {"name": "Hen", "fields": [{"name": "egg", "type": "ref", "ref": "Egg"}]},
+        ])
+    assert issubclass(RenderError, ValueError)
 
 
 def test_an_optional_cycle_is_fine():
