@@ -61,11 +61,15 @@ async def docs(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
     return await asyncio.to_thread(render.render_docs, with_feedback(spec, ws))  # templates are read from disk
 
 
+async def devops(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
+    return await asyncio.to_thread(render.render_devops, with_feedback(spec, ws))
+
+
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:
     steps = await verify.verify_app(ws.out_dir, browser=ws.browser)
     return AgentResult({}, verify.steps_json(steps))
 
 
 OFFLINE_AGENTS: dict[str, AgentWork] = {
-    "frontend": frontend, "backend": backend, "tests": tests, "docs": docs, "verify": verify_app,
+    "frontend": frontend, "backend": backend, "devops": devops, "tests": tests, "docs": docs, "verify": verify_app,
 }

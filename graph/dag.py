@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graph.spec import AppSpec
 
-AGENTS: tuple[str, ...] = ("frontend", "backend", "tests", "docs", "verify")
+AGENTS: tuple[str, ...] = ("frontend", "backend", "devops", "tests", "docs", "verify")
 """Agents a task can be owned by (each is a node of the graph)."""
 
 TaskStatus = Literal["pending", "running", "completed", "failed", "skipped"]
@@ -83,7 +83,7 @@ def topological_order(plan: Plan) -> list[str]:
 
 
 def default_plan(spec: AppSpec) -> Plan:
-    """planner -> {backend, frontend} -> tests -> docs, minus what the spec leaves out.
+    """planner -> {backend, frontend, devops}; {backend, frontend} -> tests -> docs, minus what the spec leaves out.
 
     The planner adds a verify task after it (agents.planner.place_verify) when verify is on.
     """
@@ -95,6 +95,8 @@ def default_plan(spec: AppSpec) -> Plan:
     if spec.frontend:
         tasks.append(Task(id="frontend", agent="frontend", description=_frontend_text(spec)))
         code.append("frontend")
+    tasks.append(Task(id="devops", agent="devops",
+                      description="Multi-stage non-root Dockerfiles, docker-compose, a CI workflow and Dependabot."))
     tasks.append(Task(id="tests", agent="tests", description="Unit and API tests for the backend, component tests for the frontend.", depends_on=list(code)))
     tasks.append(Task(id="docs", agent="docs", description="README, architecture notes and an API reference.", depends_on=["tests"]))
     return validate_plan(Plan(spec=spec, tasks=tasks))

@@ -80,6 +80,6 @@ def test_studio_server_runs_to_the_plan_interrupt_and_resumes(server, tmp_path):
     assert {e["name"] for e in paused["values"]["plan"]["spec"]["entities"]} == {"Patient", "Doctor"}
     assert not paused["app_written"]  # nothing ran before the answer
     assert done["next"] == []
-    assert {t: r["status"] for t, r in done["values"]["tasks"].items()} == dict.fromkeys(["backend", "frontend", "tests", "docs"], "completed")
+    assert {t: r["status"] for t, r in done["values"]["tasks"].items()} == dict.fromkeys(["backend", "frontend", "devops", "tests", "docs"], "completed")
     assert done["values"]["decisions"][0]["who"] == "studio"
     assert (tmp_path / "app" / "frontend" / "package.json").is_file()

@@ -73,7 +73,7 @@ def test_full_offline_run_then_status_and_history(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output[result.output.index("{"):])
     assert data["ok"] and data["thread_id"] == "t1"
-    assert {t: r["status"] for t, r in data["tasks"].items()} == dict.fromkeys(["backend", "frontend", "tests", "docs"], "completed")
+    assert {t: r["status"] for t, r in data["tasks"].items()} == dict.fromkeys(["backend", "frontend", "devops", "tests", "docs"], "completed")
     for part in ("backend/package.json", "frontend/package.json", "README.md"):
         assert (out / part).is_file()
     assert any(p.name.endswith(".test.ts") for p in (out / "backend").rglob("*"))
@@ -83,7 +83,7 @@ def test_full_offline_run_then_status_and_history(tmp_path):
     one = json.loads(invoke("status", "t1", "--db", db, "--json").output)
     assert one["status"] == "completed" and one["tasks"]["docs"]["status"] == "completed"
     hist = json.loads(invoke("history", "t1", "--db", db, "--json").output)
-    assert len(hist) >= 3 and hist[0]["tasks_done"] == 4
+    assert len(hist) >= 3 and hist[0]["tasks_done"] == 5
     again = invoke("resume", "t1", "--db", db, "--json")
     assert again.exit_code == 0  # a finished run resumes to its result, nothing runs again
 

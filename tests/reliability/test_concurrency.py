@@ -46,7 +46,7 @@ def test_eight_runs_at_once_on_one_database(tmp_path):
     with sqlite3.connect(db) as conn:
         per_thread = dict(conn.execute("SELECT thread_id, COUNT(*) FROM adv_tasks GROUP BY thread_id").fetchall())
         statuses = {r[0] for r in conn.execute("SELECT status FROM adv_tasks")}
-    assert per_thread == {f"t{i}": 4 for i in range(8)} and statuses == {"completed"}
+    assert per_thread == {f"t{i}": 5 for i in range(8)} and statuses == {"completed"}
 
 
 def test_second_resume_of_a_running_thread_is_refused(tmp_path):

@@ -44,20 +44,20 @@ def test_cycle_message_lists_the_cycle():
 def test_default_plan_shape():
     p = default_plan(spec())
     edges = {t.id: t.depends_on for t in p.tasks}
-    assert edges == {"backend": [], "frontend": [], "tests": ["backend", "frontend"], "docs": ["tests"]}
+    assert edges == {"backend": [], "frontend": [], "devops": [], "tests": ["backend", "frontend"], "docs": ["tests"]}
 
 
 def test_default_plan_drops_frontend_for_api_only():
     p = default_plan(spec(frontend=False))
-    assert [t.id for t in p.tasks] == ["backend", "tests", "docs"]
+    assert [t.id for t in p.tasks] == ["backend", "devops", "tests", "docs"]
     assert p.task("tests").depends_on == ["backend"]
 
 
 def test_ready_tasks_and_blocking():
     p = default_plan(spec())
-    assert ready_tasks(p, {}) == ["backend", "frontend"]
-    assert ready_tasks(p, {"backend": "completed"}) == ["frontend"]
-    assert ready_tasks(p, {"backend": "completed", "frontend": "completed"}) == ["tests"]
+    assert ready_tasks(p, {}) == ["backend", "frontend", "devops"]
+    assert ready_tasks(p, {"backend": "completed"}) == ["frontend", "devops"]
+    assert ready_tasks(p, {"backend": "completed", "frontend": "completed", "devops": "running"}) == ["tests"]
     assert blocked_by(p.task("tests"), {"backend": "completed", "frontend": "failed"}) == "frontend"
     assert blocked_by(p.task("tests"), {"backend": "completed", "frontend": "running"}) is None
 
@@ -77,9 +77,9 @@ def test_place_verify_goes_after_the_last_code_tasks():
     from agents.planner import place_verify
 
     p, notes = place_verify(default_plan(spec()), True)
-    assert p.task("verify").depends_on == ["tests"] and notes == []
+    assert p.task("verify").depends_on == ["devops", "tests"] and notes == []
     p, notes = place_verify(p, False)
-    assert [t.id for t in p.tasks] == ["backend", "frontend", "tests", "docs"] and notes == ["verify turned off"]
+    assert [t.id for t in p.tasks] == ["backend", "frontend", "devops", "tests", "docs"] and notes == ["verify turned off"]
 
 
 def test_spec_refuses_required_reference_cycles_and_auth_without_backend():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graph.builder import build_graph
 
-AGENTS = {"frontend", "backend", "tests", "docs", "verify"}
+AGENTS = {"frontend", "backend", "devops", "tests", "docs", "verify"}
 
 
 def test_nodes_and_edges_of_the_drawn_graph():

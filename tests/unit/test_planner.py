@@ -42,7 +42,7 @@ def test_valid_model_plan_is_used():
 )
 def test_garbage_falls_back_to_default_plan_with_reason(answer, reason):
     plan, notes = asyncio.run(model_plan("A todo app with tags", model(answer)))
-    assert [t.id for t in plan.tasks] == ["backend", "frontend", "tests", "docs"]
+    assert [t.id for t in plan.tasks] == ["backend", "frontend", "devops", "tests", "docs"]
     assert {e.name for e in plan.spec.entities} == {"Todo", "Tag"}
     assert reason in notes[0] and "used the default plan" in notes[0]
 
