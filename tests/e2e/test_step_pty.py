@@ -57,6 +57,12 @@ def test_step_through_in_a_terminal(tmp_path):
     p.expect("Task frontend completed")
     p.expect(PROMPT_RESULT)
     p.sendline("approve")
+    p.expect("Next task: devops")
+    p.expect(PROMPT_TASK)
+    p.sendline("approve")
+    p.expect("Task devops completed")
+    p.expect(PROMPT_RESULT)
+    p.sendline("approve")
     p.expect("Next task: tests")
     p.expect(PROMPT_TASK)
     p.sendline("a")
@@ -73,7 +79,7 @@ def test_step_through_in_a_terminal(tmp_path):
     with sqlite3.connect(db) as conn:
         rows = dict(conn.execute("SELECT task_id, status FROM adv_tasks WHERE thread_id='pty1'").fetchall())
         attempts = dict(conn.execute("SELECT task_id, attempts FROM adv_tasks WHERE thread_id='pty1'").fetchall())
-    assert rows == {"backend": "completed", "frontend": "completed", "tests": "completed", "docs": "skipped"}
+    assert rows == {"backend": "completed", "frontend": "completed", "devops": "completed", "tests": "completed", "docs": "skipped"}
     assert attempts["backend"] == 2 and attempts["frontend"] == 1  # frontend did not run again after the quit
     status = spawn("status", "pty1", "--db", str(db), "--json")
     status.expect(pexpect.EOF)
@@ -84,6 +90,7 @@ def test_step_through_in_a_terminal(tmp_path):
         ("plan", None, "approve", "tester"), ("task", "backend", "approve", "tester"),
         ("result", "backend", "reject", "tester"), ("result", "backend", "approve", "tester"),
         ("task", "frontend", "approve", "tester"), ("result", "frontend", "approve", "tester"),
+        ("task", "devops", "approve", "tester"), ("result", "devops", "approve", "tester"),
         ("task", "tests", "approve", "tester"), ("result", "tests", "approve", "tester"),
         ("task", "docs", "skip", "tester")]
 

@@ -43,10 +43,12 @@ def test_stepping_through_every_task(tmp_path):
     assert data["pending"][0]["task"]["id"] == "frontend"
     code, data = answer("skip")
     assert data["tasks"]["frontend"]["status"] == "skipped"
+    assert data["pending"][0]["task"]["id"] == "devops"  # independent of frontend: still asked
+    code, data = answer("skip")
     # tests depend on frontend: skipped by the rule, without asking; docs depend on tests: skipped too
     assert code == 1 and data["status"] == "failed"
     assert data["tasks"]["tests"]["status"] == "skipped" and data["tasks"]["docs"]["status"] == "skipped"
     actions = [(d["gate"], d.get("task"), d["action"]) for d in data["decisions"]]
     assert actions == [("plan", None, "approve"), ("task", "backend", "approve"), ("result", "backend", "reject"),
-                       ("result", "backend", "approve"), ("task", "frontend", "skip")]
+                       ("result", "backend", "approve"), ("task", "frontend", "skip"), ("task", "devops", "skip")]
     assert data["decisions"][2]["feedback"] == "add a field priority to task"
