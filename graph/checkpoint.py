@@ -90,8 +90,16 @@ SETUP_LOCK = 7_243_117_001
 async def _setup_once(saver: Any, url: str) -> None:
     import psycopg
 
+    import asyncio
+
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        # poll with short statements: a session blocked in pg_advisory_lock keeps a snapshot open,
+        # and the holder's CREATE INDEX CONCURRENTLY would wait for it forever
+        while True:
+            got = await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (SETUP_LOCK,))).fetchone()
+            if got and got[0]:
+                break
+            await asyncio.sleep(0.1)
         try:
             await saver.setup()
         finally:
