@@ -97,16 +97,25 @@ def _kill_group(pid: int) -> None:
 async def install(pkg_dir: Path, timeout: float = 900) -> StepResult:
     """npm install, starting from a prepared node_modules for the same dependencies when there is one."""
     t0 = time.monotonic()
-    key = deps_key(pkg_dir / "package.json")
+    key = f"{pkg_dir.name}-{deps_key(pkg_dir / 'package.json')}"
     prepared = cache_root() / "node_modules" / key
     note = "fresh install"
-    if prepared.is_dir() and not (pkg_dir / "node_modules").exists():
-        code, out = await run_cmd(["cp", "-a", str(prepared), str(pkg_dir / "node_modules")], pkg_dir, 300)
-        note = "copied a prepared node_modules" if code == 0 else f"copy failed: {out[-200:]}"
+    start_from = prepared if prepared.is_dir() else _nearest_prepared(pkg_dir.name)
+    if start_from is not None and not (pkg_dir / "node_modules").exists():
+        # the same dependencies, or else the newest set for this package: npm adds and removes
+        # the difference and keeps compiled modules (better-sqlite3) of the same version
+        code, out = await run_cmd(["cp", "-a", str(start_from), str(pkg_dir / "node_modules")], pkg_dir, 300)
+        note = f"started from prepared node_modules {start_from.name}" if code == 0 else f"copy failed: {out[-200:]}"
     code, out = await run_cmd(["npm", "install", "--prefer-offline", "--no-audit", "--no-fund"], pkg_dir, timeout)
     if code == 0 and not prepared.is_dir():
         await _save_prepared(pkg_dir / "node_modules", prepared)
     return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}\n{out[-TAIL:]}")
+
+
+def _nearest_prepared(package: str) -> Path | None:
+    root = cache_root() / "node_modules"
+    found = sorted(root.glob(f"{package}-*"), key=lambda p: p.stat().st_mtime, reverse=True) if root.is_dir() else []
+    return found[0] if found else None
 
 
 async def _save_prepared(node_modules: Path, prepared: Path) -> None:

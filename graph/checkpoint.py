@@ -88,9 +88,9 @@ SETUP_LOCK = 7_243_117_001
 
 
 async def _setup_once(saver: Any, url: str) -> None:
-    import psycopg
-
     import asyncio
+
+    import psycopg
 
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
         # poll with short statements: a session blocked in pg_advisory_lock keeps a snapshot open,
