@@ -234,13 +234,7 @@ def run(
     )
     if settings.approval not in ("none", "plan", "step"):
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
-    progress = Progress(quiet=as_json)
-    try:
-        result = asyncio.run(start_run(settings, thread_id=thread_id, on_event=progress))
-    finally:
-        progress.stop()
-    result = _answer_pauses(result, str(db), as_json)
-    _finish(result, as_json)
+    _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress), str(db), as_json)
 
 
 @app.command()
@@ -256,13 +250,7 @@ def resume(
     Example: autodevos resume 3f2a9c1b7d4e
     """
     _need_db(db)
-    progress = Progress(quiet=as_json)
-    try:
-        result = asyncio.run(resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer))
-    finally:
-        progress.stop()
-    result = _answer_pauses(result, str(db), as_json)
-    _finish(result, as_json)
+    _drive_cli(lambda progress: resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer), str(db), as_json)
 
 
 @app.command()
@@ -291,13 +279,7 @@ def approve(
         if plan_file is None:
             raise Fail("--decision edit needs --plan FILE with the edited plan")
         answer["plan"] = _read_plan_file(plan_file)
-    progress = Progress(quiet=as_json)
-    try:
-        result = asyncio.run(answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer))
-    finally:
-        progress.stop()
-    result = _answer_pauses(result, str(db), as_json)
-    _finish(result, as_json)
+    _drive_cli(lambda progress: answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer), str(db), as_json)
 
 
 def _read_plan_file(path: Path) -> Any:
@@ -346,12 +328,24 @@ def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
             except yaml.YAMLError as exc:
                 err.print(f"[red]edit refused:[/red] not YAML ({escape(str(exc).splitlines()[0])})")
                 continue
-        progress = Progress(quiet=False)
-        try:
-            result = asyncio.run(answer_pause(result.thread_id, db, answer, on_event=progress))
-        finally:
-            progress.stop()
+        thread, given = result.thread_id, answer
+        result = _with_progress(lambda progress: answer_pause(thread, db, given, on_event=progress), False)  # noqa: B023
     return result
+
+
+def _with_progress(make_run, quiet: bool) -> RunResult:
+    """Run one runner coroutine with the live task table (or none, for --json)."""
+    progress = Progress(quiet=quiet)
+    try:
+        return asyncio.run(make_run(progress))
+    finally:
+        progress.stop()
+
+
+def _drive_cli(make_run, db: str, as_json: bool) -> None:
+    """A command that runs the graph: live table, questions a paused run asks, summary and exit code."""
+    result = _with_progress(make_run, as_json)
+    _finish(_answer_pauses(result, db, as_json), as_json)
 
 
 def show_question(question: dict[str, Any], out_dir: str) -> None:
@@ -462,13 +456,7 @@ def fork(
 
     new = thread or new_thread_id()
     plan = _read_plan_file(edit_plan) if edit_plan else None
-    progress = Progress(quiet=as_json)
-    try:
-        result = asyncio.run(fork_run(thread_id, str(db), at, str(out_dir or Path("out") / new), plan, new, on_event=progress))
-    finally:
-        progress.stop()
-    result = _answer_pauses(result, str(db), as_json)
-    _finish(result, as_json)
+    _drive_cli(lambda progress: fork_run(thread_id, str(db), at, str(out_dir or Path("out") / new), plan, new, on_event=progress), str(db), as_json)
 
 
 @app.command()

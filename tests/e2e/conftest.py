@@ -7,29 +7,16 @@ reason, never silently.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 
 import pytest
 
-
-def _install_chromium() -> str | None:
-    if shutil.which("chromium"):
-        return None
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return "Chromium is missing and apt-get is not usable here (not root)"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-        if proc.returncode != 0:
-            return f"`{' '.join(cmd)}` failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1:]}"
-    return None if shutil.which("chromium") else "apt-get installed chromium but it is not on the PATH"
+from tests.e2e.apt import apt_install
 
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    problem = _install_chromium()
+    problem = apt_install("chromium", lambda: shutil.which("chromium") is not None)
     if problem:
         print(f"\nSKIPPING browser tests: {problem}")
         pytest.skip(problem)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.apt import apt_install
+
 ROOT = Path(__file__).resolve().parents[2]
 REQUEST = "A library app with books, authors and loans"
 
@@ -27,22 +29,9 @@ def _pg_bin() -> Path | None:
     return None
 
 
-def _install_postgres() -> str | None:
-    if _pg_bin():
-        return None
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        return "PostgreSQL is missing and apt-get is not usable here (not root)"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "postgresql"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
-        if proc.returncode != 0:
-            return f"`{' '.join(cmd)}` failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1:]}"
-    return None if _pg_bin() else "postgresql installed but initdb was not found"
-
-
 @pytest.fixture(scope="session")
 def postgres_url():
-    problem = _install_postgres()
+    problem = apt_install("postgresql", lambda: _pg_bin() is not None)
     if problem:
         print(f"\nSKIPPING PostgreSQL tests: {problem}")
         pytest.skip(problem)
