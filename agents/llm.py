@@ -43,10 +43,6 @@ def parse_model(spec: str) -> tuple[Provider, str]:
     return provider, model
 
 
-def is_offline(spec: str) -> bool:
-    return parse_model(spec)[0].name == "offline"
-
-
 def check_model(spec: str, base_url: str | None = None) -> None:
     """Fail before a run starts when the model cannot be used (unknown provider, missing key)."""
     provider, _ = parse_model(spec)

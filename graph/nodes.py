@@ -265,7 +265,3 @@ async def finish(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     await asyncio.to_thread(store.update_run, thread, status=outcome["status"])
     COORDINATORS.drop((str(store.path), thread))
     return {"outcome": outcome}
-
-
-def plan_of(state: State) -> Plan:
-    return Plan.model_validate(state["plan"])

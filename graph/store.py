@@ -276,11 +276,6 @@ class RunStore:
             rows = list(self.db["adv_tasks"].rows_where("thread_id = ?", [thread_id]))
         return {r["task_id"]: _record(r) for r in rows}
 
-    def task_record(self, thread_id: str, task_id: str) -> TaskRecord | None:
-        with self._lock:
-            rows = list(self.db["adv_tasks"].rows_where("thread_id = ? AND task_id = ?", [thread_id, task_id]))
-        return _record(rows[0]) if rows else None
-
     @staticmethod
     def mark_started(thread_id: str, task_id: str, agent: str, now: float) -> Callable[[sqlite3.Connection], None]:
         """A write (for submit) that marks a task running and counts the attempt."""
@@ -337,13 +332,6 @@ class RunStore:
             conn.executemany("INSERT OR IGNORE INTO adv_blobs (hash, size, content) VALUES (?, ?, ?)", rows)
 
         return manifest, fn
-
-    def put_blobs(self, files: dict[str, str]) -> dict[str, str]:
-        """Store contents once by hash; return path -> hash."""
-        manifest, fn = self.blob_rows(files)
-        if files:
-            self.submit(fn).result()
-        return manifest
 
     def get_blob(self, digest: str) -> str:
         with self._lock:
