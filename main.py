@@ -23,7 +23,7 @@ from rich.tree import Tree
 
 from agents.llm import PROVIDERS, ModelError
 from graph import queries as insp
-from graph.runner import RunError, RunResult, RunSettings, answer_pause, check_request, resume_run, start_run
+from graph.runner import RunError, RunResult, RunSettings, answer_pause, check_request, improve_run, resume_run, start_run
 from graph.spec import AppSpec
 from graph.store import StoreError
 
@@ -158,8 +158,9 @@ def _finish(result: RunResult, as_json: bool) -> None:
             counts[rec["status"]] = counts.get(rec["status"], 0) + 1
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         for tid, rec in result.tasks.items():
-            if rec.get("report"):
+            if isinstance(rec.get("report"), list):
                 out.print(verify_table(tid, rec["report"]))
+        _print_merge(result.merge)
         colour = "green" if result.ok else "red"
         out.print(f"[{colour}]Run {result.thread_id} {result.status}[/]: {summary}; {len(result.files)} files in {result.out_dir}")
     if result.status == "interrupted":
@@ -168,6 +169,20 @@ def _finish(result: RunResult, as_json: bool) -> None:
         raise typer.Exit(3)
     if not result.ok:
         raise typer.Exit(1)
+
+
+MERGE_WORDS = {"kept": "your edits kept", "merged": "your edits merged with the new generation",
+               "kept-deleted": "deleted by you, left deleted", "restored": "deleted by you, generated again (it changed)"}
+
+
+def _print_merge(merge: dict[str, list[str]]) -> None:
+    """What happened to the user's edits in a folder generated before."""
+    for kind, words in MERGE_WORDS.items():
+        if merge.get(kind):
+            out.print(f"{words}: {', '.join(merge[kind])}")
+    if merge.get("conflict"):
+        err.print(f"[yellow]conflicts[/yellow] ({len(merge['conflict'])} files; markers <<<<<<< ======= >>>>>>> written, "
+                  f"nothing overwritten — resolve them by hand): {', '.join(merge['conflict'])}")
 
 
 def _load_spec(path: Path | None) -> dict[str, Any] | None:
@@ -235,6 +250,26 @@ def run(
     if settings.approval not in ("none", "plan", "step"):
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
     _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress), str(db), as_json)
+
+
+@app.command()
+@_guard
+def improve(
+    folder: Path = typer.Argument(..., help="An app folder AutoDevOS generated earlier (your edits in it are kept)."),
+    change: str = typer.Argument(..., help="The change, in plain language."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run that generated FOLDER."),
+    thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
+) -> None:
+    """Change an app generated earlier: only the tasks the change touches run again, and their
+    files are merged with your edits (conflicts get markers and are listed).
+
+    Example: autodevos improve todo-app "add a field priority (low/medium/high) to task"
+    """
+    _need_db(db)
+    if not folder.is_dir():
+        raise Fail(f"{folder} is not a folder")
+    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress), str(db), as_json)
 
 
 @app.command()

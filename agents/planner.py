@@ -118,7 +118,7 @@ def read_decision(answer: Any) -> dict[str, Any]:
 
 
 _ADD_FIELD = re.compile(
-    r"add (?:a |an )?(?:new )?(?:field|column|property) (?:called |named )?([a-z][\w ]*?)(?: \((\w+)\)| of type (\w+)| as (?:an? )?(\w+))? (?:to|on|for) (?:the |each )?([a-z]+)",
+    r"add (?:a |an )?(?:new )?((?:field|column|property) )?(?:called |named )?([a-z][\w ]*?)(?: \(([\w/ ,|-]+)\)| of type (\w+)| as (?:an? )?(\w+))? (?:to|on|for) (?:the |each )?([a-z]+)",
     re.I)
 _REMOVE_FIELD = re.compile(r"(?:remove|drop|delete) (?:the )?(?:field|column|property) ([a-z][\w ]*?) (?:from|of|on) (?:the |each )?([a-z]+)", re.I)
 _ADD_ENTITY = re.compile(r"add (?:a |an )?(?:new )?(?:entity|resource|model|table) (?:called |named )?([a-z]+)", re.I)
@@ -138,10 +138,16 @@ def apply_feedback(spec: AppSpec, text: str) -> tuple[AppSpec, list[str]]:
         return next((e for e in data["entities"] if e["name"] == target), None)
 
     for m in _ADD_FIELD.finditer(text):
-        name, hint = m.group(1), (m.group(2) or m.group(3) or m.group(4) or "")
-        ent = find(m.group(5))
+        name, hint = m.group(2), (m.group(3) or m.group(4) or m.group(5) or "")
+        ent = find(m.group(6))
         if ent is None:
-            done.append(f"feedback names no entity {m.group(5)!r}")
+            if m.group(1):  # "add a field X to Y": Y should have been an entity
+                done.append(f"feedback names no entity {m.group(6)!r}")
+            continue
+        if name.lower().startswith(("entity ", "resource ", "model ", "table ")):
+            continue
+        if any(f["name"] == camel(name) for f in ent["fields"]):
+            done.append(f"feedback: {ent['name']} already has a field {camel(name)}")
             continue
         kind, options = _infer_type(name, hint)
         ent["fields"].append(Field(name=name, type=kind, options=options, required=False).model_dump())

@@ -6,7 +6,7 @@ Pure: no LangGraph import, no I/O. Everything here is unit-tested directly.
 from __future__ import annotations
 
 from graphlib import CycleError, TopologicalSorter
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,6 +100,32 @@ def default_plan(spec: AppSpec) -> Plan:
     tasks.append(Task(id="tests", agent="tests", description="Unit and API tests for the backend, component tests for the frontend.", depends_on=list(code)))
     tasks.append(Task(id="docs", agent="docs", description="README, architecture notes and an API reference.", depends_on=["tests"]))
     return validate_plan(Plan(spec=spec, tasks=tasks))
+
+
+SPEC_READS: dict[str, tuple[str, ...]] = {"devops": ("name", "title", "auth", "frontend", "backend")}
+"""The parts of the spec an agent's files depend on; an agent not listed reads all of it."""
+
+
+def _reads(agent: str, spec: AppSpec) -> dict[str, Any]:
+    data = spec.model_dump()
+    keys = SPEC_READS.get(agent)
+    return data if keys is None else {k: data[k] for k in keys}
+
+
+def improvement_plan(old: Plan, spec: AppSpec) -> tuple[Plan, list[str]]:
+    """The tasks a change of the spec touches: those whose part of the spec changed or that are
+    new; their dependencies on untouched tasks are dropped (those tasks' files stay as they are)."""
+    full = default_plan(spec)
+    before = {t.id: t for t in old.tasks}
+    touched = [t for t in full.tasks if t.id not in before or _reads(t.agent, old.spec) != _reads(t.agent, spec)]
+    ids = {t.id for t in touched}
+    tasks = [t.model_copy(update={"depends_on": [d for d in t.depends_on if d in ids]}) for t in touched]
+    left = sorted(t.id for t in full.tasks if t.id not in ids and t.id in before)
+    gone = sorted(t for t in before if t not in {x.id for x in full.tasks} and before[t].agent != "verify")
+    notes = [f"improve: runs {', '.join(t.id for t in tasks) or 'no task'}" + (f"; unchanged: {', '.join(left)}" if left else "")]
+    if gone:
+        notes.append(f"improve: no longer planned: {', '.join(gone)} (their files are left in place)")
+    return Plan(spec=spec, tasks=tasks), notes
 
 
 def _backend_text(spec: AppSpec) -> str:

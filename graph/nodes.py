@@ -19,9 +19,10 @@ from pydantic import ValidationError
 
 from agents import planner as planner_agent
 from agents.codegen import AgentResult, AgentWork, Workspace
-from agents.files import FileSet, UnsafePathError, write_files
+from agents.files import FileSet, UnsafePathError
 from agents.llm import chat_model
 from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
+from graph.output import place_files
 from graph.routing import plan_repair
 from graph.scheduler import COORDINATORS, Coordinator
 from graph.spec import AppSpec
@@ -170,8 +171,11 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                 files = FileSet(out)
                 if files:
                     rec.files, put = store.blob_rows(dict(files))
-                    store.submit(put)  # committed with or before the finish write
-                    await asyncio.to_thread(write_files, Path(ctx.out_dir), files)
+                    store.submit(put)  # committed before the write intents below
+                    placed, commit = await place_files(store, Path(ctx.out_dir), thread, dict(files))
+                    store.submit(commit)  # committed with or before the finish write
+                    if placed:
+                        rec.report = {**(rec.report if isinstance(rec.report, dict) else {}), "merge": placed}
                 rec.status, rec.error = "completed", None
             except Exception as exc:
                 attempt = runtime.execution_info.node_attempt if runtime.execution_info else max_attempts

@@ -84,4 +84,5 @@ async def checkpoints(db_path: str, thread_id: str, checkpointer: str | None = N
 def result_json(result: RunResult) -> dict[str, Any]:
     data = asdict(result)
     data["ok"] = result.ok
+    data["merge"] = result.merge
     return data

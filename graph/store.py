@@ -204,6 +204,15 @@ class RunStore:
                     except sqlite3.OperationalError as exc:  # another process added it meanwhile
                         if "duplicate column" not in str(exc):
                             raise
+            if "adv_generated" not in db.table_names():
+                # per output folder and path: what was last generated there (the base of a three-way
+                # merge with the user's edits) and the hash of what was put on disk; next_* hold a
+                # write that was decided but not yet known to be done (a crash in between)
+                db["adv_generated"].create(
+                    {"out_dir": str, "path": str, "digest": str, "written": str, "outcome": str,
+                     "next_digest": str, "next_written": str, "next_outcome": str, "thread_id": str, "at": float},
+                    pk=("out_dir", "path"), if_not_exists=True,
+                )
             if "adv_blobs" not in db.table_names():
                 db["adv_blobs"].create({"hash": str, "size": int, "content": str}, pk="hash", if_not_exists=True)
             if "adv_meta" not in db.table_names():
@@ -227,6 +236,15 @@ class RunStore:
         row = rows[0]
         row["settings"] = json.loads(row["settings"] or "{}")
         return row
+
+    def last_run_for(self, out_dir: str) -> dict[str, Any] | None:
+        """The newest run that planned an app into out_dir."""
+        with self._lock:
+            rows = list(self.db["adv_runs"].rows_where("out_dir = ? AND plan IS NOT NULL", [out_dir], order_by="created desc", limit=1))
+        if not rows:
+            return None
+        rows[0]["settings"] = json.loads(rows[0]["settings"] or "{}")
+        return rows[0]
 
     def list_runs(self, limit: int = 50) -> list[dict[str, Any]]:
         with self._lock:
@@ -332,6 +350,50 @@ class RunStore:
             conn.executemany("INSERT OR IGNORE INTO adv_blobs (hash, size, content) VALUES (?, ?, ?)", rows)
 
         return manifest, fn
+
+    # what was generated where ---------------------------------------------------------
+    def generated(self, out_dir: str, paths: list[str]) -> dict[str, dict[str, Any]]:
+        """path -> its adv_generated row, for the paths of out_dir that have one."""
+        rows: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for i in range(0, len(paths), 500):
+                chunk = paths[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                cur = self._conn.execute(f"SELECT * FROM adv_generated WHERE out_dir = ? AND path IN ({marks})", [out_dir, *chunk])
+                names = [d[0] for d in cur.description]
+                rows.update({r[1]: dict(zip(names, r, strict=True)) for r in cur.fetchall()})
+        return rows
+
+    def has_generated(self, out_dir: str) -> bool:
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM adv_generated WHERE out_dir = ? LIMIT 1", (out_dir,)).fetchone() is not None
+
+    @staticmethod
+    def intend_writes(out_dir: str, thread_id: str, rows: dict[str, tuple[str, str | None, str]]) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit): path -> (generated digest, digest put on disk, outcome), decided and about to be written."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO adv_generated (out_dir, path, next_digest, next_written, next_outcome, thread_id, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(out_dir, path) DO UPDATE SET next_digest=excluded.next_digest, "
+                "next_written=excluded.next_written, next_outcome=excluded.next_outcome, thread_id=excluded.thread_id, at=excluded.at",
+                [(out_dir, p, d, w, o, thread_id, time.time()) for p, (d, w, o) in rows.items()],
+            )
+
+        return fn
+
+    @staticmethod
+    def commit_writes(out_dir: str, paths: list[str]) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit), once the files are on disk: what was generated becomes the next merge's base."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "UPDATE adv_generated SET digest=next_digest, written=next_written, outcome=next_outcome, "
+                "next_digest=NULL, next_written=NULL, next_outcome=NULL WHERE out_dir=? AND path=? AND next_digest IS NOT NULL",
+                [(out_dir, p) for p in paths],
+            )
+
+        return fn
 
     def get_blob(self, digest: str) -> str:
         with self._lock:

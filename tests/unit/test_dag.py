@@ -96,3 +96,42 @@ def test_spec_refuses_required_reference_cycles_and_auth_without_backend():
         Entity(name="Egg", fields=[Field(name="hen", type="ref", ref="Hen")])])
     with pytest.raises(ValidationError, match="auth needs a backend"):
         AppSpec(name="x", title="X", entities=[Entity(name="Note")], auth=True, backend=False)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["add a field priority (low/medium/high) to task", "add an entity called tag", "add login", "no frontend",
+     "remove the field done from todo"],
+)
+def test_improvement_plan_runs_every_task_whose_files_change(change):
+    """Sound against the real generator: an agent whose rendered files differ after the change is planned."""
+    from agents.extract import extract_spec
+    from agents.planner import apply_feedback
+    from agents.render import render_backend, render_devops, render_docs, render_frontend, render_tests
+    from graph.dag import improvement_plan
+
+    old_spec = extract_spec("A todo app with todos and tasks")
+    new_spec, _ = apply_feedback(old_spec, change)
+    assert new_spec != old_spec
+    plan, notes = improvement_plan(default_plan(old_spec), new_spec)
+    planned = {t.agent for t in plan.tasks}
+    renders = {"backend": render_backend, "frontend": render_frontend, "tests": render_tests, "docs": render_docs,
+               "devops": render_devops}
+    for agent, render in renders.items():
+        if agent == "frontend" and not new_spec.frontend:
+            continue
+        if render(old_spec) != render(new_spec):
+            assert agent in planned, (change, agent, notes)
+    ids = {t.id for t in plan.tasks}
+    assert all(d in ids for t in plan.tasks for d in t.depends_on)
+
+
+def test_improvement_plan_leaves_devops_alone_when_only_fields_change():
+    from agents.extract import extract_spec
+    from agents.planner import apply_feedback
+    from graph.dag import improvement_plan
+
+    old_spec = extract_spec("A todo app with todos")
+    plan, notes = improvement_plan(default_plan(old_spec), apply_feedback(old_spec, "add a field estimate (integer) to todo")[0])
+    assert [t.id for t in plan.tasks] == ["backend", "frontend", "tests", "docs"]
+    assert "unchanged: devops" in notes[0]

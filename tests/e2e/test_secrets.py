@@ -1,0 +1,68 @@
+"""The API key of a run, set in its environment and really used to call the model server, appears
+nowhere: not in the run database, not in what the run printed or logged, not in the output
+folder, and not in the environment of the generated app's own test processes during verify."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import uuid
+
+from agents.codegen import OFFLINE_AGENTS
+from agents.extract import extract_spec
+from agents.llm import chat_model
+from graph.dag import default_plan
+from graph.runner import RunSettings, start_run
+from tests.openai_server import ScriptedOpenAI
+
+REQUEST = "A books API with authors and books, API only"
+
+PROBE = """import { writeFileSync } from "node:fs";
+import { expect, test } from "vitest";
+
+// Written by the secrets test: what the app's test process sees of its environment.
+test("environment probe", () => {
+  writeFileSync("env-probe.json", JSON.stringify(process.env));
+  expect(process.env.CI).toBe("true");
+});
+"""
+
+
+def with_probe(work):
+    async def tests_agent(task, spec, ws):
+        files = dict(await work(task, spec, ws))
+        files["backend/tests/env-probe.test.ts"] = PROBE
+        return files
+
+    return tests_agent
+
+
+def test_api_key_reaches_no_file_log_or_app_process(tmp_path, monkeypatch, capfd, caplog):
+    key = f"sk-canary-{uuid.uuid4().hex}"
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    chat_model.cache_clear()
+    caplog.set_level(logging.DEBUG)
+    agents = {**OFFLINE_AGENTS, "tests": with_probe(OFFLINE_AGENTS["tests"])}
+    events: list[dict] = []
+    out, db = tmp_path / "app", tmp_path / "db.sqlite"
+    with ScriptedOpenAI([default_plan(extract_spec(REQUEST)).model_dump_json()]) as server:
+        settings = RunSettings(request=REQUEST, out_dir=str(out), db_path=str(db), model="openai:test-model",
+                               base_url=server.base_url, browser=False)
+        result = asyncio.run(start_run(settings, agents=agents, on_event=events.append))
+    chat_model.cache_clear()
+    assert server.headers[0].get("authorization") == f"Bearer {key}"  # the key was really in use
+    assert result.ok, result.tasks
+    assert "verify" in result.tasks and result.tasks["verify"]["status"] == "completed"
+
+    probe = json.loads((out / "backend" / "env-probe.json").read_text())
+    assert probe.get("CI") == "true" and "PATH" in probe  # the probe saw a real environment ...
+    assert "OPENAI_API_KEY" not in probe and key not in json.dumps(probe)  # ... without the key
+
+    found = subprocess.run(["grep", "-r", "-l", "-a", "-F", key, str(tmp_path)], capture_output=True, text=True)
+    assert found.returncode == 1, f"the key is in: {found.stdout}"  # grep: 1 = not found anywhere
+    printed = capfd.readouterr()
+    assert key not in printed.out and key not in printed.err
+    assert key not in caplog.text
+    assert key not in json.dumps(events, default=str)
