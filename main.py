@@ -23,7 +23,18 @@ from rich.tree import Tree
 
 from agents.llm import PROVIDERS, ModelError
 from graph import queries as insp
-from graph.runner import RunError, RunResult, RunSettings, answer_pause, check_request, improve_run, resume_run, start_run
+from graph.config import ConfigError, load_config
+from graph.runner import (
+    RunError,
+    RunResult,
+    RunSettings,
+    answer_pause,
+    check_request,
+    improve_run,
+    replay_run,
+    resume_run,
+    start_run,
+)
 from graph.spec import AppSpec
 from graph.store import StoreError
 
@@ -57,7 +68,7 @@ def _guard(fn):
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
             fn(*args, **kwargs)
-        except (Fail, RunError, ModelError, StoreError) as exc:
+        except (Fail, RunError, ModelError, StoreError, ConfigError) as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
             raise typer.Exit(getattr(exc, "code", 2)) from None
         except KeyboardInterrupt:
@@ -118,6 +129,19 @@ def task_table(rows: dict[str, dict[str, Any]], title: str = "Tasks") -> Table:
             tid, rec.get("agent", ""), f"[{STATUS_STYLE.get(status, '')}]{status}[/]", str(rec.get("attempts") or 0),
             f"{dur:.2f}" if isinstance(dur, (int, float)) else "", (rec.get("error") or "")[:120],
         )
+    return table
+
+
+def usage_table(usage: dict[str, Any]) -> Table:
+    """Model calls per task and for the run: calls (of them from the cache), tokens, cost."""
+    table = Table(title="Model calls", title_justify="left")
+    for col in ("task", "calls", "cached", "failed", "prompt", "completion", "total tokens", "cost USD"):
+        table.add_column(col, justify="left" if col == "task" else "right")
+    rows = [*usage["tasks"].items(), ("run", usage["run"])]
+    for name, u in rows:
+        cost = f"{u['cost']:.4f}" + (f" (+{u['unpriced']} unpriced)" if u.get("unpriced") else "")
+        table.add_row(f"[bold]{name}[/]" if name == "run" else name, str(u["calls"]), str(u["cached"]), str(u["failed"]),
+                      f"{u['prompt_tokens']:,}", f"{u['completion_tokens']:,}", f"{u['total_tokens']:,}", cost)
     return table
 
 
@@ -210,7 +234,7 @@ def run(
     request: str = typer.Argument("", help="What to build, in plain language."),
     out_dir: Path = typer.Option(None, "--out", "-o", help="Folder for the generated app (default: out/THREAD)."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file for checkpoints, task ledger and file contents."),
-    model: str = typer.Option("offline", "--model", "-m", help=f"Model: offline, or PROVIDER:MODEL with PROVIDER in {', '.join(p for p in PROVIDERS if p != 'offline')}."),
+    model: str = typer.Option(None, "--model", "-m", show_default="offline", help=f"Model: offline (default), or PROVIDER:MODEL with PROVIDER in {', '.join(p for p in PROVIDERS if p != 'offline')}."),
     base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."),
     spec: Path = typer.Option(None, "--spec", help="A hand-written app spec (YAML) instead of extracting one from the request."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Start no new task after the first failure."),
@@ -226,6 +250,13 @@ def run(
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Never pause (overrides --approve)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
+    planner_model: str = typer.Option(None, "--planner-model", help="Model for the planner only (else --model)."),
+    agent_model: list[str] = typer.Option(None, "--agent-model", help="ROLE=MODEL[@URL] for one agent, e.g. backend=ollama:qwen2.5-coder; repeatable."),
+    config: Path = typer.Option(None, "--config", help="YAML file with model, base_url, models (per role), prices, max_tokens_total, max_cost."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Answer identical model calls from the response cache in --db."),
+    max_tokens_total: int = typer.Option(None, "--max-tokens-total", min=0, help="Pause the run when its model calls used this many tokens."),
+    max_cost: float = typer.Option(None, "--max-cost", min=0, help="Pause the run when its model calls cost this many USD."),
+    call_timeout: float = typer.Option(None, "--call-timeout", min=1, help="Seconds one model call may take (default 120)."),
     task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
 ) -> None:
     """Plan and build an app from REQUEST.
@@ -241,9 +272,21 @@ def run(
     from graph.runner import new_thread_id
 
     thread_id = thread or new_thread_id()
+    chosen = load_config(config) if config else {}
+    models = dict(chosen.pop("models", {}))
+    if planner_model:
+        models["planner"] = planner_model
+    for item in agent_model or []:
+        role, sep, spec_text = item.partition("=")
+        if not sep or not spec_text.strip():
+            raise Fail(f"--agent-model {item!r}: write it as ROLE=MODEL, e.g. backend=ollama:qwen2.5-coder")
+        models[role.strip()] = spec_text.strip()
+    given = {"model": model, "base_url": base_url, "max_tokens_total": max_tokens_total,
+             "max_cost": max_cost, "call_timeout": call_timeout, "cache": None if cache else False}
+    chosen.update({k: v for k, v in given.items() if v is not None})
     settings = RunSettings(
-        request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), model=model,
-        base_url=base_url, fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
+        request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), models=models, **chosen,
+        fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
         approval="none" if auto_approve else ("step" if step else approve), checkpointer=checkpointer,
     )
@@ -278,14 +321,35 @@ def resume(
     thread_id: str = typer.Argument(..., help="The thread id printed when the run started."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
     checkpointer: str = typer.Option(None, "--checkpointer", help="PostgreSQL URL, when the run keeps its checkpoints there (default: as stored)."),
+    max_tokens_total: int = typer.Option(None, "--max-tokens-total", min=0, help="Raise (or set) the run's token budget; 0: no limit."),
+    max_cost: float = typer.Option(None, "--max-cost", min=0, help="Raise (or set) the run's cost budget in USD; 0: no limit."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Continue a run that stopped (crash, kill, Ctrl-C); finished tasks are not run again.
+    """Continue a run that stopped (crash, kill, Ctrl-C, budget reached); finished tasks are not run again.
 
-    Example: autodevos resume 3f2a9c1b7d4e
+    Example: autodevos resume 3f2a9c1b7d4e --max-tokens-total 200000
     """
     _need_db(db)
-    _drive_cli(lambda progress: resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer), str(db), as_json)
+    budget = {"max_tokens_total": max_tokens_total, "max_cost": max_cost}
+    _drive_cli(lambda progress: resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer, budget=budget),
+               str(db), as_json)
+
+
+@app.command()
+@_guard
+def replay(
+    thread_id: str = typer.Argument(..., help="A finished run's thread id."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="A new folder for the replayed app."),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run (its response cache is used)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Run a recorded run again with no network: every model call is answered from the response
+    cache, so the app comes out the same. A call the run never made is an error.
+
+    Example: autodevos replay 3f2a9c1b7d4e --out replayed-app
+    """
+    _need_db(db)
+    _drive_cli(lambda progress: replay_run(thread_id, str(db), str(out_dir), on_event=progress), str(db), as_json)
 
 
 @app.command()
@@ -337,6 +401,10 @@ def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
             err.print(f"[red]edit refused:[/red] {escape(last['refused'])}")
         question = result.pending[0]
         kind = question.get("kind", "plan")
+        if kind == "budget":
+            err.print(f"Run {result.thread_id} paused: {escape(str(question.get('reason')))}. Raise the budget and go on: "
+                      f"autodevos resume {result.thread_id} --max-tokens-total N (or --max-cost USD)")
+            return result
         if as_json or not sys.stdin.isatty():
             err.print(f"Run {result.thread_id} waits for an answer ({kind}): "
                       f"autodevos approve {result.thread_id} --decision {'|'.join(c for c in CHOICES[kind] if c != 'quit')}")
@@ -437,6 +505,8 @@ def status(
     for note in info["notes"]:
         out.print(f"[dim]{note}[/dim]")
     out.print(task_table(info["tasks"]))
+    if info["usage"]["run"]["calls"]:
+        out.print(usage_table(info["usage"]))
     for d in info["decisions"]:
         when = time.strftime("%H:%M:%S", time.localtime(d["when"]))
         what = f"{d['gate']}{' ' + d['task'] if d.get('task') else ''}: {d['action']}"

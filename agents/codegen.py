@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents import render, verify
-from graph.dag import Task
+from agents import model_agents, render, verify
+from agents.files import resolve_inside
+from agents.model_agents import Ask
+from graph.dag import Plan, Task, default_plan
 from graph.spec import AppSpec
 
 
@@ -23,6 +25,12 @@ class Workspace:
     """Why this task runs again (a failed verify step, a person's rejection), if it does."""
     browser: bool = True
     """Whether verify runs the browser test."""
+    ask: Ask | None = None
+    """The model of this task's agent, or None: the offline generator writes the files."""
+    plan: Plan | None = None
+    """The whole plan (the model sees the other tasks)."""
+    previous: list[str] = field(default_factory=list)
+    """The paths this task wrote last time, when it runs again."""
 
 
 @dataclass
@@ -45,24 +53,45 @@ def with_feedback(spec: AppSpec, ws: Workspace) -> AppSpec:
 AgentWork = Callable[[Task, AppSpec, Workspace], Awaitable["dict[str, str] | AgentResult"]]
 
 
-async def frontend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_frontend, with_feedback(spec, ws))  # templates are read from disk
+def _read_current(out_dir: Path, paths: list[str]) -> dict[str, str]:
+    """The task's files as they are on disk now (what a repair starts from)."""
+    found: dict[str, str] = {}
+    for path in paths:
+        try:
+            found[path] = resolve_inside(out_dir, path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+    return found
 
 
-async def backend(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_backend, with_feedback(spec, ws))  # templates are read from disk
+def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> AgentWork:
+    """A code agent: the offline generator's files, or, with a model, the model's edit of them."""
+
+    async def work(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str] | AgentResult:
+        spec = with_feedback(spec, ws)
+        baseline = await asyncio.to_thread(render_files, spec)  # templates are read from disk
+        if ws.ask is None:
+            return baseline
+        interfaces = await asyncio.to_thread(model_agents.interfaces_for, agent, spec)
+        current = await asyncio.to_thread(_read_current, ws.out_dir, ws.previous) if ws.feedback else None
+        try:
+            result = await model_agents.write_files(agent, task, spec, ws.plan or default_plan(spec), ws.ask, baseline=baseline,
+                                                    interfaces=interfaces, current=current, feedback=ws.feedback)
+        except model_agents.ModelAnswerError as exc:
+            exc.permanent = True  # type: ignore[attr-defined]  # the re-asks were the retries
+            raise
+        return AgentResult(result.files, {"model": {"how": result.how, "asks": result.asks, "changed": result.changed,
+                                                    "notes": result.notes}})
+
+    work.__name__ = agent
+    return work
 
 
-async def tests(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_tests, with_feedback(spec, ws))  # templates are read from disk
-
-
-async def docs(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_docs, with_feedback(spec, ws))  # templates are read from disk
-
-
-async def devops(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str]:
-    return await asyncio.to_thread(render.render_devops, with_feedback(spec, ws))
+frontend = coder("frontend", render.render_frontend)
+backend = coder("backend", render.render_backend)
+tests = coder("tests", render.render_tests)
+docs = coder("docs", render.render_docs)
+devops = coder("devops", render.render_devops)
 
 
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:

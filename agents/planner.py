@@ -7,7 +7,6 @@ import json
 import re
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
 
@@ -51,36 +50,48 @@ def offline_plan(request: str, spec_override: dict[str, Any] | None = None) -> t
 
 
 async def model_plan(
-    request: str, model: BaseChatModel, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] = AGENTS
+    request: str, ask: Any, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] = AGENTS,
+    max_reasks: int = 2,
 ) -> tuple[Plan, list[str]]:
-    """Ask the model: structured output first, then plain JSON text; on failure, the rule-based plan and why."""
-    system, user = await asyncio.to_thread(
-        lambda: (render_prompt("planner", "system", agents=", ".join(agents)), render_prompt("planner", "user", request=request))
+    """Ask the model for the plan: structured output first, asked again with the error when the
+    answer does not validate (at most max_reasks times), then plain JSON text the same way; when
+    nothing validates, the rule-based plan, with every reason in the notes.
+
+    `ask` is the planner role's model (agents.ask.RoleAsk): BudgetReached and transport failures
+    are not caught here."""
+    from agents.model_agents import AnswerError, StructuredUnsupported
+
+    system, user, again = await asyncio.to_thread(
+        lambda: (render_prompt("planner", "system", agents=", ".join(agents)), render_prompt("planner", "user", request=request),
+                 render_prompt("planner", "reask", error="$error"))
     )
-    messages = [SystemMessage(system), HumanMessage(user)]
-    problems: list[str] = []
-    plan: Plan | None = None
-    try:
-        answer = await model.with_structured_output(Plan).ainvoke(messages)
-        plan = validate_plan(answer if isinstance(answer, Plan) else Plan.model_validate(answer), agents)
-        how = "planned by the model (structured output)"
-    except NotImplementedError:
-        pass  # the model has no structured output: ask for text
-    except Exception as exc:
-        problems.append(f"structured output failed ({_reason(exc)})")
-    if plan is None:
-        try:
-            answer = await model.ainvoke(messages)
-            plan = parse_plan_text(str(answer.content), agents)
-            how = "planned by the model"
-        except Exception as exc:
-            problems.append(f"model plan rejected ({_reason(exc)})")
-    if plan is None:
-        fallback, notes = await asyncio.to_thread(offline_plan, request, spec_override)
-        return fallback, [f"{'; '.join(problems)}; used the default plan", *notes]
-    if spec_override:
-        plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks), agents)
-    return plan, [*problems, how]
+    notes: list[str] = []
+    for mode in ("structured", "text"):
+        messages = [SystemMessage(system), HumanMessage(user)]
+        for attempt in range(max_reasks + 1):
+            try:
+                if mode == "structured":
+                    answer = await ask.structured(messages, Plan, role="planner", task_id="planner")
+                    plan = validate_plan(answer if isinstance(answer, Plan) else Plan.model_validate(answer), agents)
+                else:
+                    text = await ask.text(messages, role="planner", task_id="planner")
+                    plan = parse_plan_text(text, agents)
+            except (StructuredUnsupported, NotImplementedError):
+                notes.append("the server has no structured output; asked for JSON text")
+                break
+            except (AnswerError, PlanError, PlanParseError, ValidationError) as exc:
+                why = _reason(exc)
+                last = attempt == max_reasks
+                notes.append(f"{mode} answer {attempt + 1} refused ({why})" + ("" if last else "; asked again with the error"))
+                messages = [SystemMessage(system), HumanMessage(user), HumanMessage(again.replace("$error", why))]
+                continue
+            if spec_override:
+                plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks), agents)
+            repairs = sum(1 for n in notes if "asked again" in n)
+            how = f"planned by the model ({mode} output" + (f", after {repairs} repair(s)" if repairs else "") + ")"
+            return plan, [*notes, how]
+    fallback, more = await asyncio.to_thread(offline_plan, request, spec_override)
+    return fallback, [*notes, "no model answer validated; used the default plan", *more]
 
 
 def _reason(exc: BaseException) -> str:

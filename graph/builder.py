@@ -9,7 +9,14 @@ from langgraph.types import RetryPolicy, Send
 
 from agents.codegen import OFFLINE_AGENTS, AgentWork
 from graph import nodes
-from graph.routing import after_plan_gate, after_step_gate, current_task_payload, tasks_to_dispatch
+from graph.routing import (
+    after_budget_gate,
+    after_plan_gate,
+    after_planner,
+    after_step_gate,
+    current_task_payload,
+    tasks_to_dispatch,
+)
 from graph.state import Context, State, TaskInput
 
 DEFAULT_RETRIES = 2
@@ -43,6 +50,7 @@ def build_graph(
     builder.add_node("review", nodes.review)
     builder.add_node("approve_task", nodes.approve_task)
     builder.add_node("finish", nodes.finish)
+    builder.add_node("budget_gate", nodes.budget_gate)
 
     def dispatch(state: State) -> list[Send] | str:
         sends = [Send(agent, payload) for agent, payload in tasks_to_dispatch(state) if agent in agents]
@@ -62,12 +70,19 @@ def build_graph(
         return dispatch(state) if where == "dispatch" else where
 
     def after_review(state: State) -> list[Send] | str:
+        if state.get("hold"):
+            return "budget_gate"
         return step(state) if state.get("gate") == "step" else dispatch(state)
 
+    def after_budget(state: State) -> list[Send] | str:
+        where = after_budget_gate(state)
+        return {"step": step, "dispatch": dispatch}.get(where, lambda _: where)(state)
+
     builder.add_edge(START, "planner")
-    builder.add_edge("planner", "approve_plan")
+    builder.add_conditional_edges("planner", after_planner, ["approve_plan", "budget_gate"])
+    builder.add_conditional_edges("budget_gate", after_budget, [*agents, "finish", "planner", "approve_task"])
     builder.add_conditional_edges("approve_plan", after_gate, [*agents, "finish", "approve_plan", "planner", "approve_task"])
     builder.add_conditional_edges("approve_task", step, [*agents, "finish", "approve_task"])
-    builder.add_conditional_edges("review", after_review, [*agents, "finish", "approve_task"])
+    builder.add_conditional_edges("review", after_review, [*agents, "finish", "approve_task", "budget_gate"])
     builder.add_edge("finish", END)
     return builder

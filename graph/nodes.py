@@ -18,12 +18,16 @@ from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents import planner as planner_agent
+from agents.ask import RoleAsk, role_ask
+from agents.budget import Budget, BudgetReached
+from agents.calls import ModelCallError, call_totals
 from agents.codegen import AgentResult, AgentWork, Workspace
 from agents.files import FileSet, UnsafePathError
-from agents.llm import chat_model
+from agents.llm import parse_model
+from agents.model_agents import RENDERERS
 from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
-from graph.output import place_files
-from graph.routing import plan_repair
+from graph.output import place_files, remove_if_unchanged
+from graph.routing import plan_repair, plan_restore
 from graph.scheduler import COORDINATORS, Coordinator
 from graph.spec import AppSpec
 from graph.state import Context, State, TaskInput
@@ -32,6 +36,18 @@ from graph.store import RunStore, TaskRecord, open_store
 
 class PermanentTaskError(RuntimeError):
     """A failure that a retry cannot mend (bad paths from the agent, bad input)."""
+
+
+MODEL_ROLES = ("planner", "backend", "frontend", "tests", "docs", "devops")
+
+
+def asker(ctx: Context, role: str, thread: str) -> RoleAsk | None:
+    """The model a role asks in this run, or None when the role runs offline."""
+    model, base_url = ctx.model_for(role)
+    if role not in MODEL_ROLES or parse_model(model)[0].name == "offline":
+        return None
+    return role_ask(model, base_url, ctx.db_path, thread, cache=ctx.cache, replay=ctx.replay, timeout=ctx.call_timeout,
+                    prices=ctx.prices, budget=Budget(ctx.max_tokens_total, ctx.max_cost))
 
 
 def _thread(runtime: Runtime[Context]) -> str:
@@ -44,17 +60,25 @@ def make_planner(agents: tuple[str, ...]):
 
     async def planner(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context or Context()
-        model = await asyncio.to_thread(chat_model, ctx.model, ctx.base_url)
+        ask = None if state.get("plan") else asker(ctx, "planner", _thread(runtime))
         feedback = (state.get("feedback") or {}).get("planner")
         if state.get("plan") and feedback:  # the plan was rejected at the gate with feedback
             spec, applied = planner_agent.apply_feedback(AppSpec.model_validate(state["plan"]["spec"]), feedback)
             plan, notes = default_plan(spec), applied
         elif state.get("plan"):  # a plan given as input (hand-written, edited, benchmark) is checked, not replaced
             plan, notes = validate_plan(Plan.model_validate(state["plan"]), agents), ["plan given as input"]
-        elif model is None:
+        elif ask is None:
             plan, notes = await asyncio.to_thread(planner_agent.offline_plan, state["request"], state.get("spec_override"))
         else:
-            plan, notes = await planner_agent.model_plan(state["request"], model, state.get("spec_override"), agents)
+            try:
+                plan, notes = await planner_agent.model_plan(state["request"], ask, state.get("spec_override"), agents)
+            except BudgetReached as exc:  # a person raises the budget; planning then starts again (answers cached)
+                return {"hold": str(exc)}
+            except ModelCallError as exc:  # the server failed after its retries: plan by rules, say why
+                plan, notes = await asyncio.to_thread(planner_agent.offline_plan, state["request"], state.get("spec_override"))
+                notes = [f"the planner's model failed ({exc}); used the default plan", *notes]
+            finally:
+                await ask.aclose()
         if not state.get("plan") or feedback:
             plan, more = await asyncio.to_thread(planner_agent.place_verify, plan, ctx.verify and "verify" in agents)
             notes = [*notes, *more]
@@ -147,6 +171,8 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
             return _update(known)
 
         await co.wait_for(task.depends_on)
+        if co.paused:
+            return _held(task, agent, known, co.paused)
         culprit = blocked_by(task, co.status)
         if culprit is not None or co.stop_reason is not None:
             why = f"dependency {culprit!r} did not complete" if culprit else co.stop_reason
@@ -156,6 +182,8 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
             return _update(rec)
 
         async with co.slot():
+            if co.paused:
+                return _held(task, agent, known, co.paused)
             attempts = (co.known[task.id].attempts if task.id in co.known else 0) + 1
             co.known[task.id] = rec = TaskRecord(task.id, agent, "running", attempts=attempts, started=time.time())
             store.submit(store.mark_started(thread, task.id, agent, rec.started))  # ordered before the finish write
@@ -164,8 +192,15 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
             try:
                 if ctx.task_delay:
                     await asyncio.sleep(ctx.task_delay)
-                ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser)
-                out = await work(task, AppSpec.model_validate(inp["spec"]), ws)
+                spec = AppSpec.model_validate(inp["spec"])
+                plan = Plan(spec=spec, tasks=inp.get("plan_tasks") or [task])
+                ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser, ask=asker(ctx, agent, thread),
+                               plan=plan, previous=inp.get("previous") or [])
+                try:
+                    out = await work(task, spec, ws)
+                finally:
+                    if ws.ask is not None:
+                        await ws.ask.aclose()
                 if isinstance(out, AgentResult):
                     out, rec.report = out.files, out.report
                 files = FileSet(out)
@@ -177,9 +212,14 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                     if placed:
                         rec.report = {**(rec.report if isinstance(rec.report, dict) else {}), "merge": placed}
                 rec.status, rec.error = "completed", None
+            except BudgetReached as exc:  # not a failure: the task runs again once a person raises the budget
+                await store.write(store.mark_pending(thread, [task.id]))
+                co.pause(str(exc))
+                return _held(task, agent, rec, str(exc))
             except Exception as exc:
                 attempt = runtime.execution_info.node_attempt if runtime.execution_info else max_attempts
-                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError)) or getattr(exc, "permanent", False)
+                # a model call was already retried by its client (backoff, Retry-After, deadline)
+                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError, ModelCallError)) or getattr(exc, "permanent", False)
                 if attempt < max_attempts and not permanent:
                     raise  # LangGraph's RetryPolicy runs the node again after a backoff
                 rec.status, rec.error = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
@@ -194,6 +234,22 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
 
     task_node.__name__ = f"{agent}_node"
     return task_node
+
+
+def _held(task: Task, agent: str, known: TaskRecord | None, why: str) -> dict[str, Any]:
+    """The update of a task left pending because the run holds (its budget is used up)."""
+    rec = known.as_state() if known is not None else {"agent": agent, "attempts": 0}
+    return {"tasks": {task.id: {**rec, "status": "pending", "files": rec.get("files", [])}}, "hold": why}
+
+
+async def budget_gate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The model budget is used up: a person raises it (`resume --max-tokens-total N`) or stops here."""
+    ctx = runtime.context or Context()
+    spent = await asyncio.to_thread(call_totals, ctx.db_path, _thread(runtime))
+    answer = interrupt({"kind": "budget", "reason": state.get("hold"), "tokens": spent.run.total_tokens, "cost": round(spent.run.cost, 6),
+                        "max_tokens_total": ctx.max_tokens_total, "max_cost": ctx.max_cost})
+    decision = planner_agent.read_decision(answer)
+    return {"hold": None, "decisions": [_record("budget", decision)]}
 
 
 def _record(gate: str, decision: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
@@ -247,13 +303,43 @@ async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"current": None, "feedback": {current: None}, "decisions": [record]}
     repair = plan_repair(state, ctx.max_repairs)
     if repair is None:
-        return {}
+        restore = plan_restore(state, ctx.max_repairs)
+        return await _restore(state, ctx, _thread(runtime), restore) if restore else {}
     owner, again, text = repair
     store = await _store(ctx)
     await store.write(store.mark_pending(_thread(runtime), sorted(again)))
     tasks = {tid: {**state["tasks"][tid], "status": "pending"} for tid in again}
-    return {"tasks": tasks, "feedback": {owner: text}, "repairs": state.get("repairs", 0) + 1,
+    return {"tasks": tasks, "feedback": {owner: text}, "repairs": state.get("repairs", 0) + 1, "repaired": [owner],
             "planner_notes": [f"verify failed: task {owner!r} runs again with the error (repair {state.get('repairs', 0) + 1})"]}
+
+
+async def _restore(state: State, ctx: Context, thread: str, task_ids: list[str]) -> dict[str, Any]:
+    """Repairs ran out and verify still fails: put the repaired tasks' files back to the offline
+    generator's (the last version known to pass), merged with the user's edits as any write is;
+    files the model added are removed when they are still as it wrote them. The run stays failed."""
+    plan = Plan.model_validate(state["plan"])
+    store = await _store(ctx)
+    out = Path(ctx.out_dir)
+    files_update: dict[str, Any] = {}
+    said = []
+    for tid in task_ids:
+        agent = plan.task(tid).agent
+        render_files = RENDERERS.get(agent)
+        if render_files is None:
+            continue
+        baseline = await asyncio.to_thread(render_files, plan.spec)
+        manifest, put = store.blob_rows(baseline)
+        store.submit(put)
+        _, commit = await place_files(store, out, thread, baseline)
+        await store.write(commit)
+        added = [p for p in (state["tasks"].get(tid) or {}).get("files", []) if p not in baseline]
+        removed = await asyncio.to_thread(remove_if_unchanged, out, {p: state.get("files", {}).get(p) for p in added})
+        files_update.update(manifest)
+        files_update.update({p: None for p in removed})
+        said.append(f"{tid} ({len(baseline)} files" + (f", {len(removed)} model-added removed" if removed else "") + ")")
+    note = (f"verify still fails after {state.get('repairs', 0)} repair(s): restored the last files known to pass "
+            f"(the offline generator's) for {', '.join(said)}; the run is reported as failed")
+    return {"restored": task_ids, "files": files_update, "planner_notes": [note]}
 
 
 async def finish(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

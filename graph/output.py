@@ -75,3 +75,19 @@ async def place_files(store: RunStore, out_dir: Path, thread_id: str, files: dic
         if placement.outcome in NOTABLE:
             notable.setdefault(placement.outcome, []).append(path)
     return notable, store.commit_writes(str(out_dir), paths)
+
+
+def remove_if_unchanged(out_dir: Path, expected: dict[str, str | None]) -> list[str]:
+    """Delete each file whose content still has the expected hash (nobody edited it); return those deleted."""
+    removed = []
+    for path, digest in expected.items():
+        if not digest:
+            continue
+        try:
+            target = resolve_inside(out_dir, path)
+            if content_hash(target.read_text(encoding="utf-8")) == digest:
+                target.unlink()
+                removed.append(path)
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+    return removed

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import asdict
 from typing import Any
 
+from agents.calls import call_totals
 from graph.builder import build_graph
 from graph.checkpoint import open_checkpointer
 from graph.runner import RunError, RunResult, stored_settings
@@ -42,6 +44,8 @@ async def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
     info["decisions"] = values.get("decisions", [])
     info["notes"] = values.get("planner_notes", []) or info["notes"]
     info["waiting"] = [i.value.get("kind") for i in snap.interrupts if isinstance(i.value, dict)]
+    totals = await asyncio.to_thread(call_totals, db_path, thread_id)
+    info["usage"] = {"run": asdict(totals.run), "tasks": {tid: asdict(u) for tid, u in sorted(totals.tasks.items())}}
     return info
 
 

@@ -20,8 +20,15 @@ def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     out = []
     for task in plan.get("tasks", []):
         if records.get(task["id"], {}).get("status") not in TERMINAL:
-            out.append((task["agent"], {"task": task, "spec": plan["spec"], "feedback": feedback.get(task["id"])}))
+            out.append((task["agent"], _payload(plan, task, records, feedback)))
     return out
+
+
+def _payload(plan: dict[str, Any], task: dict[str, Any], records: dict[str, Any], feedback: dict[str, Any]) -> dict[str, Any]:
+    """What one task node is sent: its task, the spec, the plan's tasks, and why it runs again (if it does)."""
+    again = feedback.get(task["id"])
+    return {"task": task, "spec": plan["spec"], "feedback": again, "plan_tasks": plan["tasks"],
+            "previous": list((records.get(task["id"]) or {}).get("files") or []) if again else []}
 
 
 def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str], str] | None:
@@ -92,4 +99,34 @@ def after_step_gate(state: dict[str, Any]) -> str:
 def current_task_payload(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     plan = state["plan"]
     task = next(t for t in plan["tasks"] if t["id"] == state["current"])
-    return task["agent"], {"task": task, "spec": plan["spec"], "feedback": (state.get("feedback") or {}).get(task["id"])}
+    return task["agent"], _payload(plan, task, state.get("tasks") or {}, state.get("feedback") or {})
+
+
+def after_planner(state: dict[str, Any]) -> str:
+    """The planner hit the model budget: a person decides; else on to the plan gate."""
+    return "budget_gate" if state.get("hold") else "approve_plan"
+
+
+def after_budget_gate(state: dict[str, Any]) -> str:
+    """Once a person let the run go on: back to planning if there is no plan yet, else on with the tasks."""
+    if not state.get("plan"):
+        return "planner"
+    return "step" if state.get("gate") == "step" else "dispatch"
+
+
+def plan_restore(state: dict[str, Any], max_repairs: int) -> list[str]:
+    """After the last allowed repair, verify still fails: the repaired tasks, and the tasks built on
+    them (their tests and docs), whose files go back to the last version known to pass (empty when
+    there is nothing to restore)."""
+    if state.get("restored") or state.get("repairs", 0) < max_repairs or not state.get("repaired"):
+        return []
+    records = state.get("tasks", {})
+    plan = state.get("plan") or {}
+    failed = any(t["agent"] == "verify" and (records.get(t["id"]) or {}).get("status") == "failed" for t in plan.get("tasks", []))
+    if not failed:
+        return []
+    parsed = Plan.model_validate(plan)
+    chosen = set(state["repaired"])
+    for owner in state["repaired"]:
+        chosen |= dependants(parsed, owner)
+    return sorted(t for t in chosen if parsed.task(t).agent != "verify")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import uuid
@@ -54,9 +55,19 @@ class RunSettings:
     """Where the run pauses for a person: none | plan."""
     checkpointer: str | None = None
     """postgres://... to keep checkpoints in PostgreSQL (stored without its password); None: the SQLite --db."""
+    models: dict[str, str] = field(default_factory=dict)
+    """Per-role model overrides: role -> 'PROVIDER:NAME[@URL]'."""
+    cache: bool = True
+    replay: bool = False
+    max_tokens_total: int = 0
+    max_cost: float = 0.0
+    call_timeout: float = 120.0
+    prices: dict[str, list[float]] = field(default_factory=dict)
 
     def context(self) -> Context:
         return Context(
+            models=dict(self.models), cache=self.cache, replay=self.replay, max_tokens_total=self.max_tokens_total,
+            max_cost=self.max_cost, call_timeout=self.call_timeout, prices=dict(self.prices),
             model=self.model, base_url=self.base_url, out_dir=str(Path(self.out_dir).resolve()),
             db_path=str(Path(self.db_path).resolve()), fail_fast=self.fail_fast,
             max_parallel=self.max_parallel, task_delay=self.task_delay, verify=self.verify,
@@ -125,6 +136,22 @@ def check_output_folder(out_dir: str, force: bool, generated: bool = False) -> N
         raise RunError(f"--out {out_dir} is not writable")
 
 
+ROLES = ("planner", "backend", "frontend", "tests", "docs", "devops")
+"""The roles that may have a model of their own."""
+
+
+def check_models(settings: RunSettings) -> None:
+    """Fail before a run starts when a role's model cannot be used (unknown provider or role, missing key)."""
+    unknown = sorted(set(settings.models) - set(ROLES))
+    if unknown:
+        raise RunError(f"no agent role {unknown[0]!r} to give a model; roles: {', '.join(ROLES)}")
+    if settings.replay:
+        return  # answers come from the cache: no key, no server
+    ctx = settings.context()
+    for role in ("planner", *settings.models):
+        check_model(*ctx.model_for(role))
+
+
 def _open(db_path: str) -> RunStore:
     try:
         return open_store(db_path)
@@ -151,7 +178,7 @@ async def start_run(
             validate_plan(Plan.model_validate(settings.plan), tuple(agents or OFFLINE_AGENTS))
         except (PlanError, ValidationError) as exc:
             raise RunError(f"the plan is invalid: {exc}") from None
-    check_model(settings.model, settings.base_url)
+    check_models(settings)
     store = _open(settings.db_path)
     generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
     check_output_folder(settings.out_dir, settings.force, generated)
@@ -222,11 +249,58 @@ async def resume_run(
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
     checkpointer: str | None = None,
+    budget: dict[str, Any] | None = None,
 ) -> RunResult:
+    """Carry on a stopped run. budget ({'max_tokens_total': N, 'max_cost': X}) raises the run's
+    model budget first; a run paused at its budget then goes on at once."""
     settings = await stored_settings(thread_id, db_path, checkpointer)
+    changes = {k: v for k, v in (budget or {}).items() if v is not None}
+    if changes:
+        settings = await _update_settings(thread_id, db_path, settings, changes)
     if on_event:
         on_event({"kind": "resumed", "thread_id": thread_id})
-    return await _drive(settings, thread_id, None, on_event, agents)
+    inputs: Any = None
+    pending = await _pending_questions(settings, thread_id, agents)
+    if any(q.get("kind") == "budget" for q in pending):
+        inputs = Command(resume={"action": "approve", "who": "resume", "feedback": _budget_text(settings)})
+    return await _drive(settings, thread_id, inputs, on_event, agents)
+
+
+def _budget_text(settings: RunSettings) -> str:
+    parts = [f"max_tokens_total={settings.max_tokens_total}" if settings.max_tokens_total else "",
+             f"max_cost={settings.max_cost}" if settings.max_cost else ""]
+    return "budget now " + (", ".join(p for p in parts if p) or "unlimited")
+
+
+async def _update_settings(thread_id: str, db_path: str, settings: RunSettings, changes: dict[str, Any]) -> RunSettings:
+    """Store changed settings of a run (a raised budget) so this and every later resume uses them."""
+    store = _open(db_path)
+    row = await asyncio.to_thread(store.get_run, thread_id)
+    stored = {**(row or {}).get("settings", {}), **changes}
+    await asyncio.to_thread(store.update_run, thread_id, settings=json.dumps(stored))
+    return RunSettings(**{**asdict(settings), **changes})
+
+
+async def _pending_questions(settings: RunSettings, thread_id: str, agents: Mapping[str, AgentWork] | None) -> list[dict[str, Any]]:
+    async with open_checkpointer(settings.context().db_path, settings.checkpointer) as saver:
+        graph = build_graph(agents).compile(checkpointer=saver)
+        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    return [i.value for i in snapshot.interrupts if isinstance(i.value, dict)]
+
+
+async def replay_run(
+    thread_id: str,
+    db_path: str,
+    out_dir: str,
+    on_event: Callable[[Event], None] | None = None,
+    agents: Mapping[str, AgentWork] | None = None,
+) -> RunResult:
+    """Run thread_id's request again into out_dir as a new thread, every model call answered from
+    the response cache (no key, no network)."""
+    previous = await stored_settings(thread_id, db_path)
+    settings = RunSettings(**{**asdict(previous), "out_dir": out_dir, "force": False, "replay": True, "cache": True,
+                              "approval": "none"})
+    return await start_run(settings, None, on_event, agents, extra={"replay_of": thread_id})
 
 
 async def answer_pause(

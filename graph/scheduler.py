@@ -30,6 +30,8 @@ class Coordinator:
         self._events: dict[str, asyncio.Event] = {}
         self._slots = asyncio.Semaphore(max_parallel) if max_parallel > 0 else None
         self.stop_reason: str | None = None
+        self.paused: str | None = None
+        """Why tasks that have not finished are left pending for now (a budget reached), if they are."""
 
     def _event(self, task_id: str) -> asyncio.Event:
         ev = self._events.get(task_id)
@@ -40,10 +42,17 @@ class Coordinator:
         return ev
 
     async def wait_for(self, deps: list[str]) -> None:
-        """Return once every dependency has ended (completed, failed or skipped)."""
+        """Return once every dependency has ended (completed, failed or skipped), or the run pauses."""
         for dep in deps:
-            if self.status.get(dep) not in TERMINAL:
+            if self.status.get(dep) not in TERMINAL and self.paused is None:
                 await self._event(dep).wait()
+
+    def pause(self, reason: str) -> None:
+        """Leave every unfinished task pending: waiting tasks wake up and see `paused`."""
+        if self.paused is None:
+            self.paused = reason
+        for task_id in list(self.status) + list(self._events):
+            self._event(task_id).set()
 
     def finished(self, task_id: str, status: str) -> None:
         self.status[task_id] = status

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypedDict
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 
 def merge(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
@@ -19,6 +19,11 @@ def merge(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str
 
 def append(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
     return [*(left or []), *(right or [])]
+
+
+def latest(left: Any, right: Any) -> Any:
+    """Reducer for a value several parallel tasks may set in one step: the last write wins."""
+    return right
 
 
 class State(TypedDict, total=False):
@@ -38,12 +43,18 @@ class State(TypedDict, total=False):
     """Task id -> why it must run again (a failed verify step); given to the agent as input."""
     repairs: int
     """How many times a failed verify was routed back to an agent."""
+    repaired: Annotated[list[str], append]
+    """The tasks a failed verify sent back to their agent, in order."""
+    restored: list[str]
+    """The tasks whose files were put back to the last version known to pass, once repairs ran out."""
     gate: str
     """The plan gate's last answer: approved | again (show the plan again) | replan."""
     current: str | None
     """In step mode: the task a person approved and that runs (or awaits review) now."""
     decisions: Annotated[list[dict[str, Any]], append]
     """Every answer a person gave at a pause: gate, action, who, when, feedback, refusal."""
+    hold: Annotated[str | None, latest]
+    """Why the run waits for a person before it goes on (the model budget was reached); None: it does not."""
     outcome: dict[str, Any]
     """The run's summary, written by the finish node."""
 
@@ -54,6 +65,10 @@ class TaskInput(TypedDict):
     task: dict[str, Any]
     spec: dict[str, Any]
     feedback: str | None
+    plan_tasks: NotRequired[list[dict[str, Any]]]
+    """Every task of the plan (a model sees what the others do)."""
+    previous: NotRequired[list[str]]
+    """The paths the task wrote last time, when it runs again."""
 
 
 @dataclass
@@ -64,6 +79,20 @@ class Context:
     """Provider and model: 'offline', 'openai:gpt-4.1-mini', 'ollama:llama3.1', ..."""
     base_url: str | None = None
     """OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."""
+    models: dict[str, str] = field(default_factory=dict)
+    """Per-role overrides (planner, backend, frontend, tests, docs, devops): role -> 'PROVIDER:NAME' or 'PROVIDER:NAME@URL'."""
+    cache: bool = True
+    """Answer identical model calls from the response cache in the run database."""
+    replay: bool = False
+    """Answer model calls only from the cache (no network); a call never made before is an error."""
+    max_tokens_total: int = 0
+    """Pause the run for a person once its model calls used this many tokens (0: no limit)."""
+    max_cost: float = 0.0
+    """Pause the run once its model calls cost this much, in USD (0: no limit)."""
+    call_timeout: float = 120.0
+    """Seconds one model call may take before it is retried."""
+    prices: dict[str, list[float]] = field(default_factory=dict)
+    """Model name -> [USD per 1M input tokens, USD per 1M output tokens], added to the known prices."""
     out_dir: str = "out"
     """Folder the generated app is written to."""
     db_path: str = "checkpoints/autodevos.sqlite"
@@ -82,3 +111,9 @@ class Context:
     """How often a failed verify goes back to the agent that owns the failing files."""
     task_delay: float = 0.0
     """Test-only: seconds each task sleeps before it writes, to widen crash windows."""
+
+    def model_for(self, role: str) -> tuple[str, str | None]:
+        """(model spec, base URL) for a role: its override, else the run's model."""
+        spec = self.models.get(role) or self.model
+        name, _, url = spec.partition("@")
+        return name, url or self.base_url

@@ -10,11 +10,11 @@ import logging
 import subprocess
 import uuid
 
-from agents.codegen import OFFLINE_AGENTS
+from agents.codegen import OFFLINE_AGENTS, AgentResult
 from agents.extract import extract_spec
 from agents.llm import chat_model
-from graph.dag import default_plan
 from graph.runner import RunSettings, start_run
+from tests.model_script import ByRole, small_edits
 from tests.openai_server import ScriptedOpenAI
 
 REQUEST = "A books API with authors and books, API only"
@@ -32,9 +32,11 @@ test("environment probe", () => {
 
 def with_probe(work):
     async def tests_agent(task, spec, ws):
-        files = dict(await work(task, spec, ws))
-        files["backend/tests/env-probe.test.ts"] = PROBE
-        return files
+        out = await work(task, spec, ws)
+        if isinstance(out, AgentResult):
+            out.files = {**out.files, "backend/tests/env-probe.test.ts": PROBE}
+            return out
+        return {**out, "backend/tests/env-probe.test.ts": PROBE}
 
     return tests_agent
 
@@ -47,7 +49,7 @@ def test_api_key_reaches_no_file_log_or_app_process(tmp_path, monkeypatch, capfd
     agents = {**OFFLINE_AGENTS, "tests": with_probe(OFFLINE_AGENTS["tests"])}
     events: list[dict] = []
     out, db = tmp_path / "app", tmp_path / "db.sqlite"
-    with ScriptedOpenAI([default_plan(extract_spec(REQUEST)).model_dump_json()]) as server:
+    with ScriptedOpenAI([ByRole(small_edits(extract_spec(REQUEST)))]) as server:  # every agent asks the model
         settings = RunSettings(request=REQUEST, out_dir=str(out), db_path=str(db), model="openai:test-model",
                                base_url=server.base_url, browser=False)
         result = asyncio.run(start_run(settings, agents=agents, on_event=events.append))

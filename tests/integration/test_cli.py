@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from main import app
 
 runner = CliRunner()
-COMMANDS = ["run", "improve", "resume", "status", "history", "approve", "fork", "diff"]
+COMMANDS = ["run", "improve", "resume", "replay", "status", "history", "approve", "fork", "diff"]
 
 
 def invoke(*args: str):

@@ -9,10 +9,12 @@ AGENTS = {"frontend", "backend", "devops", "tests", "docs", "verify"}
 
 def test_nodes_and_edges_of_the_drawn_graph():
     drawn = build_graph().compile().get_graph()
-    assert set(drawn.nodes) == {"__start__", "planner", "approve_plan", "approve_task", *AGENTS, "review", "finish", "__end__"}
+    assert set(drawn.nodes) == {"__start__", "planner", "approve_plan", "approve_task", *AGENTS, "review", "finish", "budget_gate", "__end__"}
     edges = {(e.source, e.target, e.conditional) for e in drawn.edges}
     assert ("__start__", "planner", False) in edges
-    assert ("planner", "approve_plan", False) in edges
+    assert ("planner", "approve_plan", True) in edges
+    assert {("planner", "budget_gate", True), ("review", "budget_gate", True), ("budget_gate", "planner", True),
+            ("budget_gate", "backend", True)} <= edges  # the model budget pauses the run, then it goes on
     for agent in AGENTS:
         assert ("approve_plan", agent, True) in edges  # dispatched by the plan's DAG
         assert ("review", agent, True) in edges  # repairs
