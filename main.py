@@ -257,6 +257,7 @@ def run(
     max_tokens_total: int = typer.Option(None, "--max-tokens-total", min=0, help="Pause the run when its model calls used this many tokens."),
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Pause the run when its model calls cost this many USD."),
     call_timeout: float = typer.Option(None, "--call-timeout", min=1, help="Seconds one model call may take (default 120)."),
+    stream: bool = typer.Option(False, "--stream", help="Stream model answers (servers that time out long answers)."),
     task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
 ) -> None:
     """Plan and build an app from REQUEST.
@@ -282,7 +283,8 @@ def run(
             raise Fail(f"--agent-model {item!r}: write it as ROLE=MODEL, e.g. backend=ollama:qwen2.5-coder")
         models[role.strip()] = spec_text.strip()
     given = {"model": model, "base_url": base_url, "max_tokens_total": max_tokens_total,
-             "max_cost": max_cost, "call_timeout": call_timeout, "cache": None if cache else False}
+             "max_cost": max_cost, "call_timeout": call_timeout, "cache": None if cache else False,
+             "streaming": stream or None}
     chosen.update({k: v for k, v in given.items() if v is not None})
     settings = RunSettings(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), models=models, **chosen,

@@ -14,17 +14,10 @@ from agents.model_agents import AnswerError, StructuredUnsupported
 
 
 class RoleAsk:
-    def __init__(self, client: ModelClient, budget: Budget):
+    def __init__(self, client: ModelClient):
         self.client = client
-        self.budget = budget
-
-    async def _check(self) -> None:
-        if self.budget.max_tokens_total or self.budget.max_cost:
-            spent = (await self.client.totals()).run
-            self.budget.check(spent.total_tokens, spent.cost)
 
     async def structured(self, messages: Any, schema: type[BaseModel], *, role: str, task_id: str) -> BaseModel:
-        await self._check()
         try:
             return await self.client.structured(messages, schema, role=role, task_id=task_id)
         except StructuredOutputUnsupported as exc:
@@ -33,7 +26,6 @@ class RoleAsk:
             raise AnswerError(str(exc)) from None
 
     async def text(self, messages: Any, *, role: str, task_id: str) -> str:
-        await self._check()
         return await self.client.text(messages, role=role, task_id=task_id)
 
     async def aclose(self) -> None:
@@ -41,7 +33,15 @@ class RoleAsk:
 
 
 def role_ask(model: str, base_url: str | None, db_path: str, thread_id: str, *, cache: bool, replay: bool,
-             timeout: float, prices: dict[str, list[float]], budget: Budget) -> RoleAsk:
-    options = CallOptions(cache=cache, replay=replay, timeout=timeout,
+             timeout: float, prices: dict[str, list[float]], budget: Budget, streaming: bool = False) -> RoleAsk:
+    """The client of one role. The budget is checked before every call the cache cannot answer
+    (a cached answer costs nothing, so a resumed or replayed run never pauses for it)."""
+
+    async def check_budget(client: ModelClient) -> None:
+        if budget.max_tokens_total or budget.max_cost:
+            spent = (await client.totals()).run
+            budget.check(spent.total_tokens, spent.cost)
+
+    options = CallOptions(cache=cache, replay=replay, timeout=timeout, streaming=streaming, before_network=check_budget,
                           prices={name: (p[0], p[1]) for name, p in prices.items()})
-    return RoleAsk(ModelClient(model, db_path, thread_id, base_url=base_url, options=options), budget)
+    return RoleAsk(ModelClient(model, db_path, thread_id, base_url=base_url, options=options))

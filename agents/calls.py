@@ -39,7 +39,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -103,6 +103,7 @@ class CallOptions:
     prices: Mapping[str, tuple[float, float]] | None = None  # model -> USD per 1M tokens (in, out), over llm.PRICES
     temperature: float | None = 0.0  # None: the server's default (some reasoning models accept no other)
     structured_method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema"
+    before_network: Callable[[ModelClient], Awaitable[None]] | None = None  # called when a call is not in the cache
 
     @property
     def call_deadline(self) -> float:
@@ -356,6 +357,8 @@ class ModelClient:
                                  f"{self.endpoint.spec} at {self.endpoint.server}): {why}",
                                  model=self.endpoint.spec, server=self.endpoint.server)
 
+        if opts.before_network is not None:
+            await opts.before_network(self)  # e.g. the run's budget: may raise before anything is sent
         runnable = self._bind(await self._model(), tool)
         try:
             message, tries = await self._invoke(runnable, messages, structured=schema is not None)

@@ -40,6 +40,7 @@ class RunConfig(BaseModel):
     max_cost: float | None = Field(default=None, ge=0)
     cache: bool | None = None
     call_timeout: float | None = Field(default=None, gt=0)
+    streaming: bool | None = None
 
     def settings(self) -> dict[str, Any]:
         """The RunSettings fields this config sets."""

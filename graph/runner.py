@@ -62,12 +62,13 @@ class RunSettings:
     max_tokens_total: int = 0
     max_cost: float = 0.0
     call_timeout: float = 120.0
+    streaming: bool = False
     prices: dict[str, list[float]] = field(default_factory=dict)
 
     def context(self) -> Context:
         return Context(
             models=dict(self.models), cache=self.cache, replay=self.replay, max_tokens_total=self.max_tokens_total,
-            max_cost=self.max_cost, call_timeout=self.call_timeout, prices=dict(self.prices),
+            max_cost=self.max_cost, call_timeout=self.call_timeout, prices=dict(self.prices), streaming=self.streaming,
             model=self.model, base_url=self.base_url, out_dir=str(Path(self.out_dir).resolve()),
             db_path=str(Path(self.db_path).resolve()), fail_fast=self.fail_fast,
             max_parallel=self.max_parallel, task_delay=self.task_delay, verify=self.verify,

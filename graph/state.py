@@ -89,6 +89,8 @@ class Context:
     """Pause the run for a person once its model calls used this many tokens (0: no limit)."""
     max_cost: float = 0.0
     """Pause the run once its model calls cost this much, in USD (0: no limit)."""
+    streaming: bool = False
+    """Stream model answers (tokens are still metered, from the final usage chunk)."""
     call_timeout: float = 120.0
     """Seconds one model call may take before it is retried."""
     prices: dict[str, list[float]] = field(default_factory=dict)

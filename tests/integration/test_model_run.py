@@ -43,11 +43,13 @@ def tree(folder) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_the_model_plans_and_every_code_agent_writes(tmp_path):
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_the_model_plans_and_every_code_agent_writes(tmp_path, stream):
     script = ByRole(small_edits(SPEC))
     with ScriptedOpenAI([script]) as server:
-        result, data = run(server, tmp_path)
+        result, data = run(server, tmp_path, *(["--stream"] if stream else []))
     assert result.exit_code == 0, result.output
+    assert all(bool(r.get("stream")) == stream for r in server.requests)
     assert set(script.asked) == {"planner", "backend", "frontend", "tests", "docs", "devops"}
     assert all(n == 1 for n in script.asked.values())  # one valid answer each, no re-ask
     assert server.requests[0]["model"] == "test-model"
