@@ -62,6 +62,10 @@ def cases(base: Path, db: Path) -> list[tuple[str, list[str], str]]:
         spec_files[name] = base / f"{name}.yaml"
         spec_files[name].write_text(text)
     (base / "binary.yaml").write_bytes(b"\xff\xfe\x00\x01garbage\x80")
+    configs = {"unknown": "model: offline\ncolour: blue\n", "negative": "max_cost: -1\n", "broken": "models: [unclosed\n"}
+    for name, text in list(configs.items()):
+        configs[name] = base / f"config-{name}.yaml"
+        configs[name].write_text(text)
     rows = [
         ("empty", ["run", "", *out], "request is empty"),
         ("whitespace", ["run", "   \t ", *out], "request is empty"),
@@ -88,6 +92,17 @@ def cases(base: Path, db: Path) -> list[tuple[str, list[str], str]]:
         ("fork unknown checkpoint", ["fork", "good", "--at", "zzz", "--out", str(base / "o2"), "--db", str(db)], "no checkpoint"),
         ("status missing db", ["status", "--db", str(base / "missing.sqlite")], "no run database"),
         ("bad approval mode", ["run", "a todo app", "--approve", "always", *out], "--approve"),
+        ("config missing", ["run", "a todo app", "--config", str(base / "nope.yaml"), *out], "--config"),
+        ("config unknown key", ["run", "a todo app", "--config", str(configs["unknown"]), *out], "--config"),
+        ("config negative budget", ["run", "a todo app", "--config", str(configs["negative"]), *out], "--config"),
+        ("config not yaml", ["run", "a todo app", "--config", str(configs["broken"]), *out], "--config"),
+        ("agent model without =", ["run", "a todo app", "--agent-model", "backend", *out], "ROLE=MODEL"),
+        ("agent model unknown role", ["run", "a todo app", "--agent-model", "designer=openai:x", *out], "no agent role"),
+        ("agent model unknown provider", ["run", "a todo app", "--agent-model", "backend=magic:x", *out], "unknown model provider"),
+        ("improve a folder not generated", ["improve", str(base / "full"), "add a field x to task", "--db", str(db)], "was not generated"),
+        ("improve with nothing to do", ["improve", str(base / "good"), "make it prettier", "--db", str(db)], "leaves the app as it is"),
+        ("improve a file", ["improve", str(base / "a-file.txt"), "add a field x to tag", "--db", str(db)], "is not a folder"),
+        ("replay unknown thread", ["replay", "nope", "--out", str(base / "o"), "--db", str(db)], "no run with thread id 'nope'"),
     ]
     return rows
 
