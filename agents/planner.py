@@ -94,6 +94,30 @@ async def model_plan(
     return fallback, [*notes, "no model answer validated; used the default plan", *more]
 
 
+async def model_change(spec: AppSpec, change: str, ask: Any, max_reasks: int = 2) -> tuple[AppSpec, list[str]]:
+    """Apply a change in plain language to a spec with the model (structured output, re-asked with
+    the validation error); when no answer validates, the offline rules, with the reasons."""
+    from agents.model_agents import AnswerError, StructuredUnsupported
+
+    prompt = await asyncio.to_thread(render_prompt, "planner", "improve", spec=spec.model_dump_json(indent=1), change=change)
+    messages: list[Any] = [HumanMessage(prompt)]
+    notes: list[str] = []
+    for attempt in range(max_reasks + 1):
+        try:
+            answer = await ask.structured(messages, AppSpec, role="planner", task_id="improve")
+            new = answer if isinstance(answer, AppSpec) else AppSpec.model_validate(answer)
+            return new, [*notes, "change applied to the spec by the model"]
+        except (StructuredUnsupported, NotImplementedError):
+            notes.append("the server has no structured output")
+            break
+        except (AnswerError, ValidationError) as exc:
+            why = _reason(exc)
+            notes.append(f"spec answer {attempt + 1} refused ({why})")
+            messages = [HumanMessage(prompt), HumanMessage(f"Your spec was refused: {why}\nAnswer again with the complete, corrected spec.")]
+    new, applied = apply_feedback(spec, change)
+    return new, [*notes, "the model's spec did not validate; used the offline rules", *applied]
+
+
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
 

@@ -179,3 +179,22 @@ def test_replay_of_a_call_never_made_is_a_clear_failure(tmp_path):
     replayed, again = cli("replay", data["thread_id"], "--out", str(tmp_path / "again"), "--db", str(tmp_path / "db.sqlite"), "--json")
     assert "Traceback" not in replayed.output
     assert any("replay" in n and "no recorded answer" in n for n in again["notes"])
+
+
+def test_improve_with_a_model_changes_the_spec_and_runs_only_the_touched_tasks(tmp_path):
+    changed = SPEC.model_copy(deep=True)
+    changed.entities[0].fields.append(Field(name="colour", type="enum", options=["red", "blue"], required=False))
+    edits = small_edits(SPEC)
+    script = ByRole({**edits, "planner": [edits["planner"][0], changed.model_dump_json()]})
+    with ScriptedOpenAI([script]) as server:
+        first, data = run(server, tmp_path)
+        assert first.exit_code == 0, first.output
+        asked = dict(script.asked)
+        result, again = cli("improve", str(tmp_path / "app"), "widgets get a colour, red or blue", "--db",
+                            str(tmp_path / "db.sqlite"), "--json")
+    assert result.exit_code == 0, result.output
+    assert "change applied to the spec by the model" in again["notes"]
+    assert set(again["tasks"]) == {"backend", "frontend", "tests", "docs"}  # devops reads nothing that changed
+    new_asks = {role: script.asked[role] - asked.get(role, 0) for role in script.asked}
+    assert new_asks["planner"] == 1 and new_asks.get("devops", 0) == 0
+    assert "colour" in (tmp_path / "app" / "backend" / "src" / "types.ts").read_text()
