@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -71,11 +72,47 @@ def deps_key(package_json: Path) -> str:
     return hashlib.sha256(json.dumps(deps, sort_keys=True).encode()).hexdigest()[:20]
 
 
+# Left over from a killed run. Each step runs in its own session (so a timeout can kill its whole
+# tree), which also means a kill -9 of autodevos does not reach it: npm, tsc, vitest, cp go on
+# writing node_modules/ and dist/ under the resumed run's feet (seen: a half-copied node_modules
+# made the resumed verify fail and send completed tasks back for repair). Two parts:
+# - the direct child gets PR_SET_PDEATHSIG, so the step stops the moment autodevos dies, even
+#   when nobody resumes; it does not reach grandchildren (npm's sh -> node, servers);
+# - every step carries VERIFY_MARK=<its folder> in its environment, which all its descendants
+#   inherit whatever process group they move to, and verify_app first kills whatever still
+#   carries the mark of its app folder. The mark cannot match a recycled pid or a person's shell
+#   that happens to sit in the folder, unlike a recorded pid or a /proc/*/cwd match.
+# A node_modules whose install did not finish has no INSTALLED marker and is installed afresh.
+VERIFY_MARK = "AUTODEVOS_VERIFY_DIR"
+INSTALLED = ".autodevos-installed"
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int):
+    """A preexec_fn: SIGKILL this child when its parent dies (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork: the child only calls it
+    except (OSError, AttributeError):
+        return None
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(137)
+
+    return preexec
+
+
 async def run_cmd(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run cmd in its own process group; kill the whole group on timeout. Returns (code, output)."""
+    env = dict(env or scrubbed_env())
+    env.setdefault(VERIFY_MARK, str(Path(cwd).resolve()))
     proc = await asyncio.create_subprocess_exec(
-        *cmd, cwd=str(cwd), env=env or scrubbed_env(), stdin=asyncio.subprocess.DEVNULL,
+        *cmd, cwd=str(cwd), env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+        preexec_fn=_die_with_parent(os.getpid()) if sys.platform == "linux" else None,
     )
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout)
@@ -94,22 +131,79 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+def leftover_processes(app_dir: Path) -> list[int]:
+    """Processes started by a verify step of app_dir (or below it) that are still running."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    root = str(app_dir.resolve())
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, a zombie, or not ours
+            continue
+        for item in environ:
+            if item.startswith(VERIFY_MARK.encode() + b"="):
+                where = item.split(b"=", 1)[1].decode("utf-8", "replace")
+                if where == root or where.startswith(root + os.sep):
+                    found.append(int(entry.name))
+                break
+    return found
+
+
+async def stop_leftovers(app_dir: Path, wait: float = 10.0) -> list[int]:
+    """Kill what an interrupted verify of app_dir left running, and wait until it is gone."""
+    pids = leftover_processes(app_dir)
+    own = os.getpgrp()
+    for pid in pids:
+        try:
+            if os.getpgid(pid) != own:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + wait
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if _running(p)]
+        await asyncio.sleep(0.05)
+    return pids
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 async def install(pkg_dir: Path, timeout: float = 900) -> StepResult:
     """npm install, starting from a prepared node_modules for the same dependencies when there is one."""
     t0 = time.monotonic()
     key = f"{pkg_dir.name}-{deps_key(pkg_dir / 'package.json')}"
     prepared = cache_root() / "node_modules" / key
-    note = "fresh install"
+    note, redo = "fresh install", ""
     start_from = prepared if prepared.is_dir() else _nearest_prepared(pkg_dir.name)
-    if start_from is not None and not (pkg_dir / "node_modules").exists():
+    modules = pkg_dir / "node_modules"
+    if modules.is_dir() and not modules.is_symlink() and not (modules / INSTALLED).exists():
+        # a copy or install that was killed part-way: npm would take what is there for installed
+        await asyncio.to_thread(shutil.rmtree, modules, True)
+        redo = " (an unfinished node_modules was removed first)"
+    if start_from is not None and not modules.exists():
         # the same dependencies, or else the newest set for this package: npm adds and removes
         # the difference and keeps compiled modules (better-sqlite3) of the same version
-        code, out = await run_cmd(["cp", "-a", str(start_from), str(pkg_dir / "node_modules")], pkg_dir, 300)
+        code, out = await run_cmd(["cp", "-a", str(start_from), str(modules)], pkg_dir, 300)
         note = f"started from prepared node_modules {start_from.name}" if code == 0 else f"copy failed: {out[-200:]}"
+    (modules / INSTALLED).unlink(missing_ok=True)  # the prepared copy has one; set again once npm has finished
     code, out = await run_cmd(["npm", "install", "--prefer-offline", "--no-audit", "--no-fund"], pkg_dir, timeout)
     if code == 0 and not prepared.is_dir():
-        await _save_prepared(pkg_dir / "node_modules", prepared)
-    return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}\n{out[-TAIL:]}")
+        await _save_prepared(modules, prepared)
+    if code == 0 and modules.is_dir():
+        (modules / INSTALLED).write_text(key + "\n", encoding="utf-8")
+    return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}{redo}\n{out[-TAIL:]}")
 
 
 def _nearest_prepared(package: str) -> Path | None:
@@ -161,6 +255,7 @@ async def verify_app(app_dir: Path, browser: bool = True) -> list[StepResult]:
     """Every verify step of the app in app_dir; raises VerifyError when one fails."""
     if shutil.which("npm") is None:
         raise VerifyError([StepResult("app", "install", False, 0.0, "npm is not on the PATH: install Node.js 20+")])
+    await stop_leftovers(app_dir)  # an interrupted verify of this folder may still be running
     pkgs = [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()]
     runs = await asyncio.gather(*(pipeline(p) for p in pkgs))
     steps = [s for run in runs for s in run]
