@@ -8,6 +8,7 @@ the old file or the new one, never half of one; writing the same set twice is a 
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -113,9 +114,32 @@ def write_files(root: Path, files: Mapping[str, str]) -> list[str]:
     return changed
 
 
+def clean_temps(root: Path, paths: list[str]) -> None:
+    """Remove what writes of these paths left when a kill cut them short, whether or not they are written again."""
+    for rel in paths:
+        target = resolve_inside(root, rel)
+        if target.parent.is_dir():
+            _remove_stale_temps(target)
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Temp files of an earlier write of target that a kill cut short (ours: .NAME.XXXXXXXX.tmp)."""
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        if re.fullmatch(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp", stale.name):
+            try:
+                stale.unlink()
+            except FileNotFoundError:
+                pass
+
+
 def _atomic_write(target: Path, data: bytes) -> None:
+    try:
+        mode = target.stat().st_mode & 0o777  # keep the mode of a file that is there
+    except FileNotFoundError:
+        mode = 0o644  # mkstemp makes 0600; a generated file is an ordinary file
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from agents.files import resolve_inside, write_files
+from agents.files import clean_temps, resolve_inside, write_files
 from agents.merge import Placement, place
 from graph.store import RunStore, content_hash
 
@@ -69,6 +69,7 @@ async def place_files(store: RunStore, out_dir: Path, thread_id: str, files: dic
         written = None if final is None else content_hash(final) if isinstance(final, str) else None
         intents[path] = (content_hash(files[path]), written, placement.outcome)
     await store.write(store.intend_writes(str(out_dir), thread_id, intents))
+    await asyncio.to_thread(clean_temps, out_dir, paths)
     await asyncio.to_thread(write_files, out_dir, {p: d.content for p, d in decided.items() if d.content is not None})
     notable: dict[str, list[str]] = {}
     for path, placement in sorted(decided.items()):

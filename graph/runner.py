@@ -371,7 +371,10 @@ async def _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config
         if inputs is None and not snapshot.next and snapshot.values.get("outcome"):
             return _result(thread_id, snapshot.values, settings)  # already finished
         if inputs is None and not snapshot.values and not snapshot.next:
-            raise RunError(f"run {thread_id!r} has no checkpoint to resume from; start it again")
+            # killed before its first checkpoint: start it from the inputs stored with the run
+            inputs = {"request": settings.request, "spec_override": settings.spec_override}
+            if settings.plan is not None:
+                inputs["plan"] = settings.plan
         async for mode, chunk in graph.astream(
             inputs, config, context=ctx, durability=DURABILITY, stream_mode=["updates", "custom"]
         ):

@@ -100,3 +100,19 @@ def test_unreachable_postgres_is_one_line(tmp_path):
     _one_line_error(r, "cannot use PostgreSQL at postgresql://postgres@127.0.0.1:1/none")
     assert "hunter2" not in r.output
     assert b"hunter2" not in (tmp_path / "db").read_bytes()
+
+
+def test_resume_of_a_run_killed_before_its_first_checkpoint(tmp_path):
+    """The run's row and settings were stored, then the process died before LangGraph wrote a
+    checkpoint: resume starts it from the stored inputs."""
+    from dataclasses import asdict
+
+    from graph.runner import RunSettings
+    from graph.store import open_store
+
+    db, out = tmp_path / "db.sqlite", tmp_path / "app"
+    settings = RunSettings(request="a todo app with tags", out_dir=str(out), db_path=str(db), verify=False)
+    open_store(db).create_run("early", settings.request, str(out), "offline", asdict(settings))
+    result = invoke("resume", "early", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert (out / "backend" / "src" / "routes" / "tags.ts").is_file()

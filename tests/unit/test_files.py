@@ -52,3 +52,21 @@ def test_write_is_idempotent_and_leaves_no_temp_files(tmp_path):
     assert write_files(tmp_path, {"c.txt": "three\n"}) == ["c.txt"]
     assert (tmp_path / "c.txt").read_text() == "three\n"
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a", "b.txt", "c.txt"]
+
+
+def test_temp_files_a_kill_left_are_removed_and_others_kept(tmp_path):
+    from agents.files import clean_temps
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / ".app.ts.k2j4h5g6.tmp").write_text("half a file")  # ours, cut short
+    (tmp_path / "src" / ".app.ts.mine.tmp").write_text("the user's")  # not our pattern
+    clean_temps(tmp_path, ["src/app.ts", "missing/dir/x.ts"])
+    assert sorted(p.name for p in (tmp_path / "src").iterdir()) == [".app.ts.mine.tmp"]
+
+
+def test_written_files_are_ordinary_files_not_private(tmp_path):
+    write_files(tmp_path, {"a.txt": "x"})
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    (tmp_path / "a.txt").chmod(0o755)
+    write_files(tmp_path, {"a.txt": "y"})
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o755  # a changed file keeps its mode
