@@ -50,7 +50,7 @@ from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_me
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agents.llm import Endpoint, api_key_for, build_chat_model, price_of, resolve_model
-from graph.store import StoreError, connect, with_retries
+from graph.store import PerFile, StoreError, connect, with_retries
 
 CALLS = "adv_calls"
 CACHE = "adv_model_cache"
@@ -217,25 +217,16 @@ def _usage(values: Sequence[Any]) -> Usage:
     return Usage(*(float(v or 0) if kind == "float" else int(v or 0) for v, kind in zip(values, kinds, strict=True)))
 
 
-_STORES: dict[str, CallStore] = {}
-_STORES_LOCK = threading.Lock()
+_STORES: PerFile[CallStore] = PerFile(CallStore)
 
 
 def open_call_store(path: str | Path) -> CallStore:
     """One CallStore per database file in this process (blocking: call it in a thread)."""
-    key = str(Path(path).resolve())
-    with _STORES_LOCK:
-        store = _STORES.get(key)
-        if store is None:
-            store = _STORES[key] = CallStore(key)
-        return store
+    return _STORES.open(path)
 
 
 def close_call_stores() -> None:
-    with _STORES_LOCK:
-        for store in _STORES.values():
-            store.close()
-        _STORES.clear()
+    _STORES.close_all()
 
 
 def call_totals(db_path: str | Path, thread_id: str) -> CallTotals:

@@ -22,9 +22,11 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlite_utils
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = 1
 
@@ -431,22 +433,36 @@ def _alive(owner: str) -> bool:
     return True
 
 
-_OPEN: dict[str, RunStore] = {}
-_OPEN_LOCK = threading.Lock()
+class PerFile(Generic[T]):
+    """One object per database file in this process (a connection and its writer thread each)."""
+
+    def __init__(self, make: Callable[[str], T]):
+        self._make = make
+        self._items: dict[str, T] = {}
+        self._lock = threading.Lock()
+
+    def open(self, path: str | Path) -> T:
+        key = str(Path(path).resolve())
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                item = self._items[key] = self._make(key)
+            return item
+
+    def close_all(self) -> None:
+        with self._lock:
+            for item in self._items.values():
+                item.close()  # type: ignore[attr-defined]
+            self._items.clear()
+
+
+_STORES: PerFile[RunStore] = PerFile(RunStore)
 
 
 def open_store(path: str | Path) -> RunStore:
     """One RunStore per database file in this process."""
-    key = str(Path(path).resolve())
-    with _OPEN_LOCK:
-        store = _OPEN.get(key)
-        if store is None:
-            store = _OPEN[key] = RunStore(key)
-        return store
+    return _STORES.open(path)
 
 
 def close_stores() -> None:
-    with _OPEN_LOCK:
-        for store in _OPEN.values():
-            store.close()
-        _OPEN.clear()
+    _STORES.close_all()
