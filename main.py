@@ -253,11 +253,11 @@ def run(
     planner_model: str = typer.Option(None, "--planner-model", help="Model for the planner only (else --model)."),
     agent_model: list[str] = typer.Option(None, "--agent-model", help="ROLE=MODEL[@URL] for one agent, e.g. backend=ollama:qwen2.5-coder; repeatable."),
     config: Path = typer.Option(None, "--config", help="YAML file with model, base_url, models (per role), prices, max_tokens_total, max_cost."),
-    cache: bool = typer.Option(True, "--cache/--no-cache", help="Answer identical model calls from the response cache in --db."),
+    cache: bool = typer.Option(None, "--cache/--no-cache", show_default="cache", help="Answer identical model calls from the response cache in --db."),
     max_tokens_total: int = typer.Option(None, "--max-tokens-total", min=0, help="Pause the run when its model calls used this many tokens."),
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Pause the run when its model calls cost this many USD."),
     call_timeout: float = typer.Option(None, "--call-timeout", min=1, help="Seconds one model call may take (default 120)."),
-    stream: bool = typer.Option(False, "--stream", help="Stream model answers (servers that time out long answers)."),
+    stream: bool = typer.Option(None, "--stream/--no-stream", show_default="no-stream", help="Stream model answers (servers that time out long answers)."),
     task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
 ) -> None:
     """Plan and build an app from REQUEST.
@@ -283,8 +283,8 @@ def run(
             raise Fail(f"--agent-model {item!r}: write it as ROLE=MODEL, e.g. backend=ollama:qwen2.5-coder")
         models[role.strip()] = spec_text.strip()
     given = {"model": model, "base_url": base_url, "max_tokens_total": max_tokens_total,
-             "max_cost": max_cost, "call_timeout": call_timeout, "cache": None if cache else False,
-             "streaming": stream or None}
+             "max_cost": max_cost, "call_timeout": call_timeout, "cache": cache,
+             "streaming": stream}
     chosen.update({k: v for k, v in given.items() if v is not None})
     settings = RunSettings(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), models=models, **chosen,
@@ -515,7 +515,11 @@ def status(
         extra = f" — {d['feedback']}" if d.get("feedback") else (f" — refused: {d['refused']}" if d.get("refused") else "")
         out.print(f"[dim]{when}[/dim] {escape(d['who'])} {escape(what)}{escape(extra)}")
     if info["waiting"]:
-        out.print(f"Waiting for an answer ({', '.join(info['waiting'])}): autodevos approve {thread_id} --decision ...")
+        if "budget" in info["waiting"]:
+            out.print(f"Paused at the model budget: autodevos resume {thread_id} --max-tokens-total N (or --max-cost USD) "
+                      f"goes on; autodevos approve {thread_id} --decision reject stops the run")
+        else:
+            out.print(f"Waiting for an answer ({', '.join(info['waiting'])}): autodevos approve {thread_id} --decision ...")
 
 
 @app.command()

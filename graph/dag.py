@@ -116,7 +116,7 @@ def improvement_plan(old: Plan, spec: AppSpec) -> tuple[Plan, list[str]]:
     """The tasks a change of the spec touches: those whose part of the spec changed or that are
     new; their dependencies on untouched tasks are dropped (those tasks' files stay as they are)."""
     full = default_plan(spec)
-    before = {t.id: t for t in old.tasks}
+    before = {t.id: t for t in default_plan(old.spec).tasks} | {t.id: t for t in old.tasks}  # an improve's plan holds only what it ran
     touched = [t for t in full.tasks if t.id not in before or _reads(t.agent, old.spec) != _reads(t.agent, spec)]
     ids = {t.id for t in touched}
     tasks = [t.model_copy(update={"depends_on": [d for d in t.depends_on if d in ids]}) for t in touched]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from agents.budget import Budget, BudgetReached
 from agents.calls import ModelCallError, call_totals
 from agents.codegen import AgentResult, AgentWork, Workspace
 from agents.files import FileSet, UnsafePathError
-from agents.llm import parse_model
+from agents.llm import ModelError, parse_model
 from agents.model_agents import RENDERERS
 from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
 from graph.output import place_files, remove_if_unchanged
@@ -212,14 +213,15 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                     if placed:
                         rec.report = {**(rec.report if isinstance(rec.report, dict) else {}), "merge": placed}
                 rec.status, rec.error = "completed", None
-            except BudgetReached as exc:  # not a failure: the task runs again once a person raises the budget
-                await store.write(store.mark_pending(thread, [task.id]))
+            except BudgetReached as exc:  # not a failure, not a try: the task runs again once a person raises the budget
+                await store.write(store.mark_unstarted(thread, task.id))
                 co.pause(str(exc))
-                return _held(task, agent, rec, str(exc))
+                held = replace(known or rec, attempts=rec.attempts - 1)
+                return _held(task, agent, held, str(exc))
             except Exception as exc:
                 attempt = runtime.execution_info.node_attempt if runtime.execution_info else max_attempts
                 # a model call was already retried by its client (backoff, Retry-After, deadline)
-                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError, ModelCallError)) or getattr(exc, "permanent", False)
+                permanent = isinstance(exc, (PermanentTaskError, UnsafePathError, ModelCallError, ModelError)) or getattr(exc, "permanent", False)
                 if attempt < max_attempts and not permanent:
                     raise  # LangGraph's RetryPolicy runs the node again after a backoff
                 rec.status, rec.error = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
@@ -249,7 +251,16 @@ async def budget_gate(state: State, runtime: Runtime[Context]) -> dict[str, Any]
     answer = interrupt({"kind": "budget", "reason": state.get("hold"), "tokens": spent.run.total_tokens, "cost": round(spent.run.cost, 6),
                         "max_tokens_total": ctx.max_tokens_total, "max_cost": ctx.max_cost})
     decision = planner_agent.read_decision(answer)
-    return {"hold": None, "decisions": [_record("budget", decision)]}
+    update: dict[str, Any] = {"hold": None, "decisions": [_record("budget", decision)]}
+    if decision["action"] == "reject":  # stop here: what has not run is skipped, the run ends
+        store = await _store(ctx)
+        left = {tid: rec for tid, rec in (state.get("tasks") or {}).items() if rec.get("status") not in TERMINAL}
+        update["tasks"] = {}
+        for tid, rec in left.items():
+            skipped = TaskRecord(tid, rec["agent"], "skipped", attempts=rec.get("attempts", 0), error="stopped at the model budget")
+            await store.write(store.mark_finished(_thread(runtime), skipped))
+            update["tasks"][tid] = skipped.as_state()
+    return update
 
 
 def _record(gate: str, decision: dict[str, Any], task_id: str | None = None) -> dict[str, Any]:
@@ -288,6 +299,8 @@ async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """After tasks ran. Step mode: a person approves the task's files or rejects them with feedback.
     Otherwise: send a failed verify back to the agent that owns the failing files."""
     ctx = runtime.context or Context()
+    if state.get("hold"):  # the budget gate asks first; nothing ran that could be reviewed
+        return {}
     current = state.get("current")
     if ctx.approval == "step" and current:
         rec = state["tasks"][current]
@@ -334,6 +347,8 @@ async def _restore(state: State, ctx: Context, thread: str, task_ids: list[str])
         await store.write(commit)
         added = [p for p in (state["tasks"].get(tid) or {}).get("files", []) if p not in baseline]
         removed = await asyncio.to_thread(remove_if_unchanged, out, {p: state.get("files", {}).get(p) for p in added})
+        if removed:
+            await store.write(store.forget_generated(str(out), removed))
         files_update.update(manifest)
         files_update.update({p: None for p in removed})
         said.append(f"{tid} ({len(baseline)} files" + (f", {len(removed)} model-added removed" if removed else "") + ")")

@@ -46,10 +46,14 @@ def _decide(store: RunStore, files: dict[str, str], rows: dict[str, dict[str, An
                 and content_hash(ours) == row.get("next_written")):
             decided[path] = Placement(row.get("next_outcome") or "same", None)  # decided and written before a crash
             continue
+        # the last generation on disk is the base; when a write was decided and done but not yet
+        # recorded (a crash in between), that write's generation is
+        done_not_recorded = ours is not None and row.get("next_digest") and content_hash(ours) == row.get("next_written")
+        digest = row.get("next_digest") if done_not_recorded else row.get("digest")
         base = None
-        if row.get("digest"):
+        if digest:
             try:
-                base = store.get_blob(row["digest"])
+                base = store.get_blob(digest)
             except KeyError:
                 base = None
         decided[path] = place(theirs, ours, base)

@@ -108,7 +108,11 @@ def after_planner(state: dict[str, Any]) -> str:
 
 
 def after_budget_gate(state: dict[str, Any]) -> str:
-    """Once a person let the run go on: back to planning if there is no plan yet, else on with the tasks."""
+    """Once a person answered: stopped (reject) ends the run; else back to planning if there is no
+    plan yet, or on with the tasks."""
+    last = (state.get("decisions") or [{}])[-1]
+    if last.get("gate") == "budget" and last.get("action") == "reject":
+        return "finish" if not state.get("plan") else ("step" if state.get("gate") == "step" else "dispatch")
     if not state.get("plan"):
         return "planner"
     return "step" if state.get("gate") == "step" else "dispatch"

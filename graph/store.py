@@ -240,9 +240,10 @@ class RunStore:
         return row
 
     def last_run_for(self, out_dir: str) -> dict[str, Any] | None:
-        """The newest run that planned an app into out_dir."""
+        """The newest run that ran its plan into out_dir to the end (a paused or unfinished run changed nothing yet)."""
         with self._lock:
-            rows = list(self.db["adv_runs"].rows_where("out_dir = ? AND plan IS NOT NULL", [out_dir], order_by="created desc", limit=1))
+            rows = list(self.db["adv_runs"].rows_where("out_dir = ? AND plan IS NOT NULL AND status IN ('completed', 'failed')",
+                                                       [out_dir], order_by="created desc", limit=1))
         if not rows:
             return None
         rows[0]["settings"] = json.loads(rows[0]["settings"] or "{}")
@@ -338,6 +339,16 @@ class RunStore:
 
         return fn
 
+    @staticmethod
+    def mark_unstarted(thread_id: str, task_id: str) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit): a task that started but was held before it did anything (the budget) is pending again, its try not counted."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE adv_tasks SET status='pending', attempts=MAX(attempts-1, 0), finished=NULL, duration=NULL, "
+                         "error=NULL WHERE thread_id=? AND task_id=?", (thread_id, task_id))
+
+        return fn
+
     def finish_task(self, thread_id: str, rec: TaskRecord) -> None:
         self.submit(self.mark_finished(thread_id, rec)).result()
 
@@ -394,6 +405,15 @@ class RunStore:
                 "next_digest=NULL, next_written=NULL, next_outcome=NULL WHERE out_dir=? AND path=? AND next_digest IS NOT NULL",
                 [(out_dir, p) for p in paths],
             )
+
+        return fn
+
+    @staticmethod
+    def forget_generated(out_dir: str, paths: list[str]) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit): these paths were removed by AutoDevOS, so they are no merge base any more."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM adv_generated WHERE out_dir = ? AND path = ?", [(out_dir, p) for p in paths])
 
         return fn
 

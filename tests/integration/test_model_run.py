@@ -141,6 +141,8 @@ def test_budget_pauses_then_resume_with_a_larger_one_finishes(tmp_path):
         status, info = cli("status", "budget", "--db", db, "--json")
         assert info["waiting"] == ["budget"]
         assert info["usage"]["run"]["total_tokens"] == server.usage_total["total_tokens"]
+        same, _ = cli("resume", "budget", "--db", db, "--json")  # no larger budget: still paused, nothing asked
+        assert same.exit_code == 3 and server.request_count == 1
         resumed, done = cli("resume", "budget", "--db", db, "--max-tokens-total", "1000000", "--json")
     assert resumed.exit_code == 0, resumed.output
     assert all(t["status"] == "completed" for t in done["tasks"].values())
@@ -148,6 +150,19 @@ def test_budget_pauses_then_resume_with_a_larger_one_finishes(tmp_path):
     _, info = cli("status", "budget", "--db", db, "--json")
     assert info["usage"]["run"]["total_tokens"] == server.usage_total["total_tokens"]
     assert any(d["gate"] == "budget" for d in info["decisions"])
+    assert all(t["attempts"] == 1 for t in done["tasks"].values())  # the pauses cost no task a try
+
+
+def test_a_person_can_stop_a_run_at_its_budget(tmp_path):
+    db = str(tmp_path / "db.sqlite")
+    with ScriptedOpenAI([ByRole(small_edits(SPEC))]) as server:
+        result, _ = run(server, tmp_path, "--max-tokens-total", "50", "--thread", "stop")
+        assert result.exit_code == 3
+        stopped, data = cli("approve", "stop", "--decision", "reject", "--db", db, "--json")
+        assert server.request_count == 1
+    assert stopped.exit_code == 1 and data["status"] == "failed"
+    assert {t["status"] for t in data["tasks"].values()} == {"skipped"}
+    assert all(t["error"] == "stopped at the model budget" for t in data["tasks"].values())
 
 
 def test_a_second_identical_run_is_answered_from_the_cache_and_replay_needs_no_server(tmp_path):

@@ -141,3 +141,23 @@ def test_a_crash_between_deciding_and_recording_does_not_merge_twice(tmp_path):
     (out / "a.txt").write_text(text.replace("<<<<<<< yours (edited)\nmine\n||||||| last generated\n5\n=======\ngen\n>>>>>>> generated now\n", "both\n"))
     later = asyncio.run(write({"a.txt": theirs}, commit=True))  # resolved by the user, same generation: kept
     assert later == {"kept": ["a.txt"]} and "both\n" in (out / "a.txt").read_text()
+
+
+def test_a_new_generation_after_an_unrecorded_write_is_no_conflict(tmp_path):
+    """A write was decided and done, the process died before it was recorded, and then a different
+    generation comes (a new run, not a resume): the base is what that write put there, not older."""
+    store = open_store(tmp_path / "db.sqlite")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def write(files: dict[str, str], commit: bool):
+        _, put = store.blob_rows(files)
+        await store.write(put)
+        placed, done = await place_files(store, out, "t", files)
+        if commit:
+            await store.write(done)
+        return placed
+
+    asyncio.run(write({"a.txt": "one\n"}, commit=False))  # first generation, "crash" before recording
+    placed = asyncio.run(write({"a.txt": "two\n"}, commit=True))
+    assert placed == {} and (out / "a.txt").read_text() == "two\n"  # updated, nobody had edited it

@@ -102,6 +102,8 @@ def cases(base: Path, db: Path) -> list[tuple[str, list[str], str]]:
         ("improve a folder not generated", ["improve", str(base / "full"), "add a field x to task", "--db", str(db)], "was not generated"),
         ("improve with nothing to do", ["improve", str(base / "good"), "make it prettier", "--db", str(db)], "leaves the app as it is"),
         ("improve a file", ["improve", str(base / "a-file.txt"), "add a field x to tag", "--db", str(db)], "is not a folder"),
+        ("cost budget without a price", ["run", "a todo app", "--model", "openai:my-local-model", "--base-url",
+                                         "http://127.0.0.1:9/v1", "--max-cost", "1", *out], "--max-cost needs the price"),
         ("replay unknown thread", ["replay", "nope", "--out", str(base / "o"), "--db", str(db)], "no run with thread id 'nope'"),
     ]
     return rows

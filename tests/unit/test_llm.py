@@ -31,3 +31,15 @@ def test_openai_compatible_model_uses_base_url(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     m = chat_model("openai:gpt-4.1-mini", "http://127.0.0.1:9/v1")
     assert m.model_name == "gpt-4.1-mini" and "127.0.0.1:9" in str(m.openai_api_base)
+
+
+def test_every_role_is_checked_before_a_run_or_a_resume(monkeypatch):
+    """A role that inherits an OpenAI model needs the key even when the planner runs offline."""
+    from graph.runner import RunError, RunSettings, check_models
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ModelError, match="OPENAI_API_KEY"):
+        check_models(RunSettings(request="x", model="openai:gpt-4.1-mini", models={"planner": "offline"}))
+    check_models(RunSettings(request="x", model="openai:gpt-4.1-mini", replay=True))  # replay needs no key
+    with pytest.raises(RunError, match="no agent role 'designer'"):
+        check_models(RunSettings(request="x", models={"designer": "offline"}))
