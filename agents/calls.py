@@ -36,7 +36,6 @@ import hashlib
 import json
 import random
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -45,12 +44,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import openai
-import sqlite_utils
 from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from agents.llm import Endpoint, api_key_for, build_chat_model, price_of, resolve_model
-from graph.store import PerFile, StoreError, connect, with_retries
+from graph.store import PerFile, open_database, store_errors, with_retries
 
 CALLS = "adv_calls"
 CACHE = "adv_model_cache"
@@ -143,16 +141,10 @@ class CallStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = connect(self.path)
-            self.db = sqlite_utils.Database(self._conn)
-            self._lock = threading.Lock()
+        self._conn, self.db = open_database(self.path)
+        self._lock = threading.Lock()
+        with store_errors(self.path):
             with_retries(self._ensure_schema)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable SQLite database ({exc})") from None
-        except OSError as exc:
-            raise StoreError(f"cannot open {self.path}: {exc.strerror or exc}") from None
 
     def _ensure_schema(self) -> None:
         with self._lock:

@@ -12,13 +12,14 @@ is recognised on resume and not run again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,24 +93,37 @@ class TaskRecord:
         }
 
 
+def open_database(path: Path) -> tuple[sqlite3.Connection, sqlite_utils.Database]:
+    """A connection to the run database (its folder made), or StoreError with a one-line reason."""
+    with store_errors(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path)
+        return conn, sqlite_utils.Database(conn)
+
+
+@contextlib.contextmanager
+def store_errors(path: Path) -> Iterator[None]:
+    """A database or file error on path becomes a StoreError the CLI prints as one line."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable SQLite database ({exc})") from None
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
+
+
 class RunStore:
     """sqlite-utils over one connection, safe to share between threads (calls are serialised)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = connect(self.path)
-            self.db = sqlite_utils.Database(self._conn)
-            self._lock = threading.RLock()
+        self._conn, self.db = open_database(self.path)
+        self._lock = threading.RLock()
+        with store_errors(self.path):
             with_retries(self._ensure_schema)
-            self._queue: queue.SimpleQueue = queue.SimpleQueue()
-            self._writer: threading.Thread | None = None
-            self._writer_lock = threading.Lock()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable SQLite database ({exc})") from None
-        except OSError as exc:
-            raise StoreError(f"cannot open {self.path}: {exc.strerror or exc}") from None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     def close(self) -> None:
         with self._writer_lock:

@@ -114,6 +114,16 @@ def test_improve_refuses_what_it_cannot_act_on(tmp_path):
     assert r.exit_code == 2 and "leaves the app as it is" in r.output
 
 
+async def write(store, out: Path, files: dict[str, str], commit: bool):
+    """A task's write step: contents stored, files placed, and (unless the process "dies") recorded."""
+    _, put = store.blob_rows(files)
+    await store.write(put)
+    placed, done = await place_files(store, out, "t", files)
+    if commit:
+        await store.write(done)
+    return placed
+
+
 def test_a_crash_between_deciding_and_recording_does_not_merge_twice(tmp_path):
     """The write is decided, the files written, then the process dies before the new base is
     recorded: deciding again finds the files it decided on and leaves them (no nested markers)."""
@@ -121,25 +131,17 @@ def test_a_crash_between_deciding_and_recording_does_not_merge_twice(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
 
-    async def write(files: dict[str, str], commit: bool):
-        _, put = store.blob_rows(files)
-        await store.write(put)
-        placed, done = await place_files(store, out, "t", files)
-        if commit:
-            await store.write(done)
-        return placed
-
     base = "".join(f"{i}\n" for i in range(10))
-    asyncio.run(write({"a.txt": base}, commit=True))
+    asyncio.run(write(store, out, {"a.txt": base}, commit=True))
     (out / "a.txt").write_text(base.replace("5\n", "mine\n"))
     theirs = base.replace("5\n", "gen\n")
-    first = asyncio.run(write({"a.txt": theirs}, commit=False))  # "crash" before the commit
+    first = asyncio.run(write(store, out, {"a.txt": theirs}, commit=False))  # "crash" before the commit
     text = (out / "a.txt").read_text()
-    again = asyncio.run(write({"a.txt": theirs}, commit=True))  # the resumed task
+    again = asyncio.run(write(store, out, {"a.txt": theirs}, commit=True))  # the resumed task
     assert first == again == {"conflict": ["a.txt"]}
     assert (out / "a.txt").read_text() == text and text.count("<<<<<<<") == 1
     (out / "a.txt").write_text(text.replace("<<<<<<< yours (edited)\nmine\n||||||| last generated\n5\n=======\ngen\n>>>>>>> generated now\n", "both\n"))
-    later = asyncio.run(write({"a.txt": theirs}, commit=True))  # resolved by the user, same generation: kept
+    later = asyncio.run(write(store, out, {"a.txt": theirs}, commit=True))  # resolved by the user, same generation: kept
     assert later == {"kept": ["a.txt"]} and "both\n" in (out / "a.txt").read_text()
 
 
@@ -150,14 +152,6 @@ def test_a_new_generation_after_an_unrecorded_write_is_no_conflict(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
 
-    async def write(files: dict[str, str], commit: bool):
-        _, put = store.blob_rows(files)
-        await store.write(put)
-        placed, done = await place_files(store, out, "t", files)
-        if commit:
-            await store.write(done)
-        return placed
-
-    asyncio.run(write({"a.txt": "one\n"}, commit=False))  # first generation, "crash" before recording
-    placed = asyncio.run(write({"a.txt": "two\n"}, commit=True))
+    asyncio.run(write(store, out, {"a.txt": "one\n"}, commit=False))  # first generation, "crash" before recording
+    placed = asyncio.run(write(store, out, {"a.txt": "two\n"}, commit=True))
     assert placed == {} and (out / "a.txt").read_text() == "two\n"  # updated, nobody had edited it
