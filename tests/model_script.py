@@ -68,3 +68,30 @@ def small_edits(spec: AppSpec) -> dict[str, list[str]]:
         "docs": [files_answer({"docs/MODEL.md": "# Written by the model\n\nThis app was planned and edited by a model.\n"})],
         "devops": [files_answer({".github/dependabot.yml": "# edited by the model\n" + dependabot})],
     }
+
+
+class TextOnly:
+    """A local server without structured output: a request with response_format or tools gets a
+    400 (as vLLM or llama.cpp builds without it answer); plain requests get the role's answer,
+    files turned into the fenced-text format."""
+
+    def __init__(self, script: ByRole):
+        self.script = script
+        self.refused = 0
+
+    def __call__(self, body: dict[str, Any]):
+        from tests.openai_server import Status
+
+        if body.get("response_format") or body.get("tools"):
+            self.refused += 1
+            return Status(400, message="response_format is not supported by this server")
+        answer = self.script(body)
+        try:
+            data = json.loads(answer)
+        except ValueError:
+            return answer
+        if isinstance(data, dict) and "files" in data:
+            from agents.model_agents import format_file
+
+            return "Here are the files.\n\n" + "\n".join(format_file(f["path"], f["content"]) for f in data["files"])
+        return answer

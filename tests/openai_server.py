@@ -64,7 +64,7 @@ class Trickle:
 
 
 Fault = Status | Stall | Drop | Cut | Trickle
-Answer = str | Callable[[dict[str, Any]], str]
+Answer = str | Callable[[dict[str, Any]], "str | Fault"]
 Entry = Answer | Fault
 
 
@@ -189,6 +189,8 @@ class ScriptedOpenAI:
     # ------------------------------------------------------------------------------------
     def _serve(self, h: BaseHTTPRequestHandler, body: dict[str, Any], entry: Entry, n: int) -> None:
         stream = bool(body.get("stream"))
+        if callable(entry):  # a function of the request: an answer text, or a fault
+            entry = entry(body)
         if isinstance(entry, Status):
             payload = json.dumps({"error": {"message": entry.message, "type": "scripted", "code": entry.code}}).encode()
             h.send_response(entry.code)
@@ -212,7 +214,7 @@ class ScriptedOpenAI:
         if isinstance(entry, Cut):
             self._cut(h, stream, entry.text)
             return
-        text = entry(body) if callable(entry) else entry
+        text = entry
         tool = _tool_name(body)
         usage = usage_for(body, text)
         cid = f"chatcmpl-{n}"

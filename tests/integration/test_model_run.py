@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from graph.spec import AppSpec, Entity, Field
 from main import app
-from tests.model_script import ByRole, plan_answer, small_edits
+from tests.model_script import ByRole, TextOnly, plan_answer, small_edits
 from tests.openai_server import Drop, ScriptedOpenAI, Stall, Status
 
 SPEC = AppSpec(name="widget-shop", title="Widget Shop",
@@ -213,3 +213,16 @@ def test_improve_with_a_model_changes_the_spec_and_runs_only_the_touched_tasks(t
     new_asks = {role: script.asked[role] - asked.get(role, 0) for role in script.asked}
     assert new_asks["planner"] == 1 and new_asks.get("devops", 0) == 0
     assert "colour" in (tmp_path / "app" / "backend" / "src" / "types.ts").read_text()
+
+
+def test_a_server_without_structured_output_is_asked_for_text(tmp_path):
+    server_script = TextOnly(ByRole(small_edits(SPEC)))
+    with ScriptedOpenAI([server_script]) as server:
+        result, data = run(server, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert server_script.refused == 6  # each role tried structured output once
+    assert "the server has no structured output; asked for JSON text" in data["notes"]
+    assert "planned by the model (text output)" in data["notes"]
+    for task in ("backend", "frontend", "tests", "docs", "devops"):
+        assert data["tasks"][task]["report"]["model"]["how"] == "text", task
+    assert (tmp_path / "app" / "backend" / "src" / "about.ts").read_text().startswith("export const ABOUT")
