@@ -134,12 +134,14 @@ def task_table(rows: dict[str, dict[str, Any]], title: str = "Tasks") -> Table:
 
 def usage_table(usage: dict[str, Any]) -> Table:
     """Model calls per task and for the run: calls (of them from the cache), tokens, cost."""
-    table = Table(title="Model calls", title_justify="left")
+    unpriced = usage["run"].get("unpriced", 0)
+    caption = f"cost unknown for {unpriced} call(s): no price for the model (set prices: in --config)" if unpriced else None
+    table = Table(title="Model calls", title_justify="left", caption=caption, caption_justify="left")
     for col in ("task", "calls", "cached", "failed", "prompt", "completion", "total tokens", "cost USD"):
         table.add_column(col, justify="left" if col == "task" else "right")
     rows = [*usage["tasks"].items(), ("run", usage["run"])]
     for name, u in rows:
-        cost = f"{u['cost']:.4f}" + (f" (+{u['unpriced']} unpriced)" if u.get("unpriced") else "")
+        cost = "?" if u.get("unpriced") and not u["cost"] else f"{u['cost']:.4f}" + ("+?" if u.get("unpriced") else "")
         table.add_row(f"[bold]{name}[/]" if name == "run" else name, str(u["calls"]), str(u["cached"]), str(u["failed"]),
                       f"{u['prompt_tokens']:,}", f"{u['completion_tokens']:,}", f"{u['total_tokens']:,}", cost)
     return table
