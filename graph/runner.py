@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import socket
@@ -68,14 +69,9 @@ class RunSettings:
     prices: dict[str, list[float]] = field(default_factory=dict)
 
     def context(self) -> Context:
-        return Context(
-            models=dict(self.models), cache=self.cache, replay=self.replay, max_tokens_total=self.max_tokens_total,
-            max_cost=self.max_cost, call_timeout=self.call_timeout, prices=dict(self.prices), streaming=self.streaming,
-            model=self.model, base_url=self.base_url, out_dir=str(Path(self.out_dir).resolve()),
-            db_path=str(Path(self.db_path).resolve()), fail_fast=self.fail_fast,
-            max_parallel=self.max_parallel, task_delay=self.task_delay, verify=self.verify,
-            browser=self.browser, max_repairs=self.max_repairs, approval=self.approval,  # type: ignore[arg-type]
-        )
+        """The run context LangGraph hands the nodes: every Context field, taken from these settings, paths made absolute."""
+        same = {f.name: copy.copy(getattr(self, f.name)) for f in fields(Context)}
+        return Context(**{**same, "out_dir": str(Path(self.out_dir).resolve()), "db_path": str(Path(self.db_path).resolve())})
 
 
 @dataclass
