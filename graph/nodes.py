@@ -40,6 +40,7 @@ class PermanentTaskError(RuntimeError):
 
 
 MODEL_ROLES = ("planner", "backend", "frontend", "tests", "docs", "devops")
+"""The roles that may have a model of their own."""
 
 
 def asker(ctx: Context, role: str, thread: str) -> RoleAsk | None:

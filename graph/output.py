@@ -42,13 +42,12 @@ def _decide(store: RunStore, files: dict[str, str], rows: dict[str, dict[str, An
         if isinstance(ours, bytes):
             decided[path] = Placement("conflict", None)
             continue
-        if (row.get("next_digest") == content_hash(theirs) and ours is not None
-                and content_hash(ours) == row.get("next_written")):
-            decided[path] = Placement(row.get("next_outcome") or "same", None)  # decided and written before a crash
-            continue
-        # the last generation on disk is the base; when a write was decided and done but not yet
-        # recorded (a crash in between), that write's generation is
+        # a write decided and done, but not recorded (a crash in between)
         done_not_recorded = ours is not None and row.get("next_digest") and content_hash(ours) == row.get("next_written")
+        if done_not_recorded and row["next_digest"] == content_hash(theirs):
+            decided[path] = Placement(row.get("next_outcome") or "same", None)  # the same write again: it is there
+            continue
+        # the base is the last generation on disk: that unrecorded write's, if there was one
         digest = row.get("next_digest") if done_not_recorded else row.get("digest")
         base = None
         if digest:

@@ -22,7 +22,7 @@ from agents.llm import check_model, parse_model, price_of, resolve_model
 from graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
 from graph.checkpoint import DURABILITY, CheckpointerError, open_checkpointer, redact
 from graph.dag import Plan, PlanError, improvement_plan, validate_plan
-from graph.nodes import asker
+from graph.nodes import MODEL_ROLES, asker
 from graph.state import Context
 from graph.store import RunStore, StoreError, open_store
 
@@ -135,20 +135,16 @@ def check_output_folder(out_dir: str, force: bool, generated: bool = False) -> N
         raise RunError(f"--out {out_dir} is not writable")
 
 
-ROLES = ("planner", "backend", "frontend", "tests", "docs", "devops")
-"""The roles that may have a model of their own."""
-
-
 def check_models(settings: RunSettings) -> None:
     """Fail before a run starts when a role's model cannot be used (unknown provider or role, missing key)."""
-    unknown = sorted(set(settings.models) - set(ROLES))
+    unknown = sorted(set(settings.models) - set(MODEL_ROLES))
     if unknown:
-        raise RunError(f"no agent role {unknown[0]!r} to give a model; roles: {', '.join(ROLES)}")
+        raise RunError(f"no agent role {unknown[0]!r} to give a model; roles: {', '.join(MODEL_ROLES)}")
     if settings.replay:
         return  # answers come from the cache: no key, no server
     ctx = settings.context()
     prices = {name: (p[0], p[1]) for name, p in settings.prices.items()}
-    for role in ROLES:
+    for role in MODEL_ROLES:
         model, base_url = ctx.model_for(role)
         check_model(model, base_url)
         if settings.max_cost and parse_model(model)[0].name != "offline" and price_of(resolve_model(model, base_url), prices) is None:
@@ -332,11 +328,7 @@ async def answer_pause(
     """Answer the question a paused run is waiting on, and carry the run on."""
     settings = await stored_settings(thread_id, db_path, checkpointer)
     check_models(settings)
-    ctx = settings.context()
-    async with open_checkpointer(ctx.db_path, settings.checkpointer) as saver:
-        graph = build_graph(agents).compile(checkpointer=saver)
-        snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-    if not snapshot.interrupts:
+    if not await _pending_questions(settings, thread_id, agents):
         raise RunError(f"run {thread_id!r} is not waiting for an answer")
     return await _drive(settings, thread_id, Command(resume=decision), on_event, agents)
 
