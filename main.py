@@ -13,18 +13,11 @@ from typing import Any
 
 import typer
 import yaml
-from pydantic import ValidationError
-from rich.console import Console
-from rich.live import Live
-from rich.markup import escape
-from rich.syntax import Syntax
-from rich.table import Table
-from rich.tree import Tree
-
-from agents.llm import PROVIDERS, ModelError
-from graph import queries as insp
-from graph.config import ConfigError, load_config
-from graph.runner import (
+from autodevos.agents.llm import PROVIDERS, ModelError
+from autodevos.domain.spec import AppSpec
+from autodevos.graph import queries as insp
+from autodevos.graph.config import ConfigError, load_config
+from autodevos.graph.runner import (
     RunError,
     RunResult,
     RunSettings,
@@ -35,8 +28,14 @@ from graph.runner import (
     resume_run,
     start_run,
 )
-from graph.spec import AppSpec
-from graph.store import StoreError
+from autodevos.graph.store import StoreError
+from pydantic import ValidationError
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.tree import Tree
 
 DEFAULT_DB = "checkpoints/autodevos.sqlite"
 
@@ -272,7 +271,7 @@ def run(
     check_request(request, allow_empty=spec_data is not None)
     if db.is_dir():
         raise Fail(f"--db {db} is a folder, not a SQLite file")
-    from graph.runner import new_thread_id
+    from autodevos.graph.runner import new_thread_id
 
     thread_id = thread or new_thread_id()
     chosen = load_config(config) if config else {}
@@ -565,7 +564,7 @@ def fork(
     Example: autodevos fork 3f2a9c1b7d4e --at 1f0c... --edit-plan plan.yaml --out clinic-v2
     """
     _need_db(db)
-    from graph.runner import fork_run, new_thread_id
+    from autodevos.graph.runner import fork_run, new_thread_id
 
     new = thread or new_thread_id()
     plan = _read_plan_file(edit_plan) if edit_plan else None
@@ -585,7 +584,7 @@ def diff(
     Example: autodevos diff 3f2a9c1b7d4e 8d1e2f3a4b5c
     """
     _need_db(db)
-    from graph.runner import app_diff
+    from autodevos.graph.runner import app_diff
 
     d = asyncio.run(app_diff(str(db), thread_a, thread_b))
     if as_json:

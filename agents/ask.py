@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from autodevos.agents.budget import Budget
+from autodevos.agents.calls import CallOptions, ModelClient, StructuredOutputError, StructuredOutputUnsupported
+from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
 from pydantic import BaseModel
-
-from agents.budget import Budget
-from agents.calls import CallOptions, ModelClient, StructuredOutputError, StructuredOutputUnsupported
-from agents.model_agents import AnswerError, StructuredUnsupported
 
 
 class RoleAsk:

@@ -44,11 +44,10 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import openai
+from autodevos.agents.db import PerFile, open_database, store_errors, with_retries
+from autodevos.agents.llm import Endpoint, api_key_for, build_chat_model, price_of, resolve_model
 from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
 from pydantic import BaseModel, SecretStr, ValidationError
-
-from agents.llm import Endpoint, api_key_for, build_chat_model, price_of, resolve_model
-from graph.store import PerFile, open_database, store_errors, with_retries
 
 CALLS = "adv_calls"
 CACHE = "adv_model_cache"

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents import model_agents, render, verify
-from agents.files import resolve_inside
-from agents.model_agents import Ask
-from graph.dag import Plan, Task, default_plan
-from graph.spec import AppSpec
+from autodevos.agents import model_agents, render, verify
+from autodevos.agents.files import resolve_inside
+from autodevos.agents.model_agents import Ask
+from autodevos.domain.dag import Plan, Task, default_plan
+from autodevos.domain.spec import AppSpec
 
 
 @dataclass
@@ -45,7 +45,7 @@ def with_feedback(spec: AppSpec, ws: Workspace) -> AppSpec:
     """Offline agents act on feedback they understand ('add a field priority to task'); the rest is kept as is."""
     if not ws.feedback:
         return spec
-    from agents.planner import apply_feedback
+    from autodevos.agents.planner import apply_feedback
 
     return apply_feedback(spec, ws.feedback)[0]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from graph.spec import ENTITY_RESERVED, RESERVED, AppSpec, Entity, Field, camel, pascal, singularize
+from autodevos.domain.spec import ENTITY_RESERVED, RESERVED, AppSpec, Entity, Field, camel, pascal, singularize
 
 # Words that name the app or its parts, never an entity.
 _NOT_ENTITIES = {

@@ -28,15 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal, Protocol
 
+from autodevos.agents import render
+from autodevos.agents.files import FileSet, UnsafePathError, check_relpath
+from autodevos.agents.prompts import render_prompt
+from autodevos.domain.dag import Plan, Task
+from autodevos.domain.spec import AppSpec
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PField
-
-from agents import render
-from agents.files import FileSet, UnsafePathError, check_relpath
-from agents.prompts import render_prompt
-from graph.dag import Plan, Task
-from graph.spec import AppSpec
 
 CODE_AGENTS: tuple[str, ...] = ("backend", "frontend", "tests", "docs", "devops")
 """Agents whose files a model can write."""

@@ -7,13 +7,12 @@ import json
 import re
 from typing import Any
 
+from autodevos.agents.extract import extract_spec
+from autodevos.agents.prompts import render_prompt
+from autodevos.domain.dag import AGENTS, Plan, PlanError, Task, default_plan, validate_plan
+from autodevos.domain.spec import AppSpec
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
-
-from agents.extract import extract_spec
-from agents.prompts import render_prompt
-from graph.dag import AGENTS, Plan, PlanError, Task, default_plan, validate_plan
-from graph.spec import AppSpec
 
 
 class PlanParseError(ValueError):
@@ -59,7 +58,7 @@ async def model_plan(
 
     `ask` is the planner role's model (agents.ask.RoleAsk): BudgetReached and transport failures
     are not caught here."""
-    from agents.model_agents import AnswerError, StructuredUnsupported
+    from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
 
     system, user, again = await asyncio.to_thread(
         lambda: (render_prompt("planner", "system", agents=", ".join(agents)), render_prompt("planner", "user", request=request),
@@ -97,7 +96,7 @@ async def model_plan(
 async def model_change(spec: AppSpec, change: str, ask: Any, max_reasks: int = 2) -> tuple[AppSpec, list[str]]:
     """Apply a change in plain language to a spec with the model (structured output, re-asked with
     the validation error); when no answer validates, the offline rules, with the reasons."""
-    from agents.model_agents import AnswerError, StructuredUnsupported
+    from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
 
     prompt = await asyncio.to_thread(render_prompt, "planner", "improve", spec=spec.model_dump_json(indent=1), change=change)
     messages: list[Any] = [HumanMessage(prompt)]
@@ -162,8 +161,8 @@ _REMOVE_ENTITY = re.compile(r"(?:remove|drop|delete) (?:the )?(?:entity|resource
 
 def apply_feedback(spec: AppSpec, text: str) -> tuple[AppSpec, list[str]]:
     """Act on plain feedback such as 'add a field priority to task'; say what was and was not understood."""
-    from agents.extract import _infer_type
-    from graph.spec import Entity, Field, camel, pascal, singularize
+    from autodevos.agents.extract import _infer_type
+    from autodevos.domain.spec import Entity, Field, camel, pascal, singularize
 
     data = spec.model_dump()
     done: list[str] = []

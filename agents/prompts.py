@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from string import Template
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(str(files("autodevos") / "prompts"))
+"""Package data: the repository's prompts/ folder, inside the wheel as autodevos/prompts."""
 
 
 def render_prompt(agent: str, name: str, **values: object) -> str:
     path = PROMPTS_DIR / agent / f"{name}.md"
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"prompt file {path} is missing") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(f"prompt file {agent}/{name}.md is missing") from None
     return Template(text).substitute({k: str(v) for k, v in values.items()})

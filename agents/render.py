@@ -12,15 +12,15 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
+from autodevos.agents.files import check_relpath
+from autodevos.domain.spec import AppSpec, Entity, Field
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
-from agents.files import check_relpath
-from graph.spec import AppSpec, Entity, Field
-
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(str(files("autodevos.agents") / "templates"))
 
 
 class RenderError(ValueError):

@@ -16,13 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from autodevos.domain.dag import Plan, Task  # noqa: E402
+from autodevos.domain.spec import AppSpec, Entity  # noqa: E402
+from autodevos.graph.runner import RunSettings, start_run  # noqa: E402
+from autodevos.graph.store import close_stores  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-
-from graph.dag import Plan, Task  # noqa: E402
-from graph.runner import RunSettings, start_run  # noqa: E402
-from graph.spec import AppSpec, Entity  # noqa: E402
-from graph.store import close_stores  # noqa: E402
 
 FILE_BYTES = 10_000
 

@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 from typing import Annotated, TypedDict
 
+from autodevos.graph.checkpoint import DURABILITY, sqlite_checkpointer
 from common import plan_of, run_plan
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 from rich.console import Console
 from rich.table import Table
-
-from graph.checkpoint import DURABILITY, sqlite_checkpointer
 
 
 class Bare(TypedDict, total=False):

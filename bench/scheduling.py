@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import statistics
 
+from autodevos.domain.dag import critical_path
 from common import plan_of, random_dag, run_plan, skewed_durations
 from rich.console import Console
 from rich.table import Table
-
-from graph.dag import critical_path
 
 
 def suite() -> list[tuple[str, dict[str, list[str]], dict[str, float]]]:

@@ -17,12 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from autodevos.agents import verify  # noqa: E402
+from autodevos.graph.runner import RunSettings, start_run  # noqa: E402
+from autodevos.graph.store import close_stores  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
-
-from agents import verify  # noqa: E402
-from graph.runner import RunSettings, start_run  # noqa: E402
-from graph.store import close_stores  # noqa: E402
 
 REQUESTS = [
     "A clinic app with patients, doctors and appointments; users must log in",

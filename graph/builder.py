@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from langgraph.graph import END, START, StateGraph
-from langgraph.types import RetryPolicy, Send
-
-from agents.codegen import OFFLINE_AGENTS, AgentWork
-from graph import nodes
-from graph.routing import (
+from autodevos.agents.codegen import OFFLINE_AGENTS, AgentWork
+from autodevos.graph import nodes
+from autodevos.graph.routing import (
     after_budget_gate,
     after_plan_gate,
     after_planner,
@@ -17,7 +14,9 @@ from graph.routing import (
     current_task_payload,
     tasks_to_dispatch,
 )
-from graph.state import Context, State, TaskInput
+from autodevos.graph.state import Context, State, TaskInput
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import RetryPolicy, Send
 
 DEFAULT_RETRIES = 2
 

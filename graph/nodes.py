@@ -14,25 +14,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from autodevos.agents import planner as planner_agent
+from autodevos.agents.ask import RoleAsk, role_ask
+from autodevos.agents.budget import Budget, BudgetReached
+from autodevos.agents.calls import ModelCallError, call_totals
+from autodevos.agents.codegen import AgentResult, AgentWork, Workspace
+from autodevos.agents.files import FileSet, UnsafePathError
+from autodevos.agents.llm import ModelError, parse_model
+from autodevos.agents.model_agents import RENDERERS
+from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
+from autodevos.domain.spec import AppSpec
+from autodevos.graph.output import place_files, remove_if_unchanged
+from autodevos.graph.routing import plan_repair, plan_restore
+from autodevos.graph.scheduler import COORDINATORS, Coordinator
+from autodevos.graph.state import Context, State, TaskInput
+from autodevos.graph.store import RunStore, TaskRecord, open_store
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
-
-from agents import planner as planner_agent
-from agents.ask import RoleAsk, role_ask
-from agents.budget import Budget, BudgetReached
-from agents.calls import ModelCallError, call_totals
-from agents.codegen import AgentResult, AgentWork, Workspace
-from agents.files import FileSet, UnsafePathError
-from agents.llm import ModelError, parse_model
-from agents.model_agents import RENDERERS
-from graph.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
-from graph.output import place_files, remove_if_unchanged
-from graph.routing import plan_repair, plan_restore
-from graph.scheduler import COORDINATORS, Coordinator
-from graph.spec import AppSpec
-from graph.state import Context, State, TaskInput
-from graph.store import RunStore, TaskRecord, open_store
 
 
 class PermanentTaskError(RuntimeError):

@@ -12,9 +12,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from agents.files import clean_temps, resolve_inside, write_files
-from agents.merge import Placement, place
-from graph.store import RunStore, content_hash
+from autodevos.agents.files import clean_temps, resolve_inside, write_files
+from autodevos.agents.merge import Placement, place
+from autodevos.graph.store import RunStore, content_hash
 
 NOTABLE = ("conflict", "merged", "kept", "kept-deleted", "restored")
 """Outcomes worth telling the user about (the rest: new, same, updated)."""

@@ -8,11 +8,11 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from agents.calls import call_totals
-from graph.builder import build_graph
-from graph.checkpoint import open_checkpointer
-from graph.runner import RunError, RunResult, stored_settings
-from graph.store import StoreError, open_store
+from autodevos.agents.calls import call_totals
+from autodevos.graph.builder import build_graph
+from autodevos.graph.checkpoint import open_checkpointer
+from autodevos.graph.runner import RunError, RunResult, stored_settings
+from autodevos.graph.store import StoreError, open_store
 
 
 def _when(ts: float | None) -> str:

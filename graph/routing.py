@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph.dag import TERMINAL, Plan, dependants
+from autodevos.domain.dag import TERMINAL, Plan, dependants
 
 
 def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -13,18 +13,17 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from autodevos.agents.calls import ModelCallError, ReplayMiss
+from autodevos.agents.codegen import OFFLINE_AGENTS, AgentWork
+from autodevos.agents.llm import check_model, parse_model, price_of, resolve_model
+from autodevos.domain.dag import Plan, PlanError, improvement_plan, validate_plan
+from autodevos.graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
+from autodevos.graph.checkpoint import DURABILITY, CheckpointerError, open_checkpointer, redact
+from autodevos.graph.nodes import MODEL_ROLES, asker
+from autodevos.graph.state import Context
+from autodevos.graph.store import RunStore, StoreError, open_store
 from langgraph.types import Command
 from pydantic import ValidationError
-
-from agents.calls import ModelCallError, ReplayMiss
-from agents.codegen import OFFLINE_AGENTS, AgentWork
-from agents.llm import check_model, parse_model, price_of, resolve_model
-from graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
-from graph.checkpoint import DURABILITY, CheckpointerError, open_checkpointer, redact
-from graph.dag import Plan, PlanError, improvement_plan, validate_plan
-from graph.nodes import MODEL_ROLES, asker
-from graph.state import Context
-from graph.store import RunStore, StoreError, open_store
 
 Event = dict[str, Any]
 
@@ -208,7 +207,7 @@ async def improve_run(
 ) -> RunResult:
     """Change an app generated earlier: plan only the tasks the change touches, run them, and
     merge their files with the user's edits."""
-    from agents.planner import apply_feedback, model_change, place_verify
+    from autodevos.agents.planner import apply_feedback, model_change, place_verify
 
     check_request(change)
     where = str(Path(out_dir).resolve())
@@ -474,7 +473,7 @@ async def fork_run(
 def _carry_over(store: RunStore, old: str, new: str, values: dict[str, Any], out: Path) -> None:
     """The fork starts with what the source had done at that checkpoint: completed tasks' ledger
     rows and their files (from the blob table), so it neither redoes nor loses them."""
-    from agents.files import write_files
+    from autodevos.agents.files import write_files
 
     done = {tid for tid, rec in (values.get("tasks") or {}).items() if rec and rec.get("status") in ("completed", "skipped", "failed")}
     records = store.task_records(old)

@@ -17,7 +17,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from graph.dag import TERMINAL
+from autodevos.domain.dag import TERMINAL
 
 
 class Coordinator:

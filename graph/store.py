@@ -12,56 +12,20 @@ is recognised on resume and not run again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import json
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-import sqlite_utils
-
-T = TypeVar("T")
+from autodevos.agents.db import PerFile, StoreError, connect, content_hash, open_database, store_errors, with_retries  # noqa: F401 (StoreError, content_hash: part of the store API)
 
 SCHEMA_VERSION = 1
-
-
-class StoreError(RuntimeError):
-    """The run database cannot be opened or is not ours."""
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection tuned for several writers: WAL, a long busy timeout, NORMAL sync."""
-    conn = sqlite3.connect(str(path), timeout=60, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout=60000")
-    with_retries(lambda: conn.execute("PRAGMA journal_mode=WAL"))
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
-
-
-def with_retries(fn: Callable[[], Any], seconds: float = 60.0) -> Any:
-    """Retry fn while SQLite says the database is locked. Switching a new file to WAL (and
-    creating tables) while other processes do the same can fail at once instead of waiting."""
-    deadline = time.monotonic() + seconds
-    delay = 0.01
-    while True:
-        try:
-            return fn()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
 
 
 @dataclass
@@ -91,25 +55,6 @@ class TaskRecord:
             "error": self.error,
             "files": sorted(self.files),
         }
-
-
-def open_database(path: Path) -> tuple[sqlite3.Connection, sqlite_utils.Database]:
-    """A connection to the run database (its folder made), or StoreError with a one-line reason."""
-    with store_errors(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = connect(path)
-        return conn, sqlite_utils.Database(conn)
-
-
-@contextlib.contextmanager
-def store_errors(path: Path) -> Iterator[None]:
-    """A database or file error on path becomes a StoreError the CLI prints as one line."""
-    try:
-        yield
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a usable SQLite database ({exc})") from None
-    except OSError as exc:
-        raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
 
 
 class RunStore:
@@ -465,29 +410,6 @@ def _alive(owner: str) -> bool:
     except PermissionError:
         return True
     return True
-
-
-class PerFile(Generic[T]):
-    """One object per database file in this process (a connection and its writer thread each)."""
-
-    def __init__(self, make: Callable[[str], T]):
-        self._make = make
-        self._items: dict[str, T] = {}
-        self._lock = threading.Lock()
-
-    def open(self, path: str | Path) -> T:
-        key = str(Path(path).resolve())
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                item = self._items[key] = self._make(key)
-            return item
-
-    def close_all(self) -> None:
-        with self._lock:
-            for item in self._items.values():
-                item.close()  # type: ignore[attr-defined]
-            self._items.clear()
 
 
 _STORES: PerFile[RunStore] = PerFile(RunStore)

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from graph.dag import Plan, Task  # noqa: E402
-from graph.runner import RunSettings, start_run  # noqa: E402
-from graph.spec import AppSpec, Entity  # noqa: E402
+from autodevos.domain.dag import Plan, Task  # noqa: E402
+from autodevos.domain.spec import AppSpec, Entity  # noqa: E402
+from autodevos.graph.runner import RunSettings, start_run  # noqa: E402
 
 SPEC = AppSpec(name="t", title="T", entities=[Entity(name="Note")])
 

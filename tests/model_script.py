@@ -12,8 +12,8 @@ import threading
 from collections import Counter
 from typing import Any
 
-from graph.dag import default_plan
-from graph.spec import AppSpec
+from autodevos.domain.dag import default_plan
+from autodevos.domain.spec import AppSpec
 
 ROLE = re.compile(r"You are the (\w+)")
 
@@ -54,7 +54,7 @@ class ByRole:
 
 def small_edits(spec: AppSpec) -> dict[str, list[str]]:
     """One small, valid edit per code agent: a new module, a test of it, a doc page, a CI comment."""
-    from agents.render import render_devops
+    from autodevos.agents.render import render_devops
 
     about = 'export const ABOUT = "written by the model";\n'
     test = ('import { describe, expect, it } from "vitest";\nimport { ABOUT } from "../src/about.js";\n\n'
@@ -91,7 +91,7 @@ class TextOnly:
         except ValueError:
             return answer
         if isinstance(data, dict) and "files" in data:
-            from agents.model_agents import format_file
+            from autodevos.agents.model_agents import format_file
 
             return "Here are the files.\n\n" + "\n".join(format_file(f["path"], f["content"]) for f in data["files"])
         return answer

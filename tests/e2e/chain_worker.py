@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from graph.dag import Plan, Task  # noqa: E402
-from graph.runner import RunSettings, resume_run, start_run  # noqa: E402
-from graph.spec import AppSpec, Entity  # noqa: E402
+from autodevos.domain.dag import Plan, Task  # noqa: E402
+from autodevos.domain.spec import AppSpec, Entity  # noqa: E402
+from autodevos.graph.runner import RunSettings, resume_run, start_run  # noqa: E402
 
 N = 12
 

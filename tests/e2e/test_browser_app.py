@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-from agents.render import render_app
-from graph.spec import AppSpec
+from autodevos.agents.render import render_app
+from autodevos.domain.spec import AppSpec
 
 pytestmark = [
     pytest.mark.e2e,

@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from agents import codegen, render
-from graph.runner import RunSettings, start_run
+from autodevos.agents import codegen, render
+from autodevos.graph.runner import RunSettings, start_run
 
 REQUESTS = {
     "clinic": "A clinic app with patients, doctors and appointments; users must log in",

@@ -9,10 +9,10 @@ import json
 import subprocess
 
 import pytest
+from autodevos.domain.spec import AppSpec, Entity, Field
+from autodevos.main import app
 from typer.testing import CliRunner
 
-from graph.spec import AppSpec, Entity, Field
-from main import app
 from tests.model_script import ByRole, files_answer, small_edits
 from tests.openai_server import ScriptedOpenAI
 

@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from graph.spec import AppSpec, Entity, Field
+from autodevos.domain.spec import AppSpec, Entity, Field
+
 from tests.model_script import ByRole, small_edits
 from tests.openai_server import ScriptedOpenAI
 

@@ -10,10 +10,11 @@ import logging
 import subprocess
 import uuid
 
-from agents.codegen import OFFLINE_AGENTS, AgentResult
-from agents.extract import extract_spec
-from agents.llm import chat_model
-from graph.runner import RunSettings, start_run
+from autodevos.agents.codegen import OFFLINE_AGENTS, AgentResult
+from autodevos.agents.extract import extract_spec
+from autodevos.agents.llm import chat_model
+from autodevos.graph.runner import RunSettings, start_run
+
 from tests.model_script import ByRole, small_edits
 from tests.openai_server import ScriptedOpenAI
 

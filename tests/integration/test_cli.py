@@ -6,9 +6,8 @@ import json
 import sqlite3
 
 import pytest
+from autodevos.main import app
 from typer.testing import CliRunner
-
-from main import app
 
 runner = CliRunner()
 COMMANDS = ["run", "improve", "resume", "replay", "status", "history", "approve", "fork", "diff"]
@@ -107,8 +106,8 @@ def test_resume_of_a_run_killed_before_its_first_checkpoint(tmp_path):
     checkpoint: resume starts it from the stored inputs."""
     from dataclasses import asdict
 
-    from graph.runner import RunSettings
-    from graph.store import open_store
+    from autodevos.graph.runner import RunSettings
+    from autodevos.graph.store import open_store
 
     db, out = tmp_path / "db.sqlite", tmp_path / "app"
     settings = RunSettings(request="a todo app with tags", out_dir=str(out), db_path=str(db), verify=False)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 
 import yaml
+from autodevos.main import app
 from typer.testing import CliRunner
-
-from main import app
 
 runner = CliRunner()
 
@@ -36,7 +35,7 @@ def test_fork_after_planning_with_an_edited_plan(tmp_path):
     code, hist, _ = cli("history", "orig", "--db", db, "--json")
     after_planning = next(h for h in hist if h["next"] == ["approve_plan"])
 
-    from graph.store import open_store
+    from autodevos.graph.store import open_store
 
     plan = json.loads(open_store(db).get_run("orig")["plan"])
     task = next(e for e in plan["spec"]["entities"] if e["name"] == "Task")

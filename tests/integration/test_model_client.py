@@ -14,9 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
-
-from agents.calls import (
+from autodevos.agents.calls import (
     CallOptions,
     ModelCallError,
     ModelClient,
@@ -26,6 +24,8 @@ from agents.calls import (
     call_totals,
     close_call_stores,
 )
+from pydantic import BaseModel
+
 from tests.openai_server import Cut, Drop, ScriptedOpenAI, Stall, Status, Trickle
 
 KEY = "sk-test-model-client-7f3a9c1e"
@@ -273,7 +273,7 @@ def test_the_api_key_is_sent_but_never_stored(db):
 
 WORKER = """
 import asyncio, sys
-from agents.calls import CallOptions, ModelClient
+from autodevos.agents.calls import CallOptions, ModelClient
 url, db, name = sys.argv[1:4]
 async def main():
     async with ModelClient("openai:test-model", db, "thread-1", base_url=url, options=CallOptions(timeout=5)) as c:

@@ -8,10 +8,10 @@ import sqlite3
 import time
 
 import pytest
+from autodevos.domain.spec import AppSpec, Entity, Field
+from autodevos.main import app
 from typer.testing import CliRunner
 
-from graph.spec import AppSpec, Entity, Field
-from main import app
 from tests.model_script import ByRole, TextOnly, plan_answer, small_edits
 from tests.openai_server import Drop, ScriptedOpenAI, Stall, Status
 

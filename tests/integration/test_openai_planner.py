@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from autodevos.agents.llm import chat_model
+from autodevos.domain.dag import default_plan
+from autodevos.domain.spec import AppSpec, Entity, Field
+from autodevos.main import app
 from typer.testing import CliRunner
 
-from agents.llm import chat_model
-from graph.dag import default_plan
-from graph.spec import AppSpec, Entity, Field
-from main import app
 from tests.openai_server import ScriptedOpenAI
 
 SPEC = AppSpec(name="widget-shop", title="Widget Shop",

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import yaml
+from autodevos.main import app
 from typer.testing import CliRunner
-
-from main import app
 
 runner = CliRunner()
 
@@ -44,7 +43,7 @@ def test_run_pauses_at_the_plan_and_approve_carries_it_on(tmp_path):
 
 def test_edit_adds_a_task_and_a_cyclic_edit_is_refused_naming_the_cycle(tmp_path):
     _, db = start(tmp_path)
-    from graph.store import open_store
+    from autodevos.graph.store import open_store
 
     plan = json.loads(open_store(db).get_run("g1")["plan"])
     plan["tasks"].append({"id": "docs2", "agent": "docs", "description": "a second docs pass", "depends_on": ["docs"]})

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 
-from agents.codegen import AgentResult
-from agents.verify import StepResult, VerifyError
-from graph.dag import Plan, Task
-from graph.runner import RunSettings, start_run
+from autodevos.agents.codegen import AgentResult
+from autodevos.agents.verify import StepResult, VerifyError
+from autodevos.domain.dag import Plan, Task
+from autodevos.graph.runner import RunSettings, start_run
+
 from tests.conftest import SPEC
 
 

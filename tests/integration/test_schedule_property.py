@@ -6,11 +6,11 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from autodevos.graph.runner import RunSettings, start_run
+from autodevos.graph.store import close_stores
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.runner import RunSettings, start_run
-from graph.store import close_stores
 from tests.conftest import Timeline, make_plan
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
+from autodevos.main import app
 from typer.testing import CliRunner
-
-from main import app
 
 runner = CliRunner()
 

@@ -9,13 +9,12 @@ import difflib
 import json
 from pathlib import Path
 
+from autodevos.agents.extract import extract_spec
+from autodevos.agents.render import render_app
+from autodevos.graph.output import place_files
+from autodevos.graph.store import open_store
+from autodevos.main import app
 from typer.testing import CliRunner
-
-from agents.extract import extract_spec
-from agents.render import render_app
-from graph.output import place_files
-from graph.store import open_store
-from main import app
 
 FIRST = "A todo app with users and tasks"
 SECOND = "A todo app with users, tasks and tags"

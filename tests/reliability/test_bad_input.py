@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from autodevos.main import app
 from typer.testing import CliRunner
-
-from main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -140,7 +139,7 @@ def test_invalid_utf8_in_argv(tmp_path):
 
 
 def test_full_disk_fails_the_task_clearly_and_keeps_earlier_files(tmp_path, monkeypatch):
-    import agents.files as files
+    import autodevos.agents.files as files
 
     db, out = str(tmp_path / "db.sqlite"), tmp_path / "app"
     assert runner.invoke(app, ["run", "a todo app", "--out", str(out), "--db", db, "--no-verify"]).exit_code == 0

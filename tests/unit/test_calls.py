@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import BaseModel
-
-from agents.calls import (
+from autodevos.agents.calls import (
     CallOptions,
     ModelClient,
     _backoff,
@@ -15,7 +13,8 @@ from agents.calls import (
     close_call_stores,
     open_call_store,
 )
-from agents.llm import ModelError, price_of, resolve_model
+from autodevos.agents.llm import ModelError, price_of, resolve_model
+from pydantic import BaseModel
 
 
 class Pet(BaseModel):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from graph.dag import Plan, PlanError, Task, blocked_by, critical_path, default_plan, ready_tasks, validate_plan
-from graph.spec import AppSpec, Entity
+from autodevos.domain.dag import Plan, PlanError, Task, blocked_by, critical_path, default_plan, ready_tasks, validate_plan
+from autodevos.domain.spec import AppSpec, Entity
 
 
 def spec(**kw) -> AppSpec:
@@ -74,7 +73,7 @@ def test_task_ids_are_checked():
 
 
 def test_place_verify_goes_after_the_last_code_tasks():
-    from agents.planner import place_verify
+    from autodevos.agents.planner import place_verify
 
     p, notes = place_verify(default_plan(spec()), True)
     assert p.task("verify").depends_on == ["devops", "tests"] and notes == []
@@ -83,9 +82,8 @@ def test_place_verify_goes_after_the_last_code_tasks():
 
 
 def test_spec_refuses_required_reference_cycles_and_auth_without_backend():
+    from autodevos.domain.spec import Field
     from pydantic import ValidationError
-
-    from graph.spec import Field
 
     with pytest.raises(ValidationError, match="cycle"):
         AppSpec(name="x", title="X", entities=[
@@ -105,10 +103,10 @@ def test_spec_refuses_required_reference_cycles_and_auth_without_backend():
 )
 def test_improvement_plan_runs_every_task_whose_files_change(change):
     """Sound against the real generator: an agent whose rendered files differ after the change is planned."""
-    from agents.extract import extract_spec
-    from agents.planner import apply_feedback
-    from agents.render import render_backend, render_devops, render_docs, render_frontend, render_tests
-    from graph.dag import improvement_plan
+    from autodevos.agents.extract import extract_spec
+    from autodevos.agents.planner import apply_feedback
+    from autodevos.agents.render import render_backend, render_devops, render_docs, render_frontend, render_tests
+    from autodevos.domain.dag import improvement_plan
 
     old_spec = extract_spec("A todo app with todos and tasks")
     new_spec, _ = apply_feedback(old_spec, change)
@@ -127,9 +125,9 @@ def test_improvement_plan_runs_every_task_whose_files_change(change):
 
 
 def test_improvement_plan_leaves_devops_alone_when_only_fields_change():
-    from agents.extract import extract_spec
-    from agents.planner import apply_feedback
-    from graph.dag import improvement_plan
+    from autodevos.agents.extract import extract_spec
+    from autodevos.agents.planner import apply_feedback
+    from autodevos.domain.dag import improvement_plan
 
     old_spec = extract_spec("A todo app with todos")
     plan, notes = improvement_plan(default_plan(old_spec), apply_feedback(old_spec, "add a field estimate (integer) to todo")[0])

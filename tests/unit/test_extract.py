@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from agents.extract import extract_spec
+from autodevos.agents.extract import extract_spec
 
 
 def fields(spec, entity: str) -> dict[str, str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-
-from agents.files import FileSet, UnsafePathError, check_relpath, write_files
+from autodevos.agents.files import FileSet, UnsafePathError, check_relpath, write_files
 
 
 @pytest.mark.parametrize(
@@ -55,7 +54,7 @@ def test_write_is_idempotent_and_leaves_no_temp_files(tmp_path):
 
 
 def test_temp_files_a_kill_left_are_removed_and_others_kept(tmp_path):
-    from agents.files import clean_temps
+    from autodevos.agents.files import clean_temps
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / ".app.ts.k2j4h5g6.tmp").write_text("half a file")  # ours, cut short

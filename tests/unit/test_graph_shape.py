@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.builder import build_graph
+from autodevos.graph.builder import build_graph
 
 AGENTS = {"frontend", "backend", "devops", "tests", "docs", "verify"}
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import pytest
-
-from agents.llm import ModelError, chat_model, check_model, parse_model
+from autodevos.agents.llm import ModelError, chat_model, check_model, parse_model
 
 
 def test_offline_needs_nothing():
@@ -35,7 +34,7 @@ def test_openai_compatible_model_uses_base_url(monkeypatch):
 
 def test_every_role_is_checked_before_a_run_or_a_resume(monkeypatch):
     """A role that inherits an OpenAI model needs the key even when the planner runs offline."""
-    from graph.runner import RunError, RunSettings, check_models
+    from autodevos.graph.runner import RunError, RunSettings, check_models
 
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ModelError, match="OPENAI_API_KEY"):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from agents.merge import place, three_way
+from autodevos.agents.merge import place, three_way
 
 BASE = "".join(f"line {i}\n" for i in range(1, 11))
 

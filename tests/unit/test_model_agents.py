@@ -7,10 +7,7 @@ import json
 import re
 
 import pytest
-from langchain_core.messages import BaseMessage, HumanMessage
-from pydantic import BaseModel, ValidationError
-
-from agents.model_agents import (
+from autodevos.agents.model_agents import (
     CODE_AGENTS,
     RENDERERS,
     AnswerError,
@@ -27,9 +24,11 @@ from agents.model_agents import (
     select_files,
     write_files,
 )
-from agents.prompts import PROMPTS_DIR
-from graph.dag import default_plan
-from graph.spec import AppSpec, Entity, Field
+from autodevos.agents.prompts import PROMPTS_DIR
+from autodevos.domain.dag import default_plan
+from autodevos.domain.spec import AppSpec, Entity, Field
+from langchain_core.messages import BaseMessage, HumanMessage
+from pydantic import BaseModel, ValidationError
 
 SPEC = AppSpec(name="shop", title="Shop", auth=True,
                entities=[Entity(name="Product", fields=[Field(name="title"), Field(name="price", type="number")])])

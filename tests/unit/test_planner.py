@@ -6,12 +6,11 @@ import asyncio
 import json
 
 import pytest
+from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
+from autodevos.agents.planner import PlanParseError, model_plan, parse_plan_text
+from autodevos.domain.dag import default_plan
+from autodevos.domain.spec import AppSpec, Entity
 from pydantic import ValidationError
-
-from agents.model_agents import AnswerError, StructuredUnsupported
-from agents.planner import PlanParseError, model_plan, parse_plan_text
-from graph.dag import default_plan
-from graph.spec import AppSpec, Entity
 
 SPEC = AppSpec(name="shop", title="Shop", entities=[Entity(name="Product")])
 

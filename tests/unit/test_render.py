@@ -10,8 +10,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
-
-from agents.render import (
+from autodevos.agents.render import (
     RenderError,
     article,
     browser_steps,
@@ -30,7 +29,7 @@ from agents.render import (
     words,
     zod,
 )
-from graph.spec import AppSpec, Field
+from autodevos.domain.spec import AppSpec, Field
 
 
 def make_spec(**overrides) -> AppSpec:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 
-from agents.verify import deps_key, run_cmd, scrubbed_env
+from autodevos.agents.verify import deps_key, run_cmd, scrubbed_env
 
 
 def test_scrubbed_env_drops_secrets(monkeypatch):

@@ -8,9 +8,8 @@ from __future__ import annotations
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Literal
 
+from autodevos.domain.spec import AppSpec
 from pydantic import BaseModel, ConfigDict, Field
-
-from graph.spec import AppSpec
 
 AGENTS: tuple[str, ...] = ("frontend", "backend", "devops", "tests", "docs", "verify")
 """Agents a task can be owned by (each is a node of the graph)."""
