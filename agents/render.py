@@ -16,11 +16,16 @@ from importlib.resources import files
 from pathlib import Path
 
 from autodevos.agents.files import check_relpath
-from autodevos.domain.spec import AppSpec, Entity, Field
+from autodevos.domain.spec import AppSpec, Entity, Field, buildable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
 TEMPLATES = Path(str(files("autodevos.agents") / "templates"))
+
+
+SUPPORTED: frozenset[str] = frozenset({"optional_reference"})
+"""Spec v2 parts (domain.spec.FEATURES) these templates build; the others are left out of the
+rendered spec and named in the run's summary as "not built yet" (domain.spec.not_built)."""
 
 
 class RenderError(ValueError):
@@ -689,6 +694,7 @@ def _undot(path: str) -> str:
 
 def render_backend(spec: AppSpec) -> dict[str, str]:
     """The Express 5 API under `backend/` (without its tests); {} when the spec has no backend."""
+    spec = buildable(spec, SUPPORTED)
     if not spec.backend:
         return {}
     files = [
@@ -717,6 +723,7 @@ def render_backend(spec: AppSpec) -> dict[str, str]:
 
 def render_frontend(spec: AppSpec) -> dict[str, str]:
     """The Vite + React app under `frontend/` (without its tests); {} when the spec has no frontend."""
+    spec = buildable(spec, SUPPORTED)
     if not spec.frontend:
         return {}
     files = [
@@ -732,6 +739,7 @@ def render_frontend(spec: AppSpec) -> dict[str, str]:
 def render_tests(spec: AppSpec) -> dict[str, str]:
     """vitest + supertest API tests under `backend/tests/`; Testing Library component tests and the
     browser end-to-end test (playwright-core + Chromium, `npm run e2e`) under `frontend/`."""
+    spec = buildable(spec, SUPPORTED)
     out: dict[str, str] = {}
     if spec.backend:
         files = ["tests/health.test.ts", "tests/database.test.ts"] + (["tests/auth.test.ts"] if spec.auth else [])
@@ -746,6 +754,7 @@ def render_tests(spec: AppSpec) -> dict[str, str]:
 def render_docs(spec: AppSpec) -> dict[str, str]:
     """The app's `README.md`, `docs/ARCHITECTURE.md`, and with a backend `docs/API.md` and the
     OpenAPI 3.1 description `docs/openapi.json`."""
+    spec = buildable(spec, SUPPORTED)
     check_spec(spec)
     ctx = _context(spec)
     out = {"README.md": _render("docs/README.md.j2", **ctx),
@@ -760,6 +769,7 @@ def render_devops(spec: AppSpec) -> dict[str, str]:
     """Container and CI files: a multi-stage Dockerfile (non-root) and .dockerignore per package,
     `docker-compose.yml`, a GitHub Actions workflow (install, lint, typecheck, test, build, and the
     browser test) and a Dependabot config."""
+    spec = buildable(spec, SUPPORTED)
     check_spec(spec)
     ctx = _context(spec)
     out: dict[str, str] = {}

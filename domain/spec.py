@@ -1,7 +1,14 @@
-"""The app spec: what the user asked for, as data every agent renders from.
+"""The app spec (v2): what the user asked for, as data every agent renders from.
 
-Pure pydantic, no LangGraph. Names are normalised on entry so every agent can
-use them directly as TypeScript identifiers, URL segments and file names.
+Pure pydantic, no LangGraph, no I/O. Names are normalised on entry so every agent can use them
+directly as TypeScript identifiers, URL segments and file names; the user's own words are kept
+beside them (`label`, `source`) so a person can see what each part came from.
+
+Relations are fields, as in Django or Prisma: `ref` is many-to-one (required or optional, with an
+on-delete rule; a ref to its own entity is a self-reference), `refs` is many-to-many (a join
+table, an id array in the API). `AppSpec.relations` lists them as first-class parts. Ownership
+(`Entity.owned`), roles with what each may create/change/delete, field constraints, enum labels,
+business rules kept verbatim and the phrases no rule could place (`unparsed`) complete it.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PField
 
-FieldType = Literal["string", "text", "number", "integer", "boolean", "date", "datetime", "email", "enum", "ref"]
+FieldType = Literal["string", "text", "number", "integer", "boolean", "date", "datetime", "email", "enum", "ref", "refs"]
+OnDelete = Literal["restrict", "cascade", "set_null"]
+Action = Literal["create", "update", "delete"]
 
 # Words that break generated TypeScript/JavaScript when used as an identifier or object key.
 RESERVED = {
@@ -60,10 +69,21 @@ class Field(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = PField(description="camelCase identifier, e.g. dueDate")
-    type: FieldType = "string"
+    type: FieldType = PField(default="string", description="ref: many-to-one (a reference to one record); refs: many-to-many (a list of records)")
     required: bool = True
-    options: list[str] = PField(default_factory=list, description="allowed values when type is enum")
-    ref: str | None = PField(default=None, description="referenced entity name when type is ref")
+    options: list[str] = PField(default_factory=list, description="allowed values when type is enum, as the user spelled them")
+    option_labels: list[str] = PField(default_factory=list, description="enum options as the user spelled them (filled from options when empty)")
+    ref: str | None = PField(default=None, description="referenced entity name when type is ref or refs")
+    on_delete: OnDelete | None = PField(default=None, description="ref only: what deleting the referenced record does (default: restrict when required, set_null when optional)")
+    unique: bool = PField(default=False, description="no two records may share the value")
+    min: float | None = PField(default=None, description="number/integer: smallest allowed value")
+    max: float | None = PField(default=None, description="number/integer: largest allowed value")
+    min_length: int | None = PField(default=None, ge=0, description="string/text/email: fewest characters")
+    max_length: int | None = PField(default=None, ge=1, description="string/text/email: most characters")
+    default: str | float | bool | None = PField(default=None, description="value given when none is sent")
+    label: str = PField(default="", description="the user's words for the field, e.g. 'due date' (the name when empty)")
+    source: str = PField(default="", description="the words of the request the field came from")
+    assumed: bool = PField(default=False, description="added by assumption, not named by the request")
 
     @field_validator("name")
     @classmethod
@@ -82,16 +102,54 @@ class Field(BaseModel):
     @model_validator(mode="after")
     def _kind(self) -> Field:
         if self.type == "enum":
-            self.options = [camel(o) or o for o in self.options]
+            spelled = [" ".join(str(o).split()) for o in self.options if str(o).strip()]
+            if not self.option_labels or len(self.option_labels) != len(spelled):
+                self.option_labels = spelled
+            self.options = [camel(o) or o for o in spelled]
             if not self.options:
                 raise ValueError(f"enum field {self.name!r} needs options")
-            if len(set(self.options)) != len(self.options):
+            if len(set(o.lower() for o in self.options)) != len(self.options):
                 raise ValueError(f"enum field {self.name!r} repeats an option")
-        if self.type == "ref":
+        else:
+            self.options, self.option_labels = [], []
+        if self.type in ("ref", "refs"):
             if not self.ref:
-                raise ValueError(f"ref field {self.name!r} needs the entity it refers to")
+                raise ValueError(f"{self.type} field {self.name!r} needs the entity it refers to")
             self.ref = pascal(self.ref)
+        else:
+            self.ref = None
+        if self.type == "ref":
+            if self.on_delete is None:
+                self.on_delete = "restrict" if self.required else "set_null"
+            if self.on_delete == "set_null" and self.required:
+                raise ValueError(f"ref field {self.name!r} is required, so deleting its target cannot set it to null")
+        else:
+            self.on_delete = None
+        if self.type == "refs":
+            self.required = False  # an empty list is always allowed
+        if (self.min is not None or self.max is not None) and self.type not in ("number", "integer"):
+            raise ValueError(f"field {self.name!r} ({self.type}) cannot have min/max: use min_length/max_length for text")
+        if (self.min_length is not None or self.max_length is not None) and self.type not in ("string", "text", "email"):
+            raise ValueError(f"field {self.name!r} ({self.type}) cannot have a length bound")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"field {self.name!r}: min {self.min:g} is above max {self.max:g}")
+        if self.min_length is not None and self.max_length is not None and self.min_length > self.max_length:
+            raise ValueError(f"field {self.name!r}: min_length is above max_length")
+        if self.unique and self.type in ("boolean", "refs"):
+            raise ValueError(f"field {self.name!r} ({self.type}) cannot be unique")
+        if self.default is not None and self.type == "enum" and camel(str(self.default)) not in self.options:
+            raise ValueError(f"field {self.name!r}: default {self.default!r} is not one of its options")
+        if self.type == "enum" and self.default is not None:
+            self.default = camel(str(self.default))
+        if not self.label:
+            self.label = humanize(self.name)
         return self
+
+    @property
+    def constrained(self) -> bool:
+        """True when the field has a constraint beyond its type and requiredness."""
+        return bool(self.unique or self.default is not None
+                    or any(v is not None for v in (self.min, self.max, self.min_length, self.max_length)))
 
 
 class Entity(BaseModel):
@@ -102,6 +160,10 @@ class Entity(BaseModel):
     name: str = PField(description="PascalCase singular, e.g. Appointment")
     plural: str = PField(default="", description="camelCase plural, e.g. appointments")
     fields: list[Field] = PField(default_factory=list)
+    owned: bool = PField(default=False, description="records belong to the signed-in user: other users can neither see nor change them")
+    label: str = PField(default="", description="the user's word for the entity, e.g. 'class' (renamed when it is a reserved word)")
+    source: str = PField(default="", description="the words of the request the entity came from")
+    assumed: bool = PField(default=False, description="added by assumption, not named by the request")
 
     @field_validator("name")
     @classmethod
@@ -126,7 +188,9 @@ class Entity(BaseModel):
                 raise ValueError(f"entity {self.name!r} has field {f.name!r} twice")
             seen.add(f.name.lower())
         if not self.fields:
-            self.fields = [Field(name="name", type="string")]
+            self.fields = [Field(name="name", type="string", assumed=True)]
+        if not self.label:
+            self.label = humanize(self.name)
         return self
 
     @property
@@ -148,6 +212,72 @@ class Entity(BaseModel):
         return self.fields[0]
 
 
+class Role(BaseModel):
+    """A kind of user the request names, with what it may create, change and delete.
+
+    An action on an entity that some role lists is allowed to the roles that list it only; an action
+    no role lists is open to every signed-in user. '*' stands for every entity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = PField(description="camelCase identifier, e.g. manager")
+    label: str = PField(default="", description="as the user spelled it, e.g. 'Manager'")
+    create: list[str] = PField(default_factory=list, description="entities this role may create ('*': all)")
+    update: list[str] = PField(default_factory=list, description="entities this role may change ('*': all)")
+    delete: list[str] = PField(default_factory=list, description="entities this role may delete ('*': all)")
+    source: str = PField(default="", description="the words of the request the role came from")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = camel(v)
+        if not _IDENT.match(v) or v.lower() in RESERVED:
+            raise ValueError(f"role name {v!r} is not a usable identifier")
+        return v
+
+    @model_validator(mode="after")
+    def _norm(self) -> Role:
+        for action in ("create", "update", "delete"):
+            setattr(self, action, list(dict.fromkeys("*" if e == "*" else pascal(e) for e in getattr(self, action))))
+        if not self.label:
+            self.label = humanize(self.name)
+        return self
+
+    def may(self, action: str, entity: str) -> bool:
+        allowed = getattr(self, action)
+        return "*" in allowed or entity in allowed
+
+
+class Rule(BaseModel):
+    """Something the request says that is not data shape: a business rule, a workflow, a computed value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = PField(description="the request's words, verbatim")
+    entities: list[str] = PField(default_factory=list, description="the entities the rule is about")
+    kind: Literal["rule", "workflow", "computed"] = "rule"
+
+    @field_validator("entities")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        return list(dict.fromkeys(pascal(e) for e in v))
+
+
+class Relation(BaseModel):
+    """A relation between two entities, as the spec's ref/refs fields define it (a view, not stored)."""
+
+    kind: Literal["many_to_one", "many_to_many"]
+    source: str
+    target: str
+    field: str
+    required: bool
+    on_delete: OnDelete | None = None
+
+    @property
+    def self_reference(self) -> bool:
+        return self.source == self.target
+
+
 class AppSpec(BaseModel):
     """Everything the agents need to know about the app to build."""
 
@@ -160,6 +290,9 @@ class AppSpec(BaseModel):
     auth: bool = PField(default=False, description="users register and log in; entity routes need a token")
     frontend: bool = True
     backend: bool = True
+    roles: list[Role] = PField(default_factory=list, description="kinds of users the request names (needs auth)")
+    rules: list[Rule] = PField(default_factory=list, description="business rules, workflows and computed values, verbatim")
+    unparsed: list[str] = PField(default_factory=list, description="phrases of the request nothing could place")
     assumptions: list[str] = PField(default_factory=list, description="what was assumed where the request was silent")
 
     @field_validator("name")
@@ -187,12 +320,28 @@ class AppSpec(BaseModel):
         known = {e.name for e in self.entities}
         for e in self.entities:
             for f in e.fields:
-                if f.type == "ref" and f.ref not in known:
+                if f.type in ("ref", "refs") and f.ref not in known:
                     raise ValueError(f"field {e.name}.{f.name} refers to unknown entity {f.ref!r}")
         if not (self.frontend or self.backend):
             raise ValueError("the app needs a frontend or a backend")
+        if (self.roles or any(e.owned for e in self.entities)) and not self.auth:
+            self.auth = True
+            self.assumptions.append("roles and per-user records need users who log in, so the app has login")
         if self.auth and not self.backend:
             raise ValueError("auth needs a backend (a login kept in the browser protects nothing)")
+        role_names: set[str] = set()
+        for r in self.roles:
+            if r.name in role_names:
+                raise ValueError(f"role {r.name!r} is declared twice")
+            role_names.add(r.name)
+            for action in ("create", "update", "delete"):
+                for ent in getattr(r, action):
+                    if ent != "*" and ent not in known:
+                        raise ValueError(f"role {r.name!r} may {action} unknown entity {ent!r}")
+        for rule in self.rules:
+            unknown = [x for x in rule.entities if x not in known]
+            if unknown:
+                raise ValueError(f"rule {rule.text[:60]!r} is about unknown entity {unknown[0]!r}")
         required = {e.name: [f.ref for f in e.fields if f.type == "ref" and f.required] for e in self.entities}
         try:
             TopologicalSorter(required).prepare()
@@ -207,33 +356,116 @@ class AppSpec(BaseModel):
                 return e
         raise KeyError(name)
 
+    @property
+    def relations(self) -> list[Relation]:
+        """Every relation, from the ref (many-to-one) and refs (many-to-many) fields."""
+        out: list[Relation] = []
+        for e in self.entities:
+            for f in e.fields:
+                if f.type in ("ref", "refs"):
+                    out.append(Relation(kind="many_to_one" if f.type == "ref" else "many_to_many", source=e.name,
+                                        target=f.ref or "", field=f.name, required=f.required, on_delete=f.on_delete))
+        return out
 
-_IRREGULAR = {"person": "people", "child": "children", "man": "men", "woman": "women", "mouse": "mice",
-              "movie": "movies", "cookie": "cookies", "species": "species", "series": "series", "pie": "pies",
-              "tie": "ties", "calorie": "calories", "zombie": "zombies", "rookie": "rookies", "selfie": "selfies",
-              "smoothie": "smoothies", "goose": "geese", "tooth": "teeth", "foot": "feet", "sheep": "sheep"}
+
+FEATURES: tuple[str, ...] = ("many_to_many", "self_reference", "optional_reference", "ownership", "roles", "constraints", "rules")
+"""Parts of spec v2 beyond entities, typed fields, enums and required many-to-one references."""
+
+
+def features_used(spec: AppSpec) -> dict[str, list[str]]:
+    """Which spec v2 parts this spec uses, each with what uses it (for 'not built yet' notes)."""
+    used: dict[str, list[str]] = {}
+    for r in spec.relations:
+        where = f"{r.source}.{r.field} -> {r.target}"
+        if r.kind == "many_to_many":
+            used.setdefault("many_to_many", []).append(where)
+        elif r.self_reference:
+            used.setdefault("self_reference", []).append(where)
+        elif not r.required:
+            used.setdefault("optional_reference", []).append(where)
+    for e in spec.entities:
+        if e.owned:
+            used.setdefault("ownership", []).append(e.name)
+        for f in e.fields:
+            if f.constrained:
+                used.setdefault("constraints", []).append(f"{e.name}.{f.name}")
+    if spec.roles:
+        used["roles"] = [r.name for r in spec.roles]
+    if spec.rules:
+        used["rules"] = [r.text for r in spec.rules]
+    return used
+
+
+def not_built(spec: AppSpec, supported: frozenset[str] | set[str]) -> list[str]:
+    """One line per spec v2 part the generator cannot build yet, naming what it would have applied to."""
+    out = []
+    for feature, where in features_used(spec).items():
+        if feature not in supported:
+            shown = "; ".join(where[:6]) + (f" (+{len(where) - 6} more)" if len(where) > 6 else "")
+            out.append(f"not built yet: {feature.replace('_', '-')}: {shown}")
+    return out
+
+
+def buildable(spec: AppSpec, supported: frozenset[str] | set[str]) -> AppSpec:
+    """The spec without the parts a generator cannot build yet (see not_built, which names them):
+    many-to-many and self-reference fields dropped, ownership, roles and constraints cleared.
+    Rules are never rendered offline; they stay in the spec."""
+    data = spec.model_dump()
+    for e in data["entities"]:
+        kept = []
+        for f in e["fields"]:
+            if f["type"] == "refs" and "many_to_many" not in supported:
+                continue
+            if f["type"] == "ref" and f["ref"] == e["name"] and "self_reference" not in supported:
+                continue
+            if "constraints" not in supported:
+                f.update(unique=False, min=None, max=None, min_length=None, max_length=None, default=None)
+            kept.append(f)
+        e["fields"] = kept
+        if "ownership" not in supported:
+            e["owned"] = False
+    if "roles" not in supported:
+        data["roles"] = []
+    return AppSpec.model_validate(data)
+
+
+def humanize(name: str) -> str:
+    """dueDate -> 'due date'; OrderLine -> 'order line'."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
 def pluralize(word: str) -> str:
-    low = word.lower()
-    if low in _IRREGULAR:
-        return word[0] + _IRREGULAR[low][1:]
-    if re.search(r"(s|x|z|ch|sh)$", low):
-        return word + "es"
-    if re.search(r"[^aeiou]y$", low):
-        return word[:-1] + "ies"
-    return word + "s"
+    """The plural of an English noun or camelCase name (orderLine -> orderLines), from lemminflect's
+    inflection data, which ships in its wheel."""
+    from lemminflect import getInflection
+
+    m = re.search(r"([A-Z]?[a-z0-9]+|[A-Z]+)$", word)
+    if not m:
+        return word + "s"
+    head, last = word[: m.start()], m.group(1)
+    low = last.lower()
+    forms = [f for f in getInflection(low, tag="NNS") if f != low] or list(getInflection(low, tag="NNS"))
+    plural = "people" if low == "person" else (forms[0] if forms else low + "s")
+    return head + _match_case(last, plural)
 
 
 def singularize(word: str) -> str:
+    """The singular (lemma) of an English noun; a word that is not a plural comes back unchanged."""
+    from lemminflect import getAllLemmas, getLemma
+
     low = word.lower()
-    for single, plural in _IRREGULAR.items():
-        if low == plural:
-            return word[0] + single[1:]
-    if re.search(r"[^aeiou]ies$", low):
-        return word[:-3] + "y"
-    if re.search(r"(sses|xes|zzes|ches|shes|tuses|buses|puses|ruses)$", low):
-        return word[:-2]
-    if low.endswith("s") and not low.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+    if low in ("data", "media", "criteria", "news", "series", "species", "status", "analysis"):
+        return word
+    if low == "people":
+        return _match_case(word, "person")
+    lemmas = getAllLemmas(low).get("NOUN")
+    single = lemmas[0] if lemmas else getLemma(low, upos="NOUN", lemmatize_oov=True)[0]
+    if single == low and re.search(r"[^su]s$", low) and len(low) > 3 and not lemmas:
+        single = low[:-1]  # an unknown plural the statistical lemmatizer kept (skus, kpis)
+    return _match_case(word, single)
+
+
+def _match_case(original: str, new: str) -> str:
+    if original[:1].isupper():
+        return new[:1].upper() + new[1:]
+    return new
