@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from autodevos.agents.answers import AnswerError, StructuredUnsupported
 from autodevos.agents.budget import Budget
 from autodevos.agents.calls import CallOptions, ModelClient, StructuredOutputError, StructuredOutputUnsupported
-from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
 from pydantic import BaseModel
 
 
@@ -22,7 +22,7 @@ class RoleAsk:
         except StructuredOutputUnsupported as exc:
             raise StructuredUnsupported(str(exc)) from None
         except StructuredOutputError as exc:
-            raise AnswerError(str(exc)) from None
+            raise AnswerError(str(exc), exc.answer or None) from None
 
     async def text(self, messages: Any, *, role: str, task_id: str) -> str:
         return await self.client.text(messages, role=role, task_id=task_id)

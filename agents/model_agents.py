@@ -9,8 +9,9 @@ How an answer is obtained (`write_files`):
    error, at most `max_reasks` times;
 2. when the server has no structured output or it kept failing: plain text in the documented
    format (`### path` + fenced block, or the same JSON), parsed by `parse_files_text`, re-asked
-   the same way;
-3. then `ModelAnswerError`, whose one-line message says why (the caller fails the task with it).
+   the same way (both steps are agents.answers.ask_until_valid, the planner's loop too);
+3. then `ModelAnswerError`, whose one-line message says why (the caller keeps the offline
+   generator's baseline for the task and records the reason).
 
 Every answer is checked before it is used: safe relative paths (`files.check_relpath`), each
 inside the agent's own area (derived from what the offline generator renders for each agent),
@@ -26,14 +27,24 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Literal, Protocol
+from typing import Literal
 
 from autodevos.agents import render
+from autodevos.agents.answers import (  # noqa: F401  (AnswerError, Ask, StructuredUnsupported: re-exported)
+    AnswerError,
+    Ask,
+    NoValidAnswer,
+    StructuredUnsupported,
+    Way,
+    ask_until_valid,
+    first_error,
+    json_in,
+)
 from autodevos.agents.files import FileSet, UnsafePathError, check_relpath
 from autodevos.agents.prompts import render_prompt
 from autodevos.domain.dag import Plan, Task
 from autodevos.domain.spec import AppSpec
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PField
 
@@ -56,16 +67,14 @@ MAX_FILE_CHARS = 200_000
 # --- errors and the answer schema -------------------------------------------------------------
 
 
-class StructuredUnsupported(Exception):
-    """Raised by `Ask.structured` when the server has no structured output (NotImplementedError counts too)."""
-
-
-class AnswerError(ValueError):
-    """One answer that cannot be used; the message names the culprit and is shown to the model on a re-ask."""
-
-
 class ModelAnswerError(RuntimeError):
-    """No usable answer after the bounded asks; the one-line message says why (the task fails with it)."""
+    """No usable answer after the bounded asks; the one-line message says why. `asks` and `notes`
+    tell what happened (the caller keeps the baseline and records them)."""
+
+    def __init__(self, message: str, asks: int = 0, notes: list[str] | None = None):
+        super().__init__(message)
+        self.asks = asks
+        self.notes = list(notes or [])
 
 
 class FileOut(BaseModel):
@@ -84,20 +93,6 @@ class FilesAnswer(BaseModel):
 
     files: list[FileOut] = PField(description="every file you add or change, each with its complete content")
     notes: str = PField(default="", description="one or two sentences: what you changed and why")
-
-
-class Ask(Protocol):
-    """The injected model call. `role` is the agent, `task_id` the task (for budgets and logs).
-
-    `structured` returns an instance of `schema` (or a dict of it); it raises StructuredUnsupported
-    (or NotImplementedError) when the server cannot do structured output, and a ValueError (pydantic's
-    ValidationError, langchain's OutputParserException, ...) when the answer does not validate.
-    Anything else (transport errors, timeouts) propagates unchanged to the caller.
-    """
-
-    async def structured(self, messages: list[BaseMessage], schema: type[BaseModel], *, role: str, task_id: str) -> BaseModel: ...
-
-    async def text(self, messages: list[BaseMessage], *, role: str, task_id: str) -> str: ...
 
 
 @dataclass
@@ -376,23 +371,20 @@ def parse_files_text(text: str) -> dict[str, str]:
 
 
 def _parse_json_files(text: str) -> dict[str, str]:
-    fence = re.search(r"```(?:json)?[ \t]*\n(\{.*\})\s*```", text, re.S)
-    body = fence.group(1) if fence else text
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end <= start:
-        raise AnswerError("the answer holds no files: expected a line `### path` before each fenced block "
-                          "(or a JSON object with \"files\")")
     try:
-        data = json.loads(body[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise AnswerError(f"the answer holds no `### path` blocks and its JSON does not parse ({exc.msg} at line {exc.lineno})") from None
+        data = json_in(text)
+    except AnswerError as exc:
+        if "holds no JSON" in str(exc):
+            raise AnswerError("the answer holds no files: expected a line `### path` before each fenced block "
+                              "(or a JSON object with \"files\")") from None
+        raise AnswerError(f"the answer holds no `### path` blocks and {str(exc).removeprefix('the answer ')}") from None
     files = data.get("files") if isinstance(data, dict) else None
     if isinstance(files, dict):
         files = [{"path": p, "content": c} for p, c in files.items()]
     try:
-        answer = FilesAnswer.model_validate({"files": files, "notes": str(data.get("notes", ""))})
+        answer = FilesAnswer.model_validate({"files": files, "notes": str(data.get("notes", "")) if isinstance(data, dict) else ""})
     except ValidationError as exc:
-        raise AnswerError(f"the answer's JSON does not fit the schema: {_first_error(exc)}") from None
+        raise AnswerError(f"the answer's JSON does not fit the schema: {first_error(exc)}") from None
     out: dict[str, str] = {}
     for f in answer.files:
         if f.path in out:
@@ -514,22 +506,7 @@ def build_messages(
     return [SystemMessage(system), HumanMessage(render_prompt(agent, "user", **values))]
 
 
-# --- the loop -------------------------------------------------------------------------------
-
-
-def _first_error(exc: ValidationError) -> str:
-    errors = exc.errors()
-    first = errors[0]
-    where = ".".join(str(p) for p in first["loc"]) or "answer"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ValidationError):
-        return _first_error(exc)
-    text = str(exc) or type(exc).__name__
-    return " ".join(text.split())[:300]
+# --- asking -----------------------------------------------------------------------------------
 
 
 async def write_files(
@@ -542,71 +519,37 @@ async def write_files(
     `baseline`: the offline generator's files for the task; `interfaces`: the other agents' files
     (see interfaces_for); `current`: the task's files on disk when it runs again; `feedback`: why
     it runs again (a failed verify step, a person's rejection) - repair mode; `areas`: defaults to
-    areas_for(spec).
+    areas_for(spec). The asking is agents.answers.ask_until_valid: structured output, then text.
     """
     if agent not in RENDERERS:
         raise ValueError(f"agent {agent!r} has no model prompts (known: {', '.join(RENDERERS)})")
     if areas is None:
         areas = await asyncio.to_thread(areas_for, spec)
     base = {**baseline, **(current or {})}
-    notes: list[str] = []
-    asks = 0
-    last = ""
 
     def prompt(mode: Literal["structured", "text"]) -> list[BaseMessage]:
         return build_messages(agent, task, spec, plan, baseline=baseline, interfaces=interfaces, areas=areas,
                               current=current, feedback=feedback, mode=mode, budgets=budgets)
 
-    def done(answer: dict[str, str], how: Literal["structured", "text"], summary: str) -> ModelFiles:
-        if summary.strip():
-            notes.append("model: " + " ".join(summary.split())[:300])
-        return ModelFiles({**base, **answer}, sorted(answer), notes, how, asks)
+    def messages() -> tuple[list[BaseMessage], list[BaseMessage], str, str]:
+        return (prompt("structured"), prompt("text"), render_prompt("shared", "reask_structured", error="$error"),
+                render_prompt("shared", "reask_text", error="$error"))
 
-    # 1. structured output
-    messages = await asyncio.to_thread(prompt, "structured")
-    extra: list[BaseMessage] = []
-    for attempt in range(max_reasks + 1):
-        asks += 1
-        answer: FilesAnswer | None = None
-        try:
-            raw = await ask.structured(messages + extra, FilesAnswer, role=agent, task_id=task.id)
-            answer = raw if isinstance(raw, FilesAnswer) else FilesAnswer.model_validate(
-                raw.model_dump() if isinstance(raw, BaseModel) else raw)
-            files = check_answer(agent, {f.path: f.content for f in answer.files}, areas, base)
-        except (StructuredUnsupported, NotImplementedError):
-            notes.append("structured output not supported by the server; asked for text")
-            break
-        except (ValueError, TypeError) as exc:  # ValidationError, OutputParserException and AnswerError are ValueErrors
-            last = f"structured: {_reason(exc)}"
-            again = attempt < max_reasks
-            notes.append(f"structured answer refused ({_reason(exc)})" + ("; asked again with the error" if again else ""))
-            if again:  # the refused answer (when there is one) and the error, in place of the previous pair
-                reask = await asyncio.to_thread(render_prompt, "shared", "reask_structured", error=_reason(exc))
-                extra = ([AIMessage(answer.model_dump_json())] if answer is not None else []) + [HumanMessage(reask)]
-            continue
-        notes.append(f"structured answer accepted ({len(files)} file{'s' * (len(files) != 1)})")
-        return done(files, "structured", answer.notes)
-    else:
-        notes.append("structured output kept failing; asked for text")
-
-    # 2. plain text, parsed
-    messages = await asyncio.to_thread(prompt, "text")
-    extra = []
-    for attempt in range(max_reasks + 1):
-        asks += 1
-        text = await ask.text(messages + extra, role=agent, task_id=task.id)
-        try:
-            if not isinstance(text, str):
-                raise AnswerError("the answer is not text")
-            files = check_answer(agent, parse_files_text(text), areas, base)
-        except ValueError as exc:
-            last = f"text: {_reason(exc)}"
-            again = attempt < max_reasks
-            notes.append(f"text answer refused ({_reason(exc)})" + ("; asked again with the error" if again else ""))
-            if again:
-                reask = await asyncio.to_thread(render_prompt, "shared", "reask_text", error=_reason(exc))
-                extra = [AIMessage(text if isinstance(text, str) else repr(text)), HumanMessage(reask)]
-            continue
-        notes.append(f"text answer parsed ({len(files)} file{'s' * (len(files) != 1)})")
-        return done(files, "text", "")
-    raise ModelAnswerError(f"the {agent} model gave no usable files after {asks} asks; last problem: {last}")
+    structured, text, again_structured, again_text = await asyncio.to_thread(messages)
+    ways = [
+        Way("structured", structured, lambda a: (check_answer(agent, {f.path: f.content for f in a.files}, areas, base), a.notes),
+            lambda why: again_structured.replace("$error", why), schema=FilesAnswer),
+        Way("text", text, lambda t: (check_answer(agent, parse_files_text(t), areas, base), ""),
+            lambda why: again_text.replace("$error", why)),
+    ]
+    try:
+        found = await ask_until_valid(ask, ways, role=agent, task_id=task.id, max_reasks=max_reasks)
+    except NoValidAnswer as exc:
+        why = f"after {exc.asks} asks; last problem: {exc.last}" if exc.asks else exc.last
+        raise ModelAnswerError(f"the {agent} model gave no usable files {why}", exc.asks, exc.notes) from None
+    files, summary = found.value
+    notes = [*found.notes, f"{found.mode} answer {'accepted' if found.mode == 'structured' else 'parsed'} "
+                           f"({len(files)} file{'s' * (len(files) != 1)})"]
+    if summary.strip():
+        notes.append("model: " + " ".join(summary.split())[:300])
+    return ModelFiles({**base, **files}, sorted(files), notes, found.mode, found.asks)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
+from autodevos.agents.answers import AnswerError, NoValidAnswer, Way, ask_until_valid, first_error, json_in
 from autodevos.agents.extract import extract_spec
 from autodevos.agents.prompts import render_prompt
 from autodevos.domain.dag import AGENTS, Plan, PlanError, Task, default_plan, validate_plan
@@ -21,21 +21,12 @@ class PlanParseError(ValueError):
 
 def parse_plan_text(text: str, agents: tuple[str, ...] = AGENTS) -> Plan:
     """Model text -> validated Plan. Accepts a bare JSON object or one inside a code fence."""
-    fence = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.S)
-    body = fence.group(1) if fence else text
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end <= start:
-        raise PlanParseError("the answer holds no JSON object")
     try:
-        data = json.loads(body[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise PlanParseError(f"the answer is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    try:
-        plan = Plan.model_validate(data)
+        plan = Plan.model_validate(json_in(text))
+    except AnswerError as exc:
+        raise PlanParseError(str(exc)) from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise PlanParseError(f"the plan does not fit the schema: {where}: {first['msg']}") from None
+        raise PlanParseError(f"the plan does not fit the schema: {first_error(exc)}") from None
     try:
         return validate_plan(plan, agents)
     except PlanError as exc:
@@ -52,73 +43,49 @@ async def model_plan(
     request: str, ask: Any, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] = AGENTS,
     max_reasks: int = 2,
 ) -> tuple[Plan, list[str]]:
-    """Ask the model for the plan: structured output first, asked again with the error when the
-    answer does not validate (at most max_reasks times), then plain JSON text the same way; when
-    nothing validates, the rule-based plan, with every reason in the notes.
+    """Ask the model for the plan (agents.answers.ask_until_valid): structured output first, asked
+    again with the validation error (at most max_reasks times), then plain JSON text the same way;
+    when nothing validates, the rule-based plan, with every reason in the notes.
 
     `ask` is the planner role's model (agents.ask.RoleAsk): BudgetReached and transport failures
     are not caught here."""
-    from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
-
     system, user, again = await asyncio.to_thread(
         lambda: (render_prompt("planner", "system", agents=", ".join(agents)), render_prompt("planner", "user", request=request),
                  render_prompt("planner", "reask", error="$error"))
     )
-    notes: list[str] = []
-    for mode in ("structured", "text"):
-        messages = [SystemMessage(system), HumanMessage(user)]
-        for attempt in range(max_reasks + 1):
-            try:
-                if mode == "structured":
-                    answer = await ask.structured(messages, Plan, role="planner", task_id="planner")
-                    plan = validate_plan(answer if isinstance(answer, Plan) else Plan.model_validate(answer), agents)
-                else:
-                    text = await ask.text(messages, role="planner", task_id="planner")
-                    plan = parse_plan_text(text, agents)
-            except (StructuredUnsupported, NotImplementedError):
-                notes.append("the server has no structured output; asked for JSON text")
-                break
-            except (AnswerError, PlanError, PlanParseError, ValidationError) as exc:
-                why = _reason(exc)
-                last = attempt == max_reasks
-                notes.append(f"{mode} answer {attempt + 1} refused ({why})" + ("" if last else "; asked again with the error"))
-                messages = [SystemMessage(system), HumanMessage(user), HumanMessage(again.replace("$error", why))]
-                continue
-            if spec_override:
-                plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks), agents)
-            repairs = sum(1 for n in notes if "asked again" in n)
-            how = f"planned by the model ({mode} output" + (f", after {repairs} repair(s)" if repairs else "") + ")"
-            return plan, [*notes, how]
-    fallback, more = await asyncio.to_thread(offline_plan, request, spec_override)
-    return fallback, [*notes, "no model answer validated; used the default plan", *more]
+    messages = [SystemMessage(system), HumanMessage(user)]
+
+    def reask(why: str) -> str:
+        return again.replace("$error", why)
+
+    ways = [Way("structured", messages, lambda plan: validate_plan(plan, agents), reask, schema=Plan),
+            Way("text", messages, lambda text: parse_plan_text(text, agents), reask, label="JSON text")]
+    try:
+        found = await ask_until_valid(ask, ways, role="planner", task_id="planner", max_reasks=max_reasks)
+    except NoValidAnswer as exc:
+        fallback, more = await asyncio.to_thread(offline_plan, request, spec_override)
+        return fallback, [*exc.notes, "no model answer validated; used the default plan", *more]
+    plan = found.value
+    if spec_override:
+        plan = validate_plan(Plan(spec=AppSpec.model_validate(spec_override), tasks=plan.tasks), agents)
+    repairs = sum(1 for n in found.notes if "asked again" in n)
+    how = f"planned by the model ({found.mode} output" + (f", after {repairs} repair(s)" if repairs else "") + ")"
+    return plan, [*found.notes, how]
 
 
 async def model_change(spec: AppSpec, change: str, ask: Any, max_reasks: int = 2) -> tuple[AppSpec, list[str]]:
     """Apply a change in plain language to a spec with the model (structured output, re-asked with
     the validation error); when no answer validates, the offline rules, with the reasons."""
-    from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
-
-    prompt = await asyncio.to_thread(render_prompt, "planner", "improve", spec=spec.model_dump_json(indent=1), change=change)
-    messages: list[Any] = [HumanMessage(prompt)]
-    notes: list[str] = []
-    for attempt in range(max_reasks + 1):
-        try:
-            answer = await ask.structured(messages, AppSpec, role="planner", task_id="improve")
-            new = answer if isinstance(answer, AppSpec) else AppSpec.model_validate(answer)
-            return new, [*notes, "change applied to the spec by the model"]
-        except (StructuredUnsupported, NotImplementedError):
-            notes.append("the server has no structured output")
-            break
-        except (AnswerError, ValidationError) as exc:
-            why = _reason(exc)
-            notes.append(f"spec answer {attempt + 1} refused ({why})")
-            messages = [HumanMessage(prompt), HumanMessage(f"Your spec was refused: {why}\nAnswer again with the complete, corrected spec.")]
-    new, applied = apply_feedback(spec, change)
-    return new, [*notes, "the model's spec did not validate; used the offline rules", *applied]
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    prompt, again = await asyncio.to_thread(
+        lambda: (render_prompt("planner", "improve", spec=spec.model_dump_json(indent=1), change=change),
+                 render_prompt("planner", "improve_reask", error="$error")))
+    way = Way("structured", [HumanMessage(prompt)], lambda new: new, lambda why: again.replace("$error", why), schema=AppSpec)
+    try:
+        found = await ask_until_valid(ask, [way], role="planner", task_id="improve", max_reasks=max_reasks)
+    except NoValidAnswer as exc:
+        new, applied = apply_feedback(spec, change)
+        return new, [*exc.notes, "the model's spec did not validate; used the offline rules", *applied]
+    return found.value, [*found.notes, "change applied to the spec by the model"]
 
 
 def place_verify(plan: Plan, verify: bool) -> tuple[Plan, list[str]]:

@@ -6,9 +6,9 @@ import asyncio
 import json
 
 import pytest
-from autodevos.agents.model_agents import AnswerError, StructuredUnsupported
+from autodevos.agents.answers import AnswerError, StructuredUnsupported
 from autodevos.agents.planner import PlanParseError, model_plan, parse_plan_text
-from autodevos.domain.dag import default_plan
+from autodevos.agents.registry import default_plan
 from autodevos.domain.spec import AppSpec, Entity
 from pydantic import ValidationError
 
@@ -89,7 +89,8 @@ def test_never_valid_falls_back_to_default_plan_with_reasons(answer, reason):
     assert len(ask.asks) == 6  # bounded: 3 structured, 3 text
     assert [t.id for t in plan.tasks] == ["backend", "frontend", "devops", "tests", "docs"]
     assert {e.name for e in plan.spec.entities} == {"Todo", "Tag"}
-    assert reason in notes[3] and "no model answer validated; used the default plan" in notes
+    assert notes[3] == "structured output kept failing; asked for JSON text"
+    assert reason in notes[4] and "no model answer validated; used the default plan" in notes
 
 
 def test_parse_plan_text_rejects_unknown_agent():
