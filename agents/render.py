@@ -2,8 +2,10 @@
 
 Pure functions, no LangGraph. Every function returns a mapping of relative POSIX path to file
 text; the same spec always gives the same bytes. The file contents live in Jinja2 templates
-under `agents/templates/` (one template per kind of file); this module only decides which
-templates to render, for which entity, and offers a few helpers the templates call.
+under `agents/templates/<agent>/`, which mirrors the app's tree: a template is rendered because
+it exists there (see "templates, found by convention" below). This module computes what the
+templates need (tables, migrations, the OpenAPI document, test plans) and offers a few helpers
+the templates call.
 """
 
 from __future__ import annotations
@@ -418,8 +420,9 @@ MIGRATION_TAG = "0000_init"
 MIGRATION_WHEN = 1735689600000  # fixed (2025-01-01), so the same spec gives the same bytes
 
 
-def _json(data: object) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+def _json(data: object, sort_keys: bool = False) -> str:
+    """A JSON file: indented by 2, with a final newline."""
+    return json.dumps(data, indent=2, sort_keys=sort_keys, ensure_ascii=False) + "\n"
 
 
 def drizzle_snapshot(spec: AppSpec) -> dict:
@@ -619,12 +622,52 @@ def pascal_of(camel_name: str) -> str:
     return camel_name[:1].upper() + camel_name[1:]
 
 
-# --- environment ----------------------------------------------------------------------------
+# --- templates, found by convention ---------------------------------------------------------
+#
+# agents/templates/<agent>/ mirrors the app's folder tree: every `*.j2` file under it is rendered to
+# the same path in the app, without `.j2`. Nothing lists them; a new template file is rendered
+# because it exists. The conventions:
+#   - a path segment `dot_x` is written `.x` (package data leaves dotfiles out): dot_gitignore;
+#   - `__slug__` (kebab plural: order-items) or `__Entity__` (PascalCase: OrderItem) in the path
+#     makes a per-entity template, rendered once per entity with `entity` in its context;
+#   - a file under `backend/` (or `frontend/`) of the app exists only when the app has one;
+#   - a first line `{# when: EXPR #}` renders the file only when the Jinja expression is true
+#     (e.g. `auth`, `spec.backend`);
+#   - anything under a `_partials/` folder is only included or imported by other templates.
+# Every template sees `spec` and `auth` (login is on, with a backend to hold the users).
+
+PARTIALS = "_partials"
+ENTITY_SLOTS = {"__slug__": lambda e: e.slug, "__Entity__": lambda e: e.name}
+_WHEN = re.compile(r"\A\{#-?\s*when:\s*(?P<expr>.+?)\s*-?#\}")
 
 
-def _env() -> Environment:
+@dataclass(frozen=True)
+class Template:
+    """One template file and what the conventions above make of it."""
+
+    name: str
+    """Its loader name: <agent>/<path in the app>.j2."""
+    path: str
+    """Its output path pattern (dotfiles restored, entity slots still in)."""
+    when: str | None
+    """Its front-matter condition (a Jinja expression), if any."""
+
+    @property
+    def per_entity(self) -> bool:
+        return any(slot in self.path for slot in ENTITY_SLOTS)
+
+    def output(self, entity: Entity | None = None) -> str:
+        out = self.path
+        for slot, value in ENTITY_SLOTS.items():
+            if slot in out:
+                assert entity is not None
+                out = out.replace(slot, value(entity))
+        return check_relpath(out)
+
+
+def _env(root: Path) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(root),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -632,7 +675,7 @@ def _env() -> Environment:
         autoescape=False,
     )
     env.filters.update(js=js, words=words, oneline=oneline, a=article, html=lambda s: str(escape(s)),
-                       snake=snake, pascal=pascal_of,
+                       snake=snake, pascal=pascal_of, json_file=_json,
                        pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))
     env.globals.update(
         ts_type=ts_type,
@@ -651,42 +694,75 @@ def _env() -> Environment:
         table_name=table_name,
         schema_imports=schema_imports,
         migration_statements=migration_statements,
+        drizzle_journal=drizzle_journal,
+        drizzle_snapshot=drizzle_snapshot,
+        openapi=openapi,
     )
     return env
 
 
-_ENV = _env()
+class TemplateSet:
+    """The templates under one folder (agents/templates by default), one subfolder per agent."""
 
+    def __init__(self, root: Path):
+        self.root = root
+        self.env = _env(root)
 
-def _render(template: str, **context: object) -> str:
-    return _ENV.get_template(template).render(**context)
+    def agents(self) -> list[str]:
+        """The agents that have templates: the folders under the root (not `_partials`)."""
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("_"))
+
+    def templates(self, agent: str) -> list[Template]:
+        """Every template of `agent`, in path order."""
+        folder = self.root / agent
+        if not folder.is_dir():
+            raise RenderError(f"no templates for agent {agent!r} in {self.root} (known: {', '.join(self.agents())})")
+        out = []
+        for file in sorted(folder.rglob("*.j2")):
+            rel = file.relative_to(folder)
+            if PARTIALS in rel.parts:
+                continue
+            path = "/".join("." + p[4:] if p.startswith("dot_") else p for p in rel.with_suffix("").parts)
+            match = _WHEN.match(file.read_text(encoding="utf-8"))
+            out.append(Template(f"{agent}/{rel.as_posix()}", path, match and match["expr"]))
+        return out
+
+    def render(self, agent: str, spec: AppSpec) -> dict[str, str]:
+        """Every file `agent` writes for `spec`: {path in the app: text}."""
+        spec = buildable(spec, SUPPORTED)
+        check_spec(spec)
+        ctx = _context(spec)
+        out: dict[str, str] = {}
+        for t in self.templates(agent):
+            if not self._wanted(t, ctx):
+                continue
+            template = self.env.get_template(t.name)
+            if t.per_entity:
+                for e in spec.entities:
+                    out[t.output(e)] = template.render(entity=e, **ctx)
+            else:
+                out[t.output()] = template.render(**ctx)
+        return out
+
+    def _wanted(self, t: Template, ctx: dict[str, object]) -> bool:
+        spec = ctx["spec"]
+        assert isinstance(spec, AppSpec)
+        top = t.path.split("/", 1)[0]
+        if (top == "backend" and not spec.backend) or (top == "frontend" and not spec.frontend):
+            return False
+        return t.when is None or bool(self.env.compile_expression(t.when)(**ctx))
 
 
 def _context(spec: AppSpec) -> dict[str, object]:
     return {"spec": spec, "auth": spec.auth and spec.backend}
 
 
-def _render_all(spec: AppSpec, side: str, files: list[str], per_entity: dict[str, str]) -> dict[str, str]:
-    """Render `side/<file>` for each file, then each per-entity template once per entity.
-
-    `per_entity` maps a template (under `side/`) to an output path pattern with `{slug}` or
-    `{name}` (the entity's PascalCase name). A dotfile's template has no leading dot.
-    """
-    check_spec(spec)
-    ctx = _context(spec)
-    out: dict[str, str] = {}
-    for f in files:
-        template = f"{side}/{_undot(f)}.j2"  # no dotfiles among the templates
-        out[check_relpath(f"{side}/{f}" if side != "root" else f)] = _render(template, **ctx)
-    for template, pattern in per_entity.items():
-        for e in spec.entities:
-            path = f"{side}/" + pattern.format(slug=e.slug, name=e.name)
-            out[check_relpath(path)] = _render(f"{side}/{template}", entity=e, **ctx)
-    return out
+DEFAULT = TemplateSet(TEMPLATES)
 
 
-def _undot(path: str) -> str:
-    return "/".join(p[1:] if p.startswith(".") else p for p in path.split("/"))
+def render_agent(agent: str, spec: AppSpec) -> dict[str, str]:
+    """The files of `agent` (its folder under agents/templates/) for `spec`."""
+    return DEFAULT.render(agent, spec)
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -694,96 +770,31 @@ def _undot(path: str) -> str:
 
 def render_backend(spec: AppSpec) -> dict[str, str]:
     """The Express 5 API under `backend/` (without its tests); {} when the spec has no backend."""
-    spec = buildable(spec, SUPPORTED)
-    if not spec.backend:
-        return {}
-    files = [
-        "package.json", "tsconfig.json", "tsconfig.build.json", "vitest.config.ts", "eslint.config.js",
-        ".prettierrc.json", ".prettierignore", ".env.example", ".gitignore", "drizzle.config.ts",
-        "src/app.ts", "src/server.ts", "src/config.ts", "src/errors.ts", "src/logger.ts", "src/metrics.ts",
-        "src/types.ts", "src/data/schema.ts", "src/data/db.ts", "src/data/index.ts", "src/data/rows.ts",
-        "src/schemas/common.ts",
-    ]
-    if spec.auth:
-        files += ["src/routes/auth.ts", "src/services/auth.ts", "src/schemas/auth.ts", "src/middleware/require-auth.ts",
-                  "src/data/repositories/users.ts"]
-    per_entity = {
-        "src/routes/entity.ts.j2": "src/routes/{slug}.ts",
-        "src/controllers/entity.ts.j2": "src/controllers/{slug}.ts",
-        "src/services/entity.ts.j2": "src/services/{slug}.ts",
-        "src/schemas/entity.ts.j2": "src/schemas/{slug}.ts",
-        "src/data/repositories/entity.ts.j2": "src/data/repositories/{slug}.ts",
-    }
-    out = _render_all(spec, "backend", files, per_entity)
-    out[f"backend/drizzle/{MIGRATION_TAG}.sql"] = _render("backend/drizzle/init.sql.j2", **_context(spec))
-    out["backend/drizzle/meta/_journal.json"] = _json(drizzle_journal())
-    out["backend/drizzle/meta/0000_snapshot.json"] = _json(drizzle_snapshot(spec))
-    return out
+    return render_agent("backend", spec)
 
 
 def render_frontend(spec: AppSpec) -> dict[str, str]:
     """The Vite + React app under `frontend/` (without its tests); {} when the spec has no frontend."""
-    spec = buildable(spec, SUPPORTED)
-    if not spec.frontend:
-        return {}
-    files = [
-        "package.json", "tsconfig.json", "tsconfig.node.json", "vite.config.ts", "eslint.config.js",
-        ".prettierrc.json", ".prettierignore", ".env.example", "index.html", ".gitignore", "src/main.tsx",
-        "src/App.tsx", "src/index.css", "src/api.ts", "src/types.ts", "src/form.ts", "src/test-setup.ts",
-    ]
-    if spec.auth and spec.backend:
-        files.append("src/Login.tsx")
-    return _render_all(spec, "frontend", files, {"src/pages/EntityPage.tsx.j2": "src/pages/{name}Page.tsx"})
+    return render_agent("frontend", spec)
 
 
 def render_tests(spec: AppSpec) -> dict[str, str]:
     """vitest + supertest API tests under `backend/tests/`; Testing Library component tests and the
     browser end-to-end test (playwright-core + Chromium, `npm run e2e`) under `frontend/`."""
-    spec = buildable(spec, SUPPORTED)
-    out: dict[str, str] = {}
-    if spec.backend:
-        files = ["tests/health.test.ts", "tests/database.test.ts"] + (["tests/auth.test.ts"] if spec.auth else [])
-        out |= _render_all(spec, "backend", files, {"tests/entity.test.ts.j2": "tests/{slug}.test.ts"})
-    if spec.frontend:
-        per_entity = {"src/__tests__/EntityPage.test.tsx.j2": "src/__tests__/{name}Page.test.tsx"}
-        files = ["src/__tests__/App.test.tsx", "vitest.e2e.config.ts", "e2e/app.e2e.ts", "e2e/servers.ts"]
-        out |= _render_all(spec, "frontend", files, per_entity)
-    return out
+    return render_agent("tests", spec)
 
 
 def render_docs(spec: AppSpec) -> dict[str, str]:
     """The app's `README.md`, `docs/ARCHITECTURE.md`, and with a backend `docs/API.md` and the
     OpenAPI 3.1 description `docs/openapi.json`."""
-    spec = buildable(spec, SUPPORTED)
-    check_spec(spec)
-    ctx = _context(spec)
-    out = {"README.md": _render("docs/README.md.j2", **ctx),
-           "docs/ARCHITECTURE.md": _render("docs/ARCHITECTURE.md.j2", **ctx)}
-    if spec.backend:
-        out["docs/API.md"] = _render("docs/API.md.j2", **ctx)
-        out["docs/openapi.json"] = json.dumps(openapi(spec), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return out
+    return render_agent("docs", spec)
 
 
 def render_devops(spec: AppSpec) -> dict[str, str]:
     """Container and CI files: a multi-stage Dockerfile (non-root) and .dockerignore per package,
     `docker-compose.yml`, a GitHub Actions workflow (install, lint, typecheck, test, build, and the
     browser test) and a Dependabot config."""
-    spec = buildable(spec, SUPPORTED)
-    check_spec(spec)
-    ctx = _context(spec)
-    out: dict[str, str] = {}
-    if spec.backend:
-        out["backend/Dockerfile"] = _render("devops/backend.Dockerfile.j2", **ctx)
-        out["backend/.dockerignore"] = _render("devops/dockerignore.j2", side="backend", **ctx)
-    if spec.frontend:
-        out["frontend/Dockerfile"] = _render("devops/frontend.Dockerfile.j2", **ctx)
-        out["frontend/.dockerignore"] = _render("devops/dockerignore.j2", side="frontend", **ctx)
-        out["frontend/nginx.conf"] = _render("devops/nginx.conf.j2", **ctx)
-    out["docker-compose.yml"] = _render("devops/docker-compose.yml.j2", **ctx)
-    out[".github/workflows/ci.yml"] = _render("devops/ci.yml.j2", **ctx)
-    out[".github/dependabot.yml"] = _render("devops/dependabot.yml.j2", **ctx)
-    return {check_relpath(p): text for p, text in out.items()}
+    return render_agent("devops", spec)
 
 
 def render_app(spec: AppSpec) -> dict[str, str]:

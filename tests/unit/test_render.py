@@ -11,7 +11,10 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 from autodevos.agents.render import (
+    DEFAULT,
+    TEMPLATES,
     RenderError,
+    TemplateSet,
     article,
     browser_steps,
     creation_plan,
@@ -281,6 +284,62 @@ def test_titles_are_escaped(spec):
     assert 'const TITLE = "Bob\'s <Shop> \\"1\\"\\n*/";' in files["frontend/src/App.tsx"]
     assert files["backend/src/types.ts"].startswith('// Record types of Bob\'s <Shop> "1" * /.\n')
 
+
+
+# --- templates found by convention -------------------------------------------------------------------
+
+
+def test_a_new_template_file_is_rendered_because_it_exists(spec, tmp_path):
+    root = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, root)
+    new = {
+        "backend/backend/src/extra.ts.j2": "// {{ spec.title }}\n",  # a plain file
+        "backend/backend/src/hooks/__slug__.ts.j2": "// {{ entity.name }}\n",  # one per entity
+        "frontend/frontend/src/__Entity__Card.tsx.j2": "// {{ entity.name }}\n",
+        "backend/backend/dot_nvmrc.j2": "20\n",  # dot_ -> .
+        "backend/backend/src/only-with-auth.ts.j2": "{# when: auth #}\n// login\n",  # front-matter condition
+        "backend/backend/src/_partials/piece.j2": "not a file of the app\n",  # only included
+        "docs/docs/HELLO.md.j2": "# {{ spec.title }}\n",
+    }
+    for rel, text in new.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    templates = TemplateSet(root)
+    backend = templates.render("backend", spec)
+    assert backend["backend/src/extra.ts"] == "// Shop\n"
+    assert {backend[f"backend/src/hooks/{e.slug}.ts"] for e in spec.entities} == {f"// {e.name}\n" for e in spec.entities}
+    assert backend["backend/.nvmrc"] == "20\n"
+    assert backend["backend/src/only-with-auth.ts"] == "// login\n"  # the front-matter line is not output
+    assert not [p for p in backend if "_partials" in p or "piece" in p]
+    assert "backend/src/only-with-auth.ts" not in templates.render("backend", make_spec(auth=False))
+    assert "frontend/src/OrderItemCard.tsx" in templates.render("frontend", spec)
+    assert templates.render("docs", spec)["docs/HELLO.md"] == "# Shop\n"
+    # a file under backend/ of the app exists only with a backend, whichever agent writes it
+    assert templates.render("backend", make_spec(backend=False, auth=False)) == {}
+    # the real templates are unchanged by the copy: the default set does not have the new files
+    assert "backend/src/extra.ts" not in render_backend(spec)
+
+
+def test_every_template_renders_for_some_spec():
+    specs = [make_spec(), make_spec(auth=False), make_spec(frontend=False, auth=False), make_spec(backend=False, auth=False)]
+    for agent in DEFAULT.agents():
+        rendered = set().union(*(DEFAULT.render(agent, s) for s in specs))
+        for t in DEFAULT.templates(agent):
+            outputs = {t.output(e) for e in specs[0].entities} if t.per_entity else {t.output()}
+            assert outputs & rendered, f"{t.name} is never rendered"
+    assert DEFAULT.agents() == ["backend", "devops", "docs", "frontend", "tests"]
+
+
+def test_templates_mirror_the_app_tree(spec):
+    files = render_app(spec)
+    for agent in DEFAULT.agents():
+        for t in DEFAULT.templates(agent):
+            assert t.name == f"{agent}/" + "/".join(
+                "dot_" + p[1:] if p.startswith(".") else p for p in t.path.split("/")) + ".j2"
+    assert {"backend/.env.example", "backend/.gitignore", "frontend/.prettierrc.json", "backend/.dockerignore",
+            ".github/workflows/ci.yml"} <= set(files)
+    with pytest.raises(RenderError, match="no templates for agent 'nobody'"):
+        DEFAULT.render("nobody", spec)
 
 # --- data layer --------------------------------------------------------------------------------------
 
