@@ -25,6 +25,7 @@ from autodevos.agents.model_agents import RENDERERS
 from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
 from autodevos.domain.spec import AppSpec
 from autodevos.graph.output import place_files, remove_if_unchanged
+from autodevos.graph.plans import PLANS, PlanMissing, TaskPlan, keep_plan
 from autodevos.graph.routing import plan_repair, plan_restore
 from autodevos.graph.scheduler import COORDINATORS, Coordinator
 from autodevos.graph.state import Context, State, TaskInput
@@ -84,8 +85,8 @@ def make_planner(agents: tuple[str, ...]):
             plan, more = await asyncio.to_thread(planner_agent.place_verify, plan, ctx.verify and "verify" in agents)
             notes = [*notes, *more]
         store = await _store(ctx)
-        await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
-        return {"plan": plan.model_dump(), "planner_notes": notes, "tasks": _pending(plan, state), "gate": "",
+        kept = await keep_plan(store, _thread(runtime), plan)
+        return {"plan": kept, "planner_notes": notes, "tasks": _pending(plan, state), "gate": "",
                 "feedback": {"planner": None}}
 
     return planner
@@ -122,8 +123,8 @@ def make_plan_gate(agents: tuple[str, ...]):
             record["refused"] = _first_line(exc)
             return {"gate": "again", "decisions": [record]}
         store = await _store(ctx)
-        await asyncio.to_thread(store.update_run, _thread(runtime), plan=plan.model_dump_json())
-        return {"gate": "again", "plan": plan.model_dump(), "tasks": _pending(plan, state), "decisions": [record]}
+        kept = await keep_plan(store, _thread(runtime), plan)
+        return {"gate": "again", "plan": kept, "tasks": _pending(plan, state), "decisions": [record]}
 
     return approve_plan
 
@@ -161,15 +162,23 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
 
     async def task_node(inp: TaskInput, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context or Context()
-        task = Task.model_validate(inp["task"])
         thread = _thread(runtime)
         store = await _store(ctx)
         co = await _coordinator(store, thread, runtime, ctx)
+        task_id = inp["task_id"] if "task_id" in inp else inp["task"]["id"]
 
-        known: TaskRecord | None = co.known.get(task.id)
+        known: TaskRecord | None = co.known.get(task_id)
         if known is not None and known.status in TERMINAL:
-            co.finished(task.id, known.status)  # it ended before a crash: do not run it again
+            co.finished(task_id, known.status)  # it ended before a crash: do not run it again
             return _update(known)
+        try:
+            plan = await _task_plan(store, inp)
+            task = plan.task(task_id)
+        except PlanMissing as exc:  # nothing to work from: the task fails and says why
+            rec = TaskRecord(task_id, agent, "failed", attempts=known.attempts if known else 0, error=str(exc))
+            await store.write(store.mark_finished(thread, rec))
+            co.finished(task_id, rec.status)
+            return _update(rec)
 
         await co.wait_for(task.depends_on)
         if co.paused:
@@ -193,12 +202,10 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
             try:
                 if ctx.task_delay:
                     await asyncio.sleep(ctx.task_delay)
-                spec = AppSpec.model_validate(inp["spec"])
-                plan = Plan(spec=spec, tasks=inp.get("plan_tasks") or [task])
                 ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser, ask=asker(ctx, agent, thread),
-                               plan=plan, previous=inp.get("previous") or [])
+                               plan=plan.plan, previous=inp.get("previous") or [])
                 try:
-                    out = await work(task, spec, ws)
+                    out = await work(task, plan.plan.spec, ws)
                 finally:
                     if ws.ask is not None:
                         await ws.ask.aclose()
@@ -236,6 +243,16 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
 
     task_node.__name__ = f"{agent}_node"
     return task_node
+
+
+async def _task_plan(store: RunStore, inp: TaskInput) -> TaskPlan:
+    """The plan a Send names, read once per process from the run database. A Send written by an
+    older AutoDevOS (still pending in a checkpoint) carries its task and the spec instead."""
+    if "plan_key" not in inp:
+        old: dict[str, Any] = dict(inp)
+        plan = Plan(spec=AppSpec.model_validate(old["spec"]), tasks=old.get("plan_tasks") or [old["task"]])
+        return TaskPlan(plan, {t.id: t for t in plan.tasks})
+    return await PLANS.get(store, inp["plan_key"])
 
 
 def _held(task: Task, agent: str, known: TaskRecord | None, why: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from autodevos.domain.dag import TERMINAL, Plan, dependants
+from autodevos.graph.plans import plan_key
 
 
 def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -17,18 +18,24 @@ def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     plan = state.get("plan") or {}
     records = state.get("tasks", {})
     feedback = state.get("feedback") or {}
+    key = plan_key(plan) if plan else ""
     out = []
     for task in plan.get("tasks", []):
         if records.get(task["id"], {}).get("status") not in TERMINAL:
-            out.append((task["agent"], _payload(plan, task, records, feedback)))
+            out.append((task["agent"], _payload(key, task, records, feedback)))
     return out
 
 
-def _payload(plan: dict[str, Any], task: dict[str, Any], records: dict[str, Any], feedback: dict[str, Any]) -> dict[str, Any]:
-    """What one task node is sent: its task, the spec, the plan's tasks, and why it runs again (if it does)."""
+def _payload(key: str, task: dict[str, Any], records: dict[str, Any], feedback: dict[str, Any]) -> dict[str, Any]:
+    """What one task node is sent: its task's id, the key of the plan it belongs to, and why it runs
+    again with the paths it wrote last time (if it does). Never the plan or the spec: LangGraph
+    stores every Send in the checkpoint tables, so the bytes per task must not grow with the plan."""
+    payload: dict[str, Any] = {"task_id": task["id"], "plan_key": key}
     again = feedback.get(task["id"])
-    return {"task": task, "spec": plan["spec"], "feedback": again, "plan_tasks": plan["tasks"],
-            "previous": list((records.get(task["id"]) or {}).get("files") or []) if again else []}
+    if again:
+        payload["feedback"] = again
+        payload["previous"] = list((records.get(task["id"]) or {}).get("files") or [])
+    return payload
 
 
 def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str], str] | None:
@@ -99,7 +106,7 @@ def after_step_gate(state: dict[str, Any]) -> str:
 def current_task_payload(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     plan = state["plan"]
     task = next(t for t in plan["tasks"] if t["id"] == state["current"])
-    return task["agent"], _payload(plan, task, state.get("tasks") or {}, state.get("feedback") or {})
+    return task["agent"], _payload(plan_key(plan), task, state.get("tasks") or {}, state.get("feedback") or {})
 
 
 def after_planner(state: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from autodevos.domain.dag import Plan, PlanError, improvement_plan, validate_pla
 from autodevos.graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
 from autodevos.graph.checkpoint import DURABILITY, CheckpointerError, open_checkpointer, redact
 from autodevos.graph.nodes import MODEL_ROLES, asker
+from autodevos.graph.plans import keep_plan
 from autodevos.graph.state import Context
 from autodevos.graph.store import RunStore, StoreError, open_store
 from langgraph.types import Command
@@ -453,6 +454,8 @@ async def fork_run(
               "forked_from": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}}
     await asyncio.to_thread(store.create_run, new_thread, settings.request, stored["out_dir"], settings.model, stored)
     await asyncio.to_thread(_carry_over, store, thread_id, new_thread, values, Path(out_dir))
+    if values.get("plan"):  # the fork's tasks read their plan from the run database by its key
+        values["plan"] = await keep_plan(store, new_thread, Plan.model_validate(values["plan"]))
     if "planner" in snap.next or not values.get("plan"):  # forked before planning: plan afresh
         inputs = {"request": settings.request, "spec_override": settings.spec_override}
         return await _drive(settings, new_thread, inputs, on_event, agents)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired
+
+# typing_extensions' TypedDict: pydantic (and so Studio's input and output schemas) refuses
+# typing.TypedDict before Python 3.12
+from typing_extensions import TypedDict
 
 
 def merge(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
@@ -60,13 +64,15 @@ class State(TypedDict, total=False):
 
 
 class TaskInput(TypedDict):
-    """What the dispatcher sends one agent node: one task of the plan and the app spec."""
+    """What the dispatcher sends one agent node: which task of which plan, never the plan itself
+    (LangGraph stores every Send in its checkpoint tables; see graph/plans.py)."""
 
-    task: dict[str, Any]
-    spec: dict[str, Any]
-    feedback: str | None
-    plan_tasks: NotRequired[list[dict[str, Any]]]
-    """Every task of the plan (a model sees what the others do)."""
+    task_id: str
+    """The task to run."""
+    plan_key: str
+    """SHA-256 of the plan's canonical JSON; the plan is kept once in the run database."""
+    feedback: NotRequired[str]
+    """Why the task runs again (a failed verify step, a person's rejection), when it does."""
     previous: NotRequired[list[str]]
     """The paths the task wrote last time, when it runs again."""
 
