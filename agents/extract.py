@@ -1,336 +1,1109 @@
-"""Offline spec extraction: the request's entities, fields, relations and features, by rules.
+"""Offline spec extraction: a request in plain language -> spec v2, by a designed pipeline of rules.
 
-Pure functions of text. With a model the planner asks for the spec instead; these rules are
-the offline default and the fallback when a model fails.
+1. **Segment**: sentences (lines, bullets, . ; ! ?) and clauses, parentheses kept whole.
+2. **Constructions** over each clause, each a small function that reads noun phrases and lists:
+   definitions with a field list ("vans: plate, make", "each van has a plate and a make",
+   "speakers (name, bio)"), app introductions ("an app to manage patients and doctors"), actors
+   acting on records ("tenants rent flats"), relation cues ("belongs to", "links X to Y", "many",
+   "reports to", "who is also a"), enum options as spelled, constraints, ownership, roles and
+   their rights, auth and "API only".
+3. **Resolve**: names singularised (lemminflect's data), words that are fields or measures never
+   become entities, a field that names an entity becomes a reference, types from the type lexicon
+   (agents/lexicon.yaml) and units, reserved words renamed with the user's word kept as the label.
+4. **Report**: what the request says that is not data shape is kept as rules, verbatim; clauses
+   nothing could place are listed as unparsed; every part keeps the words it came from.
+
+Pure functions of text (the lexicon is package data, read once). With a model, the planner is
+given this spec as a draft to correct.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
 
-from autodevos.domain.spec import ENTITY_RESERVED, RESERVED, AppSpec, Entity, Field, camel, pascal, singularize
+import yaml
+from pydantic import ValidationError
 
-# Words that name the app or its parts, never an entity.
-_NOT_ENTITIES = {
-    "app", "apps", "application", "applications", "website", "websites", "site", "sites", "page", "pages",
-    "system", "systems", "tool", "tools", "dashboard", "dashboards", "platform", "frontend", "backend", "api",
-    "apis", "ui", "database", "db", "login", "logins", "auth", "authentication", "user", "users", "account",
-    "accounts", "password", "passwords", "data", "crud", "rest", "web", "thing", "things", "stuff", "way",
-    "ability", "support", "feature", "features", "list", "lists", "field", "fields", "simple", "basic",
-    "small", "new", "each", "every", "their", "them", "they", "it", "its", "this", "that", "some", "all",
-    "screen", "screens", "view", "views", "form", "forms", "react", "express", "typescript", "sqlite", "json",
-    "people", "everyone", "someone", "lot", "lots", "manager", "tracker", "service", "server", "client",
-    "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months",
-    "year", "years", "dollar", "dollars", "euro", "euros", "time", "times", "something", "anything", "need", "needs",
-}
-_STOP = {"a", "an", "the", "my", "our", "your", "some", "many", "multiple", "several", "all", "any", "and", "or",
-         "to", "of", "in", "on", "for", "with", "by", "at", "from", "its", "their", "his", "her"}
-_ADJECTIVES = {"simple", "basic", "small", "little", "new", "personal", "shared", "public", "private", "online",
-               "full", "complete", "tiny", "modern", "nice", "great", "clean", "minimal"}
-
-_FIELD_HINTS: dict[str, list[tuple[str, str]]] = {
-    "patient": [("name", "string"), ("email", "email"), ("birthDate", "date")],
-    "doctor": [("name", "string"), ("specialty", "string"), ("email", "email")],
-    "appointment": [("startsAt", "datetime"), ("reason", "text"), ("status", "enum")],
-    "task": [("title", "string"), ("description", "text"), ("done", "boolean"), ("dueDate", "date")],
-    "todo": [("title", "string"), ("done", "boolean"), ("dueDate", "date")],
-    "tag": [("name", "string")],
-    "note": [("title", "string"), ("body", "text")],
-    "project": [("name", "string"), ("description", "text")],
-    "issue": [("title", "string"), ("description", "text"), ("status", "enum"), ("priority", "enum")],
-    "comment": [("body", "text")],
-    "post": [("title", "string"), ("body", "text"), ("published", "boolean")],
-    "book": [("title", "string"), ("author", "string"), ("year", "integer")],
-    "author": [("name", "string"), ("bio", "text")],
-    "product": [("name", "string"), ("price", "number"), ("stock", "integer")],
-    "order": [("reference", "string"), ("total", "number"), ("status", "enum")],
-    "customer": [("name", "string"), ("email", "email"), ("phone", "string")],
-    "invoice": [("number", "string"), ("amount", "number"), ("dueDate", "date"), ("paid", "boolean")],
-    "event": [("title", "string"), ("startsAt", "datetime"), ("location", "string")],
-    "contact": [("name", "string"), ("email", "email"), ("phone", "string")],
-    "employee": [("name", "string"), ("email", "email"), ("role", "string")],
-    "recipe": [("title", "string"), ("instructions", "text"), ("minutes", "integer")],
-    "ingredient": [("name", "string"), ("quantity", "string")],
-    "expense": [("description", "string"), ("amount", "number"), ("spentOn", "date")],
-    "category": [("name", "string")],
-    "student": [("name", "string"), ("email", "email")],
-    "course": [("title", "string"), ("credits", "integer")],
-    "movie": [("title", "string"), ("year", "integer"), ("rating", "number")],
-    "review": [("rating", "integer"), ("body", "text")],
-    "room": [("name", "string"), ("capacity", "integer")],
-    "booking": [("startsAt", "datetime"), ("endsAt", "datetime"), ("status", "enum")],
-    "ticket": [("title", "string"), ("description", "text"), ("status", "enum"), ("priority", "enum")],
-    "item": [("name", "string"), ("description", "text")],
-}
-
-_ENUM_DEFAULTS = {
-    "status": ["open", "inProgress", "done"],
-    "priority": ["low", "medium", "high"],
-    "role": ["member", "admin"],
-    "level": ["beginner", "intermediate", "advanced"],
-    "severity": ["minor", "major", "critical"],
-}
-_APPOINTMENT_STATUS = ["scheduled", "completed", "cancelled"]
-
-_AUTH = re.compile(
-    r"\b(log[ -]?in|logs in|logged in|sign[ -]?in|sign[ -]?up|signs? (?:in|up)|authenticat\w*|accounts?|users?|"
-    r"passwords?|register\w*|jwt|auth)\b"
-)
-_NO_FRONTEND = re.compile(
-    r"\b(api[- ]only|only (?:an? )?(?:rest |json )?api|just (?:an? )?(?:rest |json )?api|no (?:ui|frontend|front[- ]end)|"
-    r"without (?:an? )?(?:ui|frontend|front[- ]end)|backend[- ]only|headless|an? (?:rest |json )?api (?:for|to|that))\b"
-)
-_NO_BACKEND = re.compile(r"\b(frontend[- ]only|front[- ]end only|no backend|without (?:a )?backend|static (?:site|page))\b")
-_TRIGGER = re.compile(
-    r"\b(?:with|of|manag\w*|track\w*|stor\w*|for|list\w*|organi[sz]\w*|book\w*|schedul\w*|record\w*|keep\w*|"
-    r"handl\w*|has|have|contain\w*|about|add\w*|edit\w*|crud)\s+(.+)"
-)
-_RELATION = re.compile(r"\b([a-z]+)\s+(?:(?:are|is)\s+)?(?:on|for|of|to|in|under|belong(?:s|ing)? to|attached to|linked to)\s+(?:an?\s+|the\s+)?([a-z]+)")
-_HAS_MANY = re.compile(r"\b([a-z]+)\s+(?:has|have|contain|contains)\s+(?:many|several|multiple|some)\s+([a-z]+)")
+from autodevos.domain.spec import ENTITY_RESERVED, RESERVED, AppSpec, Entity, Field, Role, Rule, camel, pascal, singularize
 
 
-def extract_spec(request: str) -> AppSpec:
-    """Build an AppSpec from a plain-language request, recording what was assumed."""
-    text = " ".join(request.split())
-    low = text.lower()
-    assumptions: list[str] = []
-
-    auth = bool(_AUTH.search(low))
-    frontend = not _NO_FRONTEND.search(low)
-    backend = not _NO_BACKEND.search(low)
-    if not frontend and not backend:
-        frontend = backend = True
-    if auth and not backend:
-        backend = True
-        assumptions.append("logging in needs a server, so the app has a backend after all")
-
-    entities = _entities(low)
-    if not entities:
-        entities = {"Item": {}}
-        assumptions.append("the request names no records to keep, so the app manages generic items (name, description)")
-
-    built: list[Entity] = []
-    known = set(entities)
-    for name, explicit in entities.items():
-        fields = _fields_for(name, explicit, low, assumptions)
-        for target in _relations(name, low, known):
-            fname = camel(target)
-            if all(f.name != fname for f in fields):
-                fields.append(Field(name=fname, type="ref", ref=target, required=False))
-        built.append(Entity(name=name, fields=fields))
-
-    title = _title(low, built)
-    return AppSpec(
-        name=title, title=title.title(), description=text[:500], entities=built, auth=auth,
-        frontend=frontend, backend=backend, assumptions=assumptions,
-    )
+@cache
+def lexicon() -> dict[str, Any]:
+    data = yaml.safe_load((files("autodevos.agents") / "lexicon.yaml").read_text(encoding="utf-8"))
+    sets = {k: frozenset(str(w) for w in v) for k, v in data.items() if isinstance(v, list) and k != "types"}
+    return {**sets, "types": data["types"], "units": {k: frozenset(map(str, v)) for k, v in data["units"].items()}}
 
 
-def _clauses(low: str) -> list[str]:
-    return [c.strip() for c in re.split(r"[.;!?\n]|\busers? (?:must|should|can|need)\b|\bwhere\b|\bso that\b", low) if c.strip()]
+def _pos(word: str) -> frozenset[str]:
+    from lemminflect import getAllLemmas
+
+    return frozenset(getAllLemmas(word.lower()))
 
 
-def _entities(low: str) -> dict[str, dict[str, str]]:
-    """Entity name -> explicitly listed fields (field phrase -> type hint or '')."""
-    found: dict[str, dict[str, str]] = {}
-
-    def add(noun: str | None, fields: dict[str, str] | None = None) -> None:
-        if noun:
-            found.setdefault(noun, {}).update(fields or {})
-
-    # the noun naming the app ("a todo app", "a recipe tracker", "a blog") when it is a known record
-    for m in re.finditer(r"\b([a-z]+)\s+(?:app|application|tracker|manager|list|organi[sz]er|planner|log|book|catalog(?:ue)?)\b", low):
-        if m.group(1) in _FIELD_HINTS:
-            add(_noun(m.group(1)))
-    if re.search(r"\bblog\b", low):
-        add("Post")
-    for clause in _clauses(low):
-        clause, groups = _take_groups(clause)
-        for noun_word, body in groups:  # "issues (title, priority (low/high), due date)"
-            add(_noun(noun_word), _field_list(body))
-        # "tasks: title, due date" and "tasks with fields title, due date"
-        m = re.search(r"\b([a-z]+)\s*(?::|with (?:the )?fields?|having)\s+(.+)$", clause)
-        if m and _noun(m.group(1)) and (_is_plural(m.group(1)) or m.group(1) in _FIELD_HINTS):
-            add(_noun(m.group(1)), _field_list(m.group(2)))
-            clause = clause[: m.start(2)]
-        # "each workout has a date and a duration": singular items are fields of the owner
-        m = re.search(r"\b([a-z]+)\s+(?:has|have|contains?|includes?|needs?|stores?)\s+(?:an?\s+|the\s+)(.+)$", clause)
-        if m and _noun(m.group(1)):
-            owner = _noun(m.group(1))
-            singles = {p: "" for p in _split_list(m.group(2)) if not _is_plural(p.split()[-1])}
-            singles = {re.sub(r"^(?:an?|the)\s+", "", p): h for p, h in singles.items()}
-            if singles:
-                add(owner, singles)
-        first = _TRIGGER.search(clause)
-        _list_items(clause[: first.start()] if first else clause, add)
-        for m in _TRIGGER.finditer(clause):
-            _list_items(m.group(1), add)
-    # known records named anywhere in the plural ("customers place orders")
-    for word in re.findall(r"[a-z]+", low):
-        single = singularize(word)
-        if single in _FIELD_HINTS and word != single and single not in _NOT_ENTITIES:
-            add(_noun(word))
-    # drop "entities" that are actually listed fields of another entity
-    fields = {camel(f).lower() for body in found.values() for f in body}
-    return {n: body for n, body in found.items() if n.lower() not in fields or body}
+# ---------------------------------------------------------------------------------------------
+# working draft
 
 
-def _take_groups(clause: str) -> tuple[str, list[tuple[str, str]]]:
-    """Pull out 'noun ( ... )' groups, nested parentheses allowed; return the rest and the groups."""
-    groups: list[tuple[str, str]] = []
-    out, i = [], 0
-    while i < len(clause):
-        m = re.compile(r"([a-z]+)\s*\(").search(clause, i)
-        if not m:
-            out.append(clause[i:])
-            break
-        depth, j = 0, m.end() - 1
-        while j < len(clause):
-            depth += {"(": 1, ")": -1}.get(clause[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        groups.append((m.group(1), clause[m.end(): j]))
-        out.append(clause[i: m.start()] + m.group(1))
-        i = j + 1
-    return "".join(out), groups
+@dataclass
+class FieldDraft:
+    name: str
+    label: str
+    source: str
+    hint: str = ""
+    options: list[str] = field(default_factory=list)
+    required: bool = True
+    unique: bool = False
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    default: Any = None
+    ref: str | None = None
+    many: bool = False
 
 
-def _list_items(phrase: str, add) -> None:
-    """Entities from a list like 'patients, doctors and appointments' or 'expenses with amount and date'."""
-    owner: str | None = None
-    for part in _split_list(phrase):
-        with_fields = re.split(r"\bwith\b", part, maxsplit=1)
-        head_part = re.split(r"\b(?:on|for|of|in|to|under|from|by|at|per|belonging|inside|within)\b", with_fields[0])[0]
-        words = [w for w in re.findall(r"[a-z]+", head_part) if w not in _STOP and w not in _ADJECTIVES]
-        if owner is not None and words and not _is_plural(words[-1]):
-            add(owner, {" ".join(words): ""})  # a singular item after 'X with' is a field of X
+@dataclass
+class EntityDraft:
+    name: str
+    label: str
+    source: str
+    fields: dict[str, FieldDraft] = field(default_factory=dict)
+    owned: bool = False
+    weight: int = 0  # how strongly the request makes it an entity (a definition counts more than a mention)
+
+
+@dataclass
+class Draft:
+    text: str
+    entities: dict[str, EntityDraft] = field(default_factory=dict)
+    relations: list[tuple[str, str, str, bool, str]] = field(default_factory=list)  # (source, target, kind, required, words)
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)
+    fieldish: set[str] = field(default_factory=set)  # words seen as fields of something
+    auth: bool = False
+    frontend: bool = True
+    backend: bool = True
+    owned_all: bool = False
+    assumptions: list[str] = field(default_factory=list)
+
+    def entity(self, name: str, words: str, weight: int = 1) -> EntityDraft:
+        e = self.entities.get(name)
+        if e is None:
+            e = self.entities[name] = EntityDraft(name=name, label=words, source=words)
+        e.weight += weight
+        return e
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. segmentation
+
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+", re.M)
+_ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|incl|no|nr)\.", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    """Lines, bullets and sentences; text in parentheses is never split."""
+    text = text.replace("\r", "")
+    text = _ABBREV.sub(lambda m: m.group(1).replace(".", "") + "§", text)
+    text = re.sub(r"([,(/]|\band|\bor)\s*\n\s*", r"\1 ", text)  # a line that ends mid-list goes on
+    text = _BULLET.sub("\n", text)
+    out: list[str] = []
+    for line in re.split(r"\n\s*\n|\n(?=\s*[A-Z#*])|\n(?=\s*\w+\s*:)", text):
+        line = " ".join(line.split()).replace("§", ".").strip(" #*")
+        if not line:
             continue
-        if not words:
-            continue
-        noun = _noun(words[-1])
-        if noun and (_is_plural(words[-1]) or words[-1] in _FIELD_HINTS):
-            add(noun)
-            if len(with_fields) > 1:
-                owner = noun
-                rest = [w for w in re.findall(r"[a-z]+", with_fields[1]) if w not in _STOP]
-                if rest and not _is_plural(rest[-1]):
-                    add(owner, {" ".join(rest): ""})
-
-
-def _split_list(phrase: str) -> list[str]:
-    phrase = re.split(r"\b(?:that|which|who|where|so|must|should|can|will|using|in which)\b", phrase)[0]
-    return [p.strip() for p in re.split(r",|\band\b|&|\bor\b|\bplus\b|/", phrase) if p.strip()]
-
-
-def _noun(word: str) -> str | None:
-    word = word.lower()
-    if word in _NOT_ENTITIES or word in _STOP or len(word) < 3:
-        return None
-    single = singularize(word)
-    if single in _NOT_ENTITIES or single.lower() in ENTITY_RESERVED:
-        return None
-    return pascal(single)
-
-
-def _is_plural(word: str) -> bool:
-    return word.endswith("s") and not word.endswith(("ss", "us", "is")) or word in ("people", "children")
-
-
-def _field_list(body: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    body, groups = _take_groups(body)
-    hints = dict(groups)
-    for part in re.split(r",|\band\b|;", body):
-        part = re.sub(r"^\s*(?:an?|the|its|their)\s+", "", part.strip())
-        m = re.match(r"([a-z][a-z ]*?)\s*(?:\(([^)]*)\)|as (?:an? )?([a-z]+)|:\s*([a-z/|]+))?\s*$", part)
-        if not m:
-            continue
-        name = re.sub(r"\b(flag|field)\b", "", m.group(1)).strip()
-        if name and camel(name):
-            last = name.split()[-1]
-            out[name] = (m.group(2) or m.group(3) or m.group(4) or hints.get(last, "")).strip()
+        depth, start = 0, 0
+        for i, ch in enumerate(line):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            depth = max(depth, 0)
+            if depth == 0 and ch in ".;!?" and (i + 1 == len(line) or line[i + 1] == " ") and not re.search(r"\d$", line[max(0, i - 1):i]) or \
+                    depth == 0 and ch in ".;!?" and i + 1 < len(line) and line[i + 1] == " " and line[i - 1:i].isdigit():
+                part = line[start:i].strip()
+                if part:
+                    out.append(part)
+                start = i + 1
+        tail = line[start:].strip(" .;!?")
+        if tail:
+            out.append(tail)
     return out
 
 
+def split_top(text: str, seps: str = r",|;|\band\b|\bor\b|&|\bplus\b|\bas well as\b") -> list[str]:
+    """Split a list at separators outside parentheses."""
+    parts, depth, buf = [], 0, ""
+    i = 0
+    pattern = re.compile(seps, re.I)
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if depth == 0:
+            m = pattern.match(text, i)
+            if m and m.end() > i and (not m.group(0)[0].isalpha() or (i == 0 or not text[i - 1].isalnum())) and \
+                    (not m.group(0)[-1].isalpha() or m.end() == len(text) or not text[m.end()].isalnum()):
+                parts.append(buf)
+                buf = ""
+                i = m.end()
+                continue
+        buf += ch
+        i += 1
+    parts.append(buf)
+    return [p.strip(" .:") for p in parts if p.strip(" .:")]
+
+
+# ---------------------------------------------------------------------------------------------
+# words
+
+_WORD = re.compile(r"[a-z][a-z0-9'-]*")
+
+
+def words_of(phrase: str) -> list[str]:
+    return _WORD.findall(phrase.lower())
+
+
+def is_plural(word: str) -> bool:
+    w = word.lower()
+    if w in ("people", "children", "staff", "data", "media", "men", "women", "feet", "teeth", "geese", "mice", "sheep"):
+        return True
+    if not w.endswith("s") or w.endswith(("ss", "us", "is", "ous")):
+        return False
+    return singularize(w) != w
+
+
+def is_nounish(word: str) -> bool:
+    """A word that can head a noun phrase: a noun by lemminflect's data, or unknown to it."""
+    lex = lexicon()
+    w = word.lower()
+    if w in lex["stop"] or len(w) < 2 or w.isdigit():
+        return False
+    pos = _pos(w)
+    return not pos or "NOUN" in pos or "PROPN" in pos
+
+
+def is_person(word: str) -> bool:
+    lex = lexicon()
+    w = singularize(word.lower())
+    if w in lex["people_words"]:
+        return True
+    if w in lex["not_people"] or f"{w}_item" in lex["not_people"]:
+        return False
+    return len(w) > 4 and w.endswith(tuple(lex["people_suffixes"])) and "NOUN" in _pos(w)
+
+
+def noun_phrase(phrase: str) -> tuple[str, str] | None:
+    """(PascalCase singular entity name, the words) of a phrase's head noun phrase, or None.
+
+    'the delivery vans' -> ('DeliveryVan', 'delivery vans'); 'all my tractors' -> ('Tractor', ...).
+    A phrase is cut at its first preposition or relative word."""
+    lex = lexicon()
+    ws = words_of(re.sub(r"\(.*?\)", " ", phrase))
+    singular = bool(ws) and ws[0] in ("each", "every", "a", "an", "one", "any")
+    cut = []
+    for w in ws:
+        if w in ("of", "for", "with", "to", "from", "in", "on", "at", "by", "who", "which", "that", "where", "per", "whose",
+                 "like", "such", "including", "via", "about", "under", "into", "between", "when", "if", "as", "and", "or", "but",
+                 "while", "then", "so", "because", "until", "unless", "is", "are", "was", "were", "can", "may", "must", "should", "will"):
+            break
+        cut.append(w)
+    cut = [w for w in cut if w not in lex["adjectives"] and w not in lex["stop"] and not w.isdigit()]
+    if not cut:
+        return None
+    head = cut[-1]
+    if not is_nounish(head) or head in lex["not_entities"] or singularize(head) in lex["not_entities"]:
+        return None
+    if singular and len(cut) >= 2 and is_plural(cut[-1]):
+        cut = cut[:-1]  # "each employee works": a singular subject and its verb
+    if not cut:
+        return None
+    head = cut[-1]
+    cut = cut[-2:]  # at most a two-word name ("service record", "order line")
+    if len(cut) == 2 and is_plural(cut[0]) and cut[0] not in ("sales", "goods", "news", "sports", "services"):
+        cut = cut[:1]  # "attendees register": a subject and its verb, not a compound noun
+    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service",) or not is_nounish(cut[0]) and "ADJ" not in _pos(cut[0])):
+        cut = cut[1:]
+    single = [*cut[:-1], singularize(cut[-1])]
+    name = pascal(" ".join(single))
+    if not name or name.lower() in ("user", "users") or len(name) < 3:
+        return None
+    return name, " ".join(cut)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. constructions
+
+
+_HAS = r"(?:has|have|had|with|contains?|includes?|stores?|records?|tracks?|keeps?|holds?|needs?|gets?|lists?|notes?|logs?(?!\s+(?:in|on|out)\b)|captures?|saves?|requires?|having|consists? of|is made of|are made of|comes? with|should have|must have|will have|needs? to have|need to store|we (?:record|store|track|keep|note|log|need|want)|i (?:record|store|track|keep|note|log|need|want))"
+_SUBJECT = r"(?:(?:each|every|any|a|an|the|all|our|my)\s+)?((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*)"
+_DEF_HAS = re.compile(rf"^(?:.*?\b(?:and|but|then|also|so)\s+)?{_SUBJECT}\s+(?:(?:also|should|must|will|can|may|always|usually|each|all)\s+)*{_HAS}\s+(.+)$", re.I)
+_DEF_COLON = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})\s*(?::|=|-{1,2}>?|—)\s+(.+)$", re.I)
+_DEF_PAREN = re.compile(r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)", re.I)
+_INTRO = re.compile(
+    r"\b(?:app|application|system|tool|website|site|platform|api|backend|service|database|db|tracker|manager|software|"
+    r"portal|dashboard|crm|erp|program|solution|something|way)\b"
+    r"(?:\s+(?:that|which)\s+(?:lets?\s+\w+\s+|helps?\s+\w+\s+|can\s+|will\s+)?)?\s*"
+    r"(?:(?:for|to|that)\s+)?(?:(?:help\s+(?:me|us)\s+)?(?:manage|track|keep track of|organi[sz]e|store|record|handle|list|"
+    r"schedule|book|log|catalogu?e|run|plan|administer|monitor|follow|maintain|cover|covering|about|of|with|for|where)\w*\s+)+(.+)$",
+    re.I)
+_OPTIONS_SPLIT = re.compile(r"\s*(?:/|\||,|\bor\b|\band\b|->|→|>)\s*", re.I)
+
+
+def _clean_item(item: str) -> str:
+    item = re.sub(r"^\s*(?:and|or|also|plus|then|maybe|optionally|possibly|finally)\s+", "", item.strip(), flags=re.I)
+    item = re.sub(r"^(?:an?|the|its|their|his|her|our|my|your|some|one|each)\s+", "", item, flags=re.I)
+    return item.strip(" .:-")
+
+
+_UNIQUE = re.compile(r"\bunique\b|\bno two\b|\bno duplicates?\b|\bcan(?:not|'t) repeat\b|\bmust not repeat\b|\bdistinct\b", re.I)
+_OPTIONAL = re.compile(r"\b(optional(?:ly)?|if any|if known|if there is one|can be (?:empty|blank|left empty|left blank)|may be (?:empty|blank)|not required|left empty|left blank|nullable|sometimes)\b", re.I)
+_RANGE = re.compile(r"(?:from|between)?\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|to|and|\.\.)\s*(-?\d+(?:\.\d+)?)\b")
+_ATLEAST = re.compile(r"\b(?:at least|minimum(?: of)?|min\.?|no less than|not below|never below|>=|≥)\s*(-?\d+(?:\.\d+)?)", re.I)
+_ATMOST = re.compile(r"\b(?:at most|maximum(?: of)?|max\.?|no more than|up to|not above|never above|<=|≤)\s*(-?\d+(?:\.\d+)?)", re.I)
+_NONNEG = re.compile(r"\b(?:can(?:not|'t|not) be negative|never negative|non-negative|not negative|positive|zero or more|>= ?0)\b", re.I)
+_MAXLEN = re.compile(r"\b(?:max(?:imum)?|at most|up to|no more than)\s*(\d+)\s*(?:characters|chars|letters)\b", re.I)
+_DEFAULT = re.compile(r"\b(?:defaults? to|by default(?: is)?|default(?: value)?(?: is)?:?)\s+['\"]?([\w -]{1,30}?)['\"]?(?:$|[,.;)])", re.I)
+_UNIT = re.compile(r"\s*(?:\(|\bin\b|\bas\b|\bmeasured in\b)\s*([a-z%]+)\)?\s*$", re.I)
+
+
+def parse_field(item: str, draft: Draft) -> FieldDraft | None:
+    """One list item -> a field draft, or None when it names no field."""
+    lex = lexicon()
+    raw = item.strip()
+    text = _clean_item(raw)
+    if not text:
+        return None
+    low = text.lower()
+    f = FieldDraft(name="", label="", source=raw)
+    # constraints written beside the field
+    if _UNIQUE.search(low):
+        f.unique = True
+    if _OPTIONAL.search(low):
+        f.required = False
+    m = _MAXLEN.search(low)
+    if m:
+        f.max_length = int(m.group(1))
+    else:
+        rng = _RANGE.search(low)
+        if rng and not re.search(r"\d\s*(?:am|pm|:)", low):
+            lo_v, hi_v = float(rng.group(1)), float(rng.group(2))
+            if lo_v <= hi_v:
+                f.min, f.max = lo_v, hi_v
+        if (m := _ATLEAST.search(low)):
+            f.min = float(m.group(1))
+        if (m := _ATMOST.search(low)):
+            f.max = float(m.group(1))
+        if _NONNEG.search(low):
+            f.min = 0.0 if f.min is None else f.min
+    if (m := _DEFAULT.search(low)):
+        f.default = m.group(1).strip()
+    # options in parentheses or after a colon: "status (draft/review/live)", "size: S, M or L"
+    paren = re.search(r"\(([^()]*)\)", text)
+    body_name = text
+    if paren:
+        inner = paren.group(1)
+        body_name = (text[: paren.start()] + " " + text[paren.end():]).strip()
+        opts = _options(inner)
+        if opts:
+            f.options = opts
+        else:
+            f.hint = inner
+    elif (m := re.match(r"([a-z][\w ]*?)\s*(?::|=)\s*(.+)$", text, re.I)):
+        opts = _options(m.group(2))
+        if opts:
+            body_name, f.options = m.group(1), opts
+        else:
+            body_name, f.hint = m.group(1), m.group(2)
+    elif (m := re.match(r"(.+?)\s+(?:which is|that is|is|can be|being|either|one of)\s+(?:either\s+|one of\s+)?(.+)$", text, re.I)):
+        opts = _options(m.group(2), loose=True)
+        if opts and len(opts) >= 2:
+            body_name, f.options = m.group(1), opts
+    # the name: words before constraint talk, units and relative clauses
+    name_part = re.split(r"\b(?:which|that|who|must|should|can|cannot|can't|may|is|are|will|if|when|unless|must|,|;|\(|from \d|between \d|between|\d)\b",
+                         body_name, maxsplit=1, flags=re.I)[0]
+    unit = _UNIT.search(name_part)
+    if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
+        f.hint = f.hint or unit.group(1).lower()
+        name_part = name_part[: unit.start()]
+    name_part = re.sub(r"\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
+    name_part = re.split(r"\s+(?:of|for)\s+(?:the|a|an|each|this|that|their|its)\b", name_part, maxsplit=1, flags=re.I)[0]
+    ws = [w for w in words_of(name_part) if w not in ("a", "an", "the", "its", "their", "his", "her", "own", "optional", "unique",
+                                                        "required", "mandatory", "field", "some", "any", "each", "also", "only")]
+    while ws and ws[-1] in lex["stop"]:
+        ws = ws[:-1]
+    if len(ws) > 2 and ws[:2] in (["how", "many"], ["number", "of"], ["amount", "of"]):
+        f.hint, ws = f.hint or ("integer" if ws[0] != "amount" else "number"), ws[2:]
+    if ws and ws[0] == "whether":
+        f.hint = f.hint or "boolean"
+        ws = [w for w in ws[1:] if w not in ("they", "it", "he", "she", "the", "this", "we", "you", "there")]
+        if ws and "VERB" in _pos(ws[0]) and len(ws) > 1:
+            from lemminflect import getInflection
+            ws[0] = (getInflection(ws[0], tag="VBZ") or (ws[0],))[0]
+    if ws and ws[-1] == "flag":
+        f.hint = f.hint or "boolean"
+        ws = ws[:-1]
+    if ws and ws[0] in ("yes/no", "yes", "boolean", "true/false"):
+        f.hint, ws = "boolean", [w for w in ws[1:] if w != "no"]
+    if not ws or len(ws) > 5:
+        return None
+    if all(w in lex["stop"] for w in ws):
+        return None
+    f.label = " ".join(ws)
+    f.name = camel(f.label)
+    if not f.name or not re.match(r"^[a-z]", f.name):
+        return None
+    return f
+
+
+def _options(text: str, loose: bool = False) -> list[str]:
+    """Enum options as the user spelled them ('draft/review/live', 'S, M or L'), or [] when the text is not a list of options."""
+    if not loose and not re.search(r"/|\||,|\bor\b|->|→", text, re.I):
+        return []
+    text = re.sub(r"^\s*(?:one of|either|e\.?g\.?|like|such as)\s+", "", text.strip(), flags=re.I)
+    parts = [p.strip(" .'\"") for p in _OPTIONS_SPLIT.split(text) if p and p.strip(" .'\"")]
+    if len(parts) < 2 or any(len(p.split()) > 3 or len(p) > 30 for p in parts):
+        return []
+    if any(re.search(r"\b(optional|unique|date|number|text|string|required)\b", p, re.I) for p in parts):
+        return []
+    if any(not re.search(r"[A-Za-z0-9]", p) for p in parts):
+        return []
+    return parts
+
+
+def construct(sentence: str, draft: Draft) -> bool:
+    """Apply every construction to one sentence; True when something was taken from it."""
+    taken = False
+    low = sentence.lower()
+    taken |= _features(low, draft)
+    if re.search(r"\(", low):
+        taken |= _features(re.sub(r"\([^()]*\)", " ", low), draft)
+    taken |= _many_to_many(sentence, draft)
+    # "speakers (name, bio)"; "status (draft/review/live)" stays for the field reader
+    consumed: list[tuple[int, int, str]] = []
+    for m in _DEF_PAREN.finditer(sentence):
+        head, body = m.group(1), m.group(2)
+        if _options(body) and _is_field_word(head):
+            continue
+        np = noun_phrase(head)
+        items = split_top(body)
+        fields = [parse_field(i, draft) for i in items]
+        if np and (is_plural(words_of(head)[-1]) or len(items) >= 2) and sum(1 for f in fields if f) >= max(1, len(items) // 2 + 1 if len(items) > 1 else 1) \
+                and not _is_field_word(head) or np and is_plural(words_of(head)[-1]) and len(items) >= 2 and all(fields):
+            ent = draft.entity(np[0], np[1], weight=3)
+            _add_fields(ent, [f for f in fields if f], draft)
+            consumed.append((m.start(), m.end(), head))
+            taken = True
+    rest = sentence
+    for start, end, head in reversed(consumed):
+        rest = rest[:start] + head + rest[end:]
+    for clause in _clauses(rest):
+        taken |= _clause(clause, draft)
+    return taken
+
+
+def _many_to_many(sentence: str, draft: Draft) -> bool:
+    m = _MANY_MANY.search(sentence)
+    if not m:
+        return False
+    a, b = noun_phrase(m.group(1)), noun_phrase(m.group(2))
+    if not a or not b:
+        return False
+    draft.entity(a[0], a[1], weight=2)
+    draft.entity(b[0], b[1], weight=2)
+    draft.relations.append((a[0], b[0], "refs", False, sentence))
+    return True
+
+
+def _is_field_word(phrase: str) -> bool:
+    ws = words_of(phrase)
+    return bool(ws) and (ws[-1] in lexicon()["enum_words"] or ws[-1] in lexicon()["field_words"] or not is_plural(ws[-1]))
+
+
+def _clauses(sentence: str) -> list[str]:
+    parts = re.split(r"(?<=[a-z)]),?\s+(?:and|but|while|whereas)\s+(?=(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
+                     sentence, flags=re.I)
+    out: list[str] = []
+    for part in (p.strip() for p in parts if p.strip()):
+        # "players belong to a team and have a name, ...": the second verb shares the subject
+        m = re.match(r"^((?:(?:each|every|a|an|the|all|our|my)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(.+?)\s*,?\s+and\s+((?:also\s+)?(?:has|have|stores?|records?|includes?|contains?|needs?|gets?|holds?)\s+.+)$", part, re.I)
+        if m and noun_phrase(m.group(1)):
+            out += [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+        else:
+            out.append(part)
+    return out
+
+
+def _clause(clause: str, draft: Draft) -> bool:
+    low = clause.lower()
+    taken = _relations(clause, draft)
+    if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
+        return True
+    taken |= _we_keep(clause, draft)
+    # "Vans: plate number, make" / "stock app: products (...), suppliers (...)"
+    m = _DEF_COLON.match(clause)
+    if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
+        head, body = m.group(1), m.group(2)
+        np = noun_phrase(head)
+        if np and _options(body) and _is_field_word(head):
+            np = None
+        if np:
+            items = split_top(body)
+            fields = [parse_field(i, draft) for i in items]
+            good = [f for f in fields if f]
+            if good:
+                ent = draft.entity(np[0], np[1], weight=3)
+                _add_fields(ent, good, draft)
+                return True
+    elif m:
+        taken |= _entity_list(m.group(2), draft, weight=2)
+    # "each van has a plate number, a make and ..."
+    m = _DEF_HAS.match(clause)
+    if m and not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I):
+        np = noun_phrase(m.group(1))
+        body = m.group(2)
+        if np and not re.match(r"\s*(?:to|been|a lot|lots|no|nothing|access|permission|the right|rights?|login|an? account)\b", body, re.I):
+            many = re.match(r"\s*(?:many|several|multiple|one or more|a list of|a number of|lots of|any number of|a few|some|zero or more)\s+(.+)$", body, re.I)
+            if many and noun_phrase(many.group(1)) and is_plural(words_of(many.group(1).split(",")[0])[-1] if words_of(many.group(1).split(",")[0]) else ""):
+                draft.entity(np[0], np[1], weight=2)
+                for item in split_top(many.group(1)):
+                    child = noun_phrase(item)
+                    if child:
+                        draft.entity(child[0], child[1], weight=2)
+                        draft.relations.append((np[0], child[0], "has_many", True, clause))
+                return True
+            items = split_top(body)
+            fields = [parse_field(i, draft) for i in items]
+            good = [f for f in fields if f]
+            if good and (len(good) >= len(items) / 2):
+                ent = draft.entity(np[0], np[1], weight=2)
+                _add_fields(ent, good, draft)
+                taken = True
+    # "i have fields, each with a name and a size"
+    m = re.search(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:each|every one|all)\s+(?:with|having|has|have|of them with)\s+(.+)$", clause, re.I)
+    if m and noun_phrase(m.group(1)) and is_plural(words_of(m.group(1))[-1]):
+        np = noun_phrase(m.group(1))
+        good = [f for f in (parse_field(i, draft) for i in split_top(m.group(2))) if f]
+        if np and good:
+            _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            taken = True
+    # "an app to manage patients, doctors and appointments"
+    m = _INTRO.search(clause)
+    if m:
+        taken |= _entity_list(m.group(1), draft, weight=1)
+    taken |= _actors(clause, draft)
+    return taken
+
+
+_WE_KEEP = re.compile(
+    r"\b(?:we|i|you|they|staff|users?|people|the \w+)\s+(?:also\s+|want to\s+|need to\s+|should\s+|must\s+|can\s+|will\s+|would like to\s+)*"
+    r"(?:log|record|keep|track|store|note|register|add|enter|save|create|write|file|make|collect|issue|send|list|plan|schedule|book|run|hold|organi[sz]e|sell|offer)s?\s+"
+    r"(?:(?:a|an|the|each|every|all|our|my|their)\s+)?(?:(?:list|record|log|register) of\s+(?:(?:all\s+)?(?:the|my|our|their|all)\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,5}?)\s*(?:,\s*)?(?:with|:|including|containing|that (?:has|have|holds?|stores?)|which (?:has|have)|recording|noting|saying)\s+(.+)$", re.I)
+
+
+def _we_keep(clause: str, draft: Draft) -> bool:
+    """'every season we log a service record with the date and the cost'."""
+    m = _WE_KEEP.search(clause)
+    if not m:
+        return False
+    np = next((x for x in (noun_phrase(i) for i in split_top(m.group(1))) if x), None)
+    if not np:
+        return False
+    items = split_top(m.group(2))
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if not good or len(good) < len(items) / 2:
+        return False
+    ent = draft.entity(np[0], np[1], weight=3)
+    _add_fields(ent, good, draft)
+    return True
+
+
+def _entity_list(body: str, draft: Draft, weight: int) -> bool:
+    taken = False
+    body = re.split(r"\b(?:so that|so|that|which|where|because|in order to|to let|to see|to help)\b", body, maxsplit=1, flags=re.I)[0]
+    for item in split_top(body):
+        item = re.sub(r"\s+(?:with|having)\s+.*$", "", item, flags=re.I)
+        np = noun_phrase(item)
+        if np and is_plural(words_of(np[1])[-1]):
+            draft.entity(np[0], np[1], weight=weight)
+            taken = True
+    return taken
+
+
+def _add_fields(ent: EntityDraft, fields: list[FieldDraft], draft: Draft) -> None:
+    for f in fields:
+        if f.name in ("id", "createdAt", "updatedAt"):
+            continue
+        old = ent.fields.get(f.name)
+        if old:
+            old.options = old.options or f.options
+            old.unique |= f.unique
+            old.required &= f.required
+            for k in ("min", "max", "max_length", "default"):
+                if getattr(old, k) is None:
+                    setattr(old, k, getattr(f, k))
+            continue
+        ent.fields[f.name] = f
+        draft.fieldish.add(f.name.lower())
+
+
+_VERB_REL = re.compile(
+    r"(?:^|\b)(?:each|every|a|an|the|one)?\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|gets?|can be|may be|must be|should be|will be)?\s*"
+    r"(?:(?:always|only|also|optionally|sometimes|usually)\s+)?"
+    r"(belongs? to|goes? to|comes? from|is for|are for|is (?:assigned|linked|attached|tied|given|sent|made|issued|done|booked|charged|billed) (?:to|for|by|in|at|on)|"
+    r"are (?:assigned|linked|attached|tied|given|sent|made|issued|done|booked|charged|billed) (?:to|for|by|in|at|on)|"
+    r"assigned to|linked to|attached to|tied to|held in|happens? (?:in|at)|takes? place (?:in|at)|located (?:in|at)|"
+    r"is part of|are part of|is in|are in|lives? in|is about|are about|refers? to|points? to|is written by|are written by|"
+    r"written by|made by|owned by|is owned by|are owned by|created by|placed by|submitted by|filed by|reported by|"
+    r"for one|of one|references?|has one|have one|has a single|has an?|have an?)\s+"
+    r"(?:exactly\s+|only\s+|just\s+|at most\s+)?(?:one|a|an|the|some|exactly one|a single|another|its|their|his|her)?\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)",
+    re.I)
+_ONE = re.compile(
+    r"(?:^|\b)((?:(?:each|every|an?|the)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?\s*(?:\w+\s+){0,4}?(?:in|at|on|to|from|for|by|with|under|of|into|inside|has|have|belongs to)\s+"
+    r"(?:one|a single|exactly one|only one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_LINKS = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:links?|connects?|joins?|ties?|matches|pairs?|assigns?|puts?|records?)\s+(?:(?:a|an|one|the|each)\s+)?([a-z][\w-]*)\s+(?:to|with|and|in|on)\s+(?:(?:a|an|one|the|each)\s+)?([a-z][\w-]*)(?:\s*,?\s*(?:with|and records?|recording|noting|storing)\s+(.+))?", re.I)
+_MANY_MANY = re.compile(
+    r"\b(?:an?|each|every)?\s*([a-z][\w-]*)\s+can\s+(?:have|be in|belong to|appear in|take|join|attend|carry|be part of|be tagged with|give|teach|play in|work on|use|be used in|be on|contain|include)\s+(?:many|several|multiple|more than one|any number of)\s+([a-z][\w-]*)"
+    r".{0,60}?\b(?:and|while)\s+(?:an?|each|every)?\s*([a-z][\w-]*)\s+can\s+\w+(?:\s+\w+)?\s+(?:many|several|multiple|more than one|any number of)\s+([a-z][\w-]*)", re.I)
+_SHARED_MANY = re.compile(
+    r"\b([a-z][\w-]*)\s+(?:can\s+)?(?:appear in|belong to|be in|are in|are tagged with|carry|carries|share|are shared by|can be tagged with|tagged with|have|has)\s+(?:many|several|multiple|any number of)\s+([a-z][\w-]*)", re.I)
+_SELF = re.compile(
+    r"\b([a-z][\w-]*)\s+(?:can\s+|may\s+|might\s+)?(?:reports? to|is managed by|has a parent|have a parent|has a (?:mentor|manager|supervisor|parent|mother|father|lead|boss|sponsor)|"
+    r"can have a (?:mentor|manager|supervisor|parent)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:was )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
+_WHO_ALSO = re.compile(r"\b(?:a|an|the)?\s*([a-z][\w-]*)\s+who\s+is\s+also\s+(?:a|an)\s+([a-z][\w-]*)", re.I)
+_TAGGABLE = {"tag", "label", "keyword", "category", "skill", "topic", "genre", "ingredient", "feature", "amenity", "allergen", "interest", "language", "hashtag", "theme"}
+
+
+def _clause_subject(clause: str) -> tuple[str, str] | None:
+    m = re.match(r"^\s*((?:(?:each|every|a|an|the|one|any|all)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|has|have|can|may|must|should|will|gets?|goes?|comes?|belongs?|needs?|works?|sits?|lives?)\b", clause, re.I)
+    return noun_phrase(m.group(1)) if m else None
+
+
+def _relations(clause: str, draft: Draft) -> bool:
+    taken = False
+    for m in _LINKS.finditer(clause):
+        src, a, b = noun_phrase(m.group(1)), noun_phrase(m.group(2)), noun_phrase(m.group(3))
+        if src and a and b:
+            draft.entity(src[0], src[1], weight=3)
+            draft.entity(a[0], a[1], weight=2)
+            draft.entity(b[0], b[1], weight=2)
+            draft.relations += [(src[0], a[0], "ref", True, clause), (src[0], b[0], "ref", True, clause)]
+            if m.group(4):
+                _add_fields(draft.entities[src[0]], [f for f in (parse_field(i, draft) for i in split_top(m.group(4))) if f], draft)
+            taken = True
+    m = _SHARED_MANY.search(clause)
+    if m:
+        a, b = noun_phrase(m.group(1)), noun_phrase(m.group(2))
+        if a and b and (singularize(b[1].split()[-1]) in _TAGGABLE or re.search(r"\b(?:appear in|belong to|be in|are in|share|shared)\b", m.group(0), re.I)):
+            draft.entity(a[0], a[1], weight=2)
+            draft.entity(b[0], b[1], weight=2)
+            draft.relations.append((a[0], b[0], "refs", False, clause))
+            return True
+    for m in _SELF.finditer(clause):
+        a = noun_phrase(m.group(1))
+        b = noun_phrase(m.group(2)) if m.group(2) else None
+        if a and (b is None or b[0] == a[0] or (b[0] in draft.entities) is False and is_person(m.group(1))):
+            draft.entity(a[0], a[1], weight=1)
+            name = camel(re.sub(r"^(?:reports? to|is managed by|has an?|have an?|can have an?|is an?|are|was|referred by|nested (?:in|under))\s+", "", m.group(0)[len(m.group(1)):].strip(), flags=re.I).split()[0]) or "parent"
+            draft.relations.append((a[0], a[0], "self", False, clause))
+            taken = True
+    for m in _WHO_ALSO.finditer(clause):
+        role, ent = noun_phrase(m.group(1)), noun_phrase(m.group(2))
+        if role and ent:
+            draft.entity(ent[0], ent[1], weight=1)
+            draft.relations.append((ent[0], ent[0], f"self:{camel(role[1])}", False, clause))
+            taken = True
+    subject = _clause_subject(clause)
+    for m in _ONE.finditer(clause):
+        b = noun_phrase(m.group(2))
+        a = noun_phrase(m.group(1)) if m.group(1) else None
+        a = a if a and a[0] != (b or ("",))[0] else subject
+        if a and b and a[0] != b[0] and (words_of(b[1])[-1] not in lexicon()["field_words"] or b[0] in draft.entities):
+            draft.entity(a[0], a[1], weight=1)
+            draft.entity(b[0], b[1], weight=1)
+            draft.relations.append((a[0], b[0], "ref", True, clause))
+            taken = True
+    last_subject = subject
+    for m in _VERB_REL.finditer(clause):
+        a, b = noun_phrase(m.group(1)), noun_phrase(m.group(3))
+        before = clause[max(0, m.start() - 12): m.start()].lower()
+        if last_subject and (a is None or re.search(r"\b(?:and|or)\s*$", m.group(1) or "", re.I) or re.search(r"(?:,|\band|\bor)\s*$", before)):
+            a = last_subject
+        span = (clause[m.start(): m.end()] + clause[m.end(): m.end() + 40]).lower()
+        optional = bool(re.search(r"\b(?:can be|may be|could be|optionally|optional|if any|might|unassigned|not always|sometimes|or none|or not|start unassigned)\b", span))
+        if not a or not b or a[0] == b[0]:
+            continue
+        verb = m.group(2).lower()
+        if verb.startswith(("has", "have")) and not (b[0] in draft.entities or is_person(b[1].split()[-1])):
+            continue  # "has a name": a field
+        strong = not re.match(r"(?:goes? to|is in|are in|is for|are for|happens?|takes? place|located|lives? in|is about|are about|refers? to|points? to|has|have|held in)", verb) \
+            or re.search(r"\b(?:one|a single|exactly one)\s*$", m.group(0)[: m.start(3) - m.start(0)], re.I)
+        if not strong and not (b[0] in draft.entities and draft.entities[b[0]].weight >= 2):
+            draft.relations.append((a[0], b[0], "weak", not optional, clause))
+            last_subject = a
+            continue
+        draft.entity(a[0], a[1], weight=1)
+        draft.entity(b[0], b[1], weight=1)
+        draft.relations.append((a[0], b[0], "ref", not optional, clause))
+        last_subject = a
+        taken = True
+    return taken
+
+
+_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+
+
+def _actors(clause: str, draft: Draft) -> bool:
+    """'tenants rent flats', 'members borrow books': the actor and the records become entities."""
+    m = _ACTOR.match(clause.strip())
+    if not m:
+        return False
+    subj, verb, obj = m.group(1), m.group(2).lower(), m.group(3)
+    if verb in lexicon()["stop"] or verb in ("has", "have", "with", "need", "needs", "want", "wants", "like", "likes"):
+        return False
+    pos = _pos(verb)
+    if "VERB" not in pos or not is_plural(subj) or not is_person(subj):
+        return False
+    if verb in ("sign", "log", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "create", "add", "manage"):
+        return False
+    a, b = noun_phrase(subj), noun_phrase(obj)
+    if not a or not b:
+        return False
+    draft.entity(a[0], a[1], weight=2)
+    draft.entity(b[0], b[1], weight=1)
+    return True
+
+
+_AUTH = re.compile(
+    r"\b(log[ -]?in|logs in|logged in|sign[ -]?in|sign[ -]?up|signs? (?:in|up)|authenticat\w*|accounts?|passwords?|register(?:s|ed)? (?:for|an?)? ?accounts?|"
+    r"jwt|auth\b|users? (?:must|should|need|have to|can|will)|per[- ]user|their own|his own|her own|private|roles?)\b", re.I)
+_NO_FRONTEND = re.compile(
+    r"\b(api[- ]only|only (?:an? )?(?:rest |json |http )?(?:api|backend)|just (?:an? )?(?:rest |json |http )?(?:api|backend)|no (?:ui|frontend|front[- ]end|gui|interface|screens?|web pages?)|"
+    r"without (?:an? )?(?:ui|frontend|front[- ]end|gui|interface)|backend[- ]only|headless|(?:rest|json|http) (?:api|backend|service)(?:,| only|$)|don'?t need (?:an? )?(?:ui|frontend|front[- ]end|interface|screens)|"
+    r"(?:^|\b)an? (?:rest |json |http )?api (?:for|to|that|where|which|with))\b", re.I)
+_NO_BACKEND = re.compile(r"\b(frontend[- ]only|front[- ]end only|no backend|without (?:a )?backend|static (?:site|page))\b", re.I)
+_OWN = re.compile(
+    r"\b(?:their|his|her|my|your)\s+own\s+(?:private\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)|\bown\s+([a-z][\w-]*)|\bprivate\s+([a-z][\w-]*)|"
+    r"\bonly (?:see|view|access|edit|manage|read|change)s?\s+(?:their|his|her|the ones they|what they)\s*(?:own\s+)?([a-z][\w-]*)?|"
+    r"\b([a-z][\w-]*)\s+(?:are|is)\s+(?:private|personal|visible only to|only visible to)|\bper[- ]user\s+([a-z][\w-]*)", re.I)
+_ROLE_CAN = re.compile(
+    r"\b(?:only\s+(?:the\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can|may|are allowed to|is allowed to|should be able to|must be able to|get to|have the right to)\s+(?:also\s+)?"
+    r"((?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|book|register|archive|do|write)"
+    r"(?:\s*(?:,|and|or|/)\s*(?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|archive))*)\s*(?:(?:the|all|any|every|a|an|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)?", re.I)
+_ROLE_ONLY = re.compile(r"\bonly\s+(?:the\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(create|add|edit|change|update|modify|delete|remove|approve|manage|publish|cancel|close|assign|archive)s?\s+(?:(?:the|all|any|every|a|an|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)?", re.I)
+_ROLE_SIGNIN = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:and\s+([a-z][\w-]*)\s+)?(?:can\s+|must\s+|should\s+|will\s+|need to\s+|have to\s+)?(?:log|sign)\s*-?\s*(?:in|on|up)\b", re.I)
+_ROLE_LIST = re.compile(r"\broles?\s*(?::|are|include|like|such as)\s*([a-z ,/&-]+?)(?:$|[.;])|\b(?:as an?|logged in as an?)\s+([a-z]+)\b", re.I)
+_ACTION = {"create": "create", "add": "create", "register": "create", "book": "create", "write": "create", "edit": "update",
+           "change": "update", "update": "update", "modify": "update", "approve": "update", "publish": "update", "cancel": "update",
+           "close": "update", "assign": "update", "archive": "update", "delete": "delete", "remove": "delete",
+           "manage": "all", "do": "all"}
+
+
+def _features(low: str, draft: Draft) -> bool:
+    taken = False
+    if _AUTH.search(low) and not re.search(r"\bno (?:login|accounts?|auth\w*|sign[- ]?in)\b|\bwithout (?:login|accounts?|auth\w*)\b", low):
+        draft.auth = True
+        taken = True
+    if _NO_FRONTEND.search(low):
+        draft.frontend = False
+        taken = True
+    if _NO_BACKEND.search(low):
+        draft.backend = False
+        taken = True
+    for m in _OWN.finditer(low):
+        words = next((g for g in m.groups() if g), None)
+        np = noun_phrase(words) if words else None
+        if np and np[0] not in ("Account", "Data", "Stuff", "Thing"):
+            draft.entity(np[0], np[1], weight=1).owned = True
+        else:
+            draft.owned_all = draft.owned_all or bool(re.search(r"\bonly (?:see|view|access)\b", low))
+        draft.auth = True
+        taken = True
+    for m in [*_ROLE_CAN.finditer(low), *_ROLE_ONLY.finditer(low)]:
+        who = m.group(1)
+        ws = [w for w in words_of(who) if w not in lexicon()["stop"]]
+        who = " ".join(ws)
+        if not ws or ws[-1] in ("user", "users", "everyone", "anyone", "people", "i", "we", "you", "they", "it", "he", "she") and len(ws) == 1:
+            continue
+        if not is_person(ws[-1]):
+            continue
+        role = _role(draft, who, low)
+        acts = {_ACTION.get(a.strip()) for a in re.split(r"\s*(?:,|and|or|/)\s*", m.group(2))}
+        target = noun_phrase(m.group(3)) if m.group(3) else None
+        ent = target[0] if target else "*"
+        if "all" in acts:
+            acts = {"create", "update", "delete"}
+        for act in acts - {None}:
+            if low.lstrip().startswith("only") or re.search(rf"\bonly\s+(?:the\s+)?{re.escape(who)}", low):
+                role.setdefault(act, set()).add(ent)
+            elif act in ("delete", "update") and re.search(r"\bonly\b", low):
+                role.setdefault(act, set()).add(ent)
+            else:
+                role.setdefault(act, set())
+        draft.auth = True
+        taken = True
+    for m in _ROLE_SIGNIN.finditer(low):
+        for who in (m.group(1), m.group(2)):
+            ws = [w for w in words_of(who or "") if w not in lexicon()["stop"]]
+            if ws and ws[-1] not in ("users", "user", "people", "everyone", "you", "we", "i", "they") and is_person(ws[-1]):
+                _role(draft, " ".join(ws[-2:]) if len(ws) > 1 and is_person(ws[-1]) and ws[-2] not in lexicon()["stop"] else ws[-1], low)
+        draft.auth = True
+        taken = True
+    for m in _ROLE_LIST.finditer(low):
+        for who in split_top(m.group(1) or m.group(2) or ""):
+            if is_person(words_of(who)[-1] if words_of(who) else ""):
+                _role(draft, who, low)
+                taken = True
+    return taken
+
+
+def _role(draft: Draft, who: str, low: str) -> dict[str, Any]:
+    ws = [w for w in words_of(who) if w not in lexicon()["stop"] and w not in ("only",)]
+    while len(ws) > 1 and not is_person(ws[-1]):
+        ws = ws[:-1]
+    if not ws:
+        ws = words_of(who)
+    name = camel(" ".join([*ws[:-1], singularize(ws[-1])]))
+    return draft.roles.setdefault(name, {"label": " ".join(ws), "source": who})
+
+
+_FILLER = re.compile(
+    r"^(?:hi|hello|hey|thanks?|thank you|please|cheers|ok|okay|so|regards)\b|^(?:i|we)\s+(?:want|need|would like|'d like|am looking|are looking|run|have|own|manage|work)\b.{0,60}$|"
+    r"^(?:make|build|create|give|write|generate)\s+(?:me|us)?\b.{0,60}$|^(?:something|anything)\b|\bsurprise me\b|\bnot sure\b|\bkeep it simple\b|\bnothing fancy\b|"
+    r"^(?:it|this|that)\s+(?:should|must|would|will)\s+(?:be|look|work)\b", re.I)
+
+
+def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
+    low = sentence.lower()
+    cues = lexicon()["rule_cues"]
+    weak = ("when a", "when the", "when an", "each time", "every time", "once a", "once the", "once an", "after a", "after the",
+            "before a", "before the", "if a", "if the", "if an", "becomes", "goes to", "moves to", "turns", "at least", "up to", "at most",
+            "limit", "discount", "earn", "earns", "in stock", "average")
+    hits = [c for c in cues if re.search(rf"(?:^|\b){re.escape(c)}(?:\b|$)", low)]
+    is_rule = any(c not in weak for c in hits) or bool(hits) and not taken
+    access_only = bool(_ROLE_CAN.search(low) or _ROLE_SIGNIN.search(low)) and not re.search(r"\b(?:if|when|unless|until|after|before|once|only after|only before)\b", low)
+    constraint_only = bool(re.search(r"\b(?:unique|optional|required)\b", low)) and not re.search(r"\b(?:if|when|unless|after|before)\b", low)
+    if is_rule and not access_only and not constraint_only and not re.search(r"\b(?:log ?in|sign ?in|sign ?up|accounts?|register)\b", low):
+        ents = [n for n, e in draft.entities.items() if any(w in low for w in {e.label.lower(), e.label.lower().rstrip("s"), n.lower()})]
+        draft.rules.append(sentence.strip())
+        draft.rule_entities = getattr(draft, "rule_entities", {})
+        draft.rule_entities[sentence.strip()] = ents
+        return
+    title = len(words_of(low)) <= 6 and re.search(r"\b(?:app|application|tracker|system|manager|platform|tool|website|site|api|portal|crm|log|planner|database)\b", low)
+    if not taken and not title and not _FILLER.search(low.strip()) and len(words_of(low)) >= 2:
+        draft.unparsed.append(sentence.strip()[:200])
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. resolve
+
+
 def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
-    n = camel(name).lower()
-    hint = hint.lower()
-    options = [camel(o) for o in re.split(r"[/|,]", hint) if o.strip()] if re.search(r"[/|,]", hint) else []
+    """The type of a field from its words and a hint ('date', 'yes/no', 'in kg', 'draft/live')."""
+    lex = lexicon()
+    hint_l = hint.lower().strip()
+    options = _options(hint) if hint else []
     if options:
         return "enum", options
-    for key, kind in (("email", "email"), ("bool", "boolean"), ("date", "date"), ("time", "datetime"),
-                      ("int", "integer"), ("number", "number"), ("text", "text")):
-        if key in hint:
+    for key, kind in (("email", "email"), ("bool", "boolean"), ("yes/no", "boolean"), ("true/false", "boolean"),
+                      ("datetime", "datetime"), ("date", "date"), ("time", "datetime"), ("int", "integer"), ("whole", "integer"),
+                      ("decimal", "number"), ("number", "number"), ("text", "text"), ("string", "string"), ("money", "number")):
+        if re.search(rf"\b{re.escape(key)}", hint_l):
             return kind, []
-    if n in _ENUM_DEFAULTS:
-        return "enum", list(_ENUM_DEFAULTS[n])
-    if "email" in n:
-        return "email", []
-    if n.endswith(("at", "time")) or n in ("starts", "ends", "when", "datetime", "scheduledfor"):
-        return "datetime", []
-    if "date" in n or n in ("due", "deadline", "birthday", "dob") or camel(name).endswith("On"):
-        return "date", []
-    if n.startswith(("is", "has")) and len(n) > 3 or n in ("done", "completed", "complete", "active", "published",
-                                                           "paid", "archived", "finished", "enabled", "available"):
-        return "boolean", []
-    if n in ("quantity", "count", "age", "year", "stock", "pages", "capacity", "minutes", "credits", "seats") or n.startswith("numberof"):
+    hint_words = set(words_of(hint_l)) | ({hint_l} if hint_l else set())
+    if hint_words & lex["units"]["integer"]:
         return "integer", []
-    if n in ("price", "amount", "cost", "total", "salary", "rating", "score", "weight", "height", "balance", "budget"):
+    if hint_words & lex["units"]["number"]:
         return "number", []
-    if n in ("description", "notes", "note", "body", "content", "bio", "text", "details", "summary", "instructions", "reason"):
-        return "text", []
+    ws = words_of(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name))
+    phrase = " ".join(ws)
+    if not ws:
+        return "string", []
+    last = ws[-1]
+    for group in lex["types"]:
+        kind = group["type"]
+        if ws[0] in (group.get("first") or []) and len(ws) > 1:
+            return kind, []
+        if last in (group.get("words") or []):
+            if kind == "datetime" and last == "at" and len(ws) == 1:
+                continue
+            if kind == "integer" and last in ("number", "no", "nr", "code") and len(ws) > 1 and "of" not in ws:
+                return "string", []  # "plate number", "accession number": identifiers, not quantities
+            if kind == "date" and last == "on" and len(ws) == 1:
+                continue
+            return kind, []
+        for phrase_cue in group.get("any") or []:
+            if " " in phrase_cue or "/" in phrase_cue:
+                if phrase_cue in phrase:
+                    return kind, []
+            elif phrase_cue in ws:
+                return kind, []
+    if re.search(r"(?:^|[a-z])At$", name) and len(ws) > 1:
+        return "datetime", []
+    if re.search(r"[a-z]On$", name):
+        return "date", []
+    if last.endswith("ed") and len(ws) == 1 and "VERB" in _pos(last) and "NOUN" not in _pos(last):
+        return "boolean", []
     return "string", []
 
 
-def _fields_for(entity: str, explicit: dict[str, str], low: str, assumptions: list[str]) -> list[Field]:
-    fields: list[Field] = []
-    if explicit:
-        pairs = [(name, *_infer_type(name, hint)) for name, hint in explicit.items()]
+def _entity_name_ok(name: str, draft: Draft) -> bool:
+    lex = lexicon()
+    low = name.lower()
+    return low not in lex["not_entities"] and low not in ENTITY_RESERVED
+
+
+def resolve(draft: Draft) -> AppSpec:
+    lex = lexicon()
+    # an entity named only in passing whose name is a field of another entity is that field
+    for name in list(draft.entities):
+        e = draft.entities[name]
+        low = camel(name).lower()
+        if e.weight <= 1 and not e.fields and (low in draft.fieldish or low in lex["field_words"]) and not any(name in (r[0], r[1]) for r in draft.relations):
+            del draft.entities[name]
+    # merge "record" into "service record" when both appear
+    for name in list(draft.entities):
+        for other in list(draft.entities):
+            if other != name and other.endswith(name) and name in draft.entities and other in draft.entities and draft.entities[name].weight <= 2:
+                e, o = draft.entities[name], draft.entities[other]
+                for f in e.fields.values():
+                    o.fields.setdefault(f.name, f)
+                o.weight += e.weight
+                o.owned |= e.owned
+                draft.relations = [(other if a == name else a, other if b == name else b, k, r, w) for a, b, k, r, w in draft.relations]
+                del draft.entities[name]
+    # entity names that are reserved or generic
+    for name in list(draft.entities):
+        if not _entity_name_ok(name, draft):
+            e = draft.entities.pop(name)
+            if name.lower() in ENTITY_RESERVED and e.weight >= 2:
+                new = name + "Entry"
+                e.name, e.label = new, e.label or name.lower()
+                draft.entities[new] = e
+                draft.relations = [(new if a == name else a, new if b == name else b, k, r, w) for a, b, k, r, w in draft.relations]
+    # roles that are only roles: a person noun named with no fields, only as a role or sign-in
+    role_names = {pascal(r) for r in draft.roles}
+    for name in list(draft.entities):
+        e = draft.entities[name]
+        if name in role_names and not e.fields and not any(name in (r[0], r[1]) for r in draft.relations) and e.weight <= 2:
+            del draft.entities[name]
+
+    entities = draft.entities
+    assumptions = list(draft.assumptions)
+    if not entities:
+        entities["Item"] = EntityDraft(name="Item", label="item", source="")
+        assumptions.append("the request names no records to keep, so the app manages generic items (name, description)")
+        entities["Item"].fields = {"name": FieldDraft("name", "name", ""), "description": FieldDraft("description", "description", "", required=False)}
+        entities["Item"].fields["description"].hint = "text"
+        assumed_item = True
     else:
-        hints = _FIELD_HINTS.get(entity.lower())
-        if hints is None:
-            hints = [("name", "string"), ("description", "text")]
-            assumptions.append(f"{entity} has no fields in the request, so it gets a name and a description")
-        pairs = []
-        for name, kind in hints:
-            options = (_APPOINTMENT_STATUS if entity.lower() in ("appointment", "booking") else _ENUM_DEFAULTS.get(name, [])) if kind == "enum" else []
-            pairs.append((name, kind, options))
-    seen: set[str] = set()
-    for name, kind, options in pairs:
-        fname = camel(name)
-        if not fname or fname.lower() in seen or fname in ("id", "createdAt", "updatedAt") or fname.lower() in RESERVED:
-            continue
-        seen.add(fname.lower())
-        optional = kind in ("text", "boolean") or fname in ("dueDate", "phone", "bio")
-        fields.append(Field(name=fname, type=kind, options=options, required=not optional))
-    return fields or [Field(name="name")]
+        assumed_item = False
+
+    by_lower = {n.lower(): n for n in entities}
+    refs: dict[str, list[Field]] = {n: [] for n in entities}
+
+    def add_ref(src: str, dst: str, kind: str, required: bool, words: str, fname: str | None = None) -> None:
+        if src not in entities or dst not in entities:
+            return
+        existing = {f.name for f in refs[src]} | set(entities[src].fields)
+        name = fname or (camel(entities[dst].name) if kind != "refs" else camel(pluralize_name(humanize_label(entities[dst].name))))
+        if kind in ("ref", "has_many") and src == dst:
+            return
+        if any(f.ref == dst and (f.type == "refs") == (kind == "refs") for f in refs[src]):
+            return
+        if kind == "refs" and any(f.ref == src and f.type == "refs" for f in refs[dst]):
+            return
+        while name in existing or name in AUTO:
+            name += "Ref"
+        ftype = "refs" if kind == "refs" else "ref"
+        refs[src].append(Field(name=name, type=ftype, ref=dst, required=required if ftype == "ref" else False, label=words[:60] if False else humanize_label(name), source=words[:200]))
+
+    # fields that name another entity are references
+    for name, e in entities.items():
+        for fname in list(e.fields):
+            fd = e.fields[fname]
+            target = by_lower.get(singularize(fd.label.split()[-1]).lower()) if fd.label else None
+            target = target or by_lower.get(pascal(singularize(fd.label)).lower() if fd.label else "")
+            if target and target != name and not fd.options:
+                many = is_plural(fd.label.split()[-1])
+                add_ref(name, target, "refs" if many else "ref", fd.required, fd.source, fname=None)
+                del e.fields[fname]
+    for src, dst, kind, required, words in draft.relations:
+        if kind == "weak":
+            add_ref(src, dst, "ref", required, words)
+        elif kind == "has_many":
+            add_ref(dst, src, "ref", True, words)
+        elif kind == "refs":
+            add_ref(src, dst, "refs", False, words)
+        elif kind.startswith("self"):
+            fname = kind.partition(":")[2] or "parent"
+            if src in entities and not any(f.ref == src for f in refs[src]):
+                refs[src].append(Field(name=fname, type="ref", ref=src, required=False, source=words[:200], label=humanize_label(fname)))
+        else:
+            add_ref(src, dst, "ref", required, words)
+
+    built: list[Entity] = []
+    for name, e in entities.items():
+        fields: list[Field] = []
+        for fd in e.fields.values():
+            f = _field(fd, assumed_item)
+            if f is not None and f.name not in {x.name for x in fields}:
+                fields.append(f)
+        for f in refs[name]:
+            if f.name not in {x.name for x in fields}:
+                fields.append(f)
+        if not any(f.type not in ("ref", "refs") for f in fields):
+            fields.insert(0, Field(name="name", type="string", assumed=True, label="name"))
+            assumptions.append(f"{name} has no fields in the request, so it gets a name")
+        owned = e.owned or (draft.owned_all and not assumed_item)
+        built.append(Entity(name=e.name, fields=fields, owned=owned, label=e.label, source=e.source[:200], assumed=assumed_item))
+    roles = [Role(name=r, label=v["label"], source=v["source"][:200], create=sorted(v.get("create", [])),
+                  update=sorted(v.get("update", [])), delete=sorted(v.get("delete", []))) for r, v in draft.roles.items()]
+    known = {e.name for e in built}
+    for r in roles:
+        for act in ("create", "update", "delete"):
+            setattr(r, act, [x for x in getattr(r, act) if x == "*" or x in known])
+    rule_entities = getattr(draft, "rule_entities", {})
+    rules = [Rule(text=t, entities=[x for x in rule_entities.get(t, []) if x in known], kind=_rule_kind(t)) for t in draft.rules]
+    title = _title(draft.text.lower(), built)
+    data: dict[str, Any] = dict(name=title, title=title.title(), description=" ".join(draft.text.split())[:500], entities=built,
+                                auth=draft.auth, frontend=draft.frontend, backend=draft.backend, roles=roles, rules=rules,
+                                unparsed=draft.unparsed, assumptions=assumptions)
+    return _validated(data)
 
 
-def _relations(entity: str, low: str, known: set[str]) -> list[str]:
-    """Entities this one refers to: 'comments on issues', 'projects have many tasks', domain pairs."""
-    targets: list[str] = []
-    for m in _RELATION.finditer(low):
-        src, dst = _noun(m.group(1)), _noun(m.group(2))
-        if src == entity and dst in known and dst != entity and dst not in targets:
-            targets.append(dst)
-    for m in _HAS_MANY.finditer(low):
-        parent, child = _noun(m.group(1)), _noun(m.group(2))
-        if child == entity and parent in known and parent != entity and parent not in targets:
-            targets.append(parent)
-    domain = {"Appointment": ("Patient", "Doctor"), "Booking": ("Room", "Customer"), "Review": ("Product", "Movie", "Book"),
-              "Comment": ("Post", "Issue", "Task", "Ticket"), "Order": ("Customer",), "Invoice": ("Customer",),
-              "Ingredient": ("Recipe",)}
-    for dst in domain.get(entity, ()):
-        if dst in known and dst not in targets:
-            targets.append(dst)
-    return targets
+AUTO = {"id", "createdAt", "updatedAt"}
+
+
+def pluralize_name(label: str) -> str:
+    from autodevos.domain.spec import pluralize
+
+    ws = label.split()
+    return " ".join([*ws[:-1], pluralize(ws[-1])]) if ws else label
+
+
+def humanize_label(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
+
+
+def _field(fd: FieldDraft, assumed: bool) -> Field | None:
+    kind, options = ("enum", fd.options) if fd.options else _infer_type(fd.name, fd.hint)
+    if kind == "enum" and {o.lower().strip(".") for o in options} <= {"yes", "no", "y", "n", "true", "false", "on", "off"}:
+        kind, options = "boolean", []
+    name = fd.name
+    label = fd.label
+    if name.lower() in RESERVED or name in AUTO:
+        name = name + ("Name" if name.lower() == "class" else "Value")
+    if kind == "enum" and len({camel(o).lower() for o in options}) != len(options):
+        kind, options = "string", []
+    min_, max_ = fd.min, fd.max
+    if kind not in ("number", "integer"):
+        if min_ is not None or max_ is not None:
+            if kind in ("string", "text") and (min_ is not None or max_ is not None):
+                kind = "integer" if all(v is None or float(v).is_integer() for v in (min_, max_)) else "number"
+            else:
+                min_ = max_ = None
+    max_len = fd.max_length if kind in ("string", "text", "email") else None
+    default = fd.default if kind != "enum" or (fd.default and camel(str(fd.default)) in [camel(o) for o in options]) else None
+    if default is not None and kind in ("number", "integer"):
+        try:
+            default = float(default)
+        except ValueError:
+            default = None
+    if default is not None and kind == "boolean":
+        default = str(default).lower() in ("yes", "true", "on", "checked")
+    required = fd.required and not assumed
+    try:
+        return Field(name=name, type=kind, options=options, required=required, unique=fd.unique and kind not in ("boolean",),
+                     min=min_, max=max_, max_length=max_len, default=default, label=label, source=fd.source[:200], assumed=assumed)
+    except ValidationError:
+        try:
+            return Field(name=name, type=kind, options=options, required=required, label=label, source=fd.source[:200], assumed=assumed)
+        except ValidationError:
+            return None
+
+
+def _rule_kind(text: str) -> str:
+    low = text.lower()
+    if re.search(r"\b(calculat|comput|total|sum|average|count of|derived?)\w*", low):
+        return "computed"
+    if re.search(r"\b(when|once|after|before|then|moves? to|goes? to|becomes|approved?|notify|remind)\b", low):
+        return "workflow"
+    return "rule"
+
+
+def _validated(data: dict[str, Any]) -> AppSpec:
+    """The spec; when references form a required cycle, the last reference of the cycle becomes optional."""
+    for _ in range(10):
+        try:
+            return AppSpec.model_validate(data)
+        except ValidationError as exc:
+            msg = str(exc)
+            m = re.search(r"required references form a cycle \(([^)]*)\)", msg)
+            if not m:
+                raise
+            chain = [x.strip() for x in m.group(1).split("->")]
+            a, b = chain[-2], chain[-1]
+            for e in data["entities"]:
+                if e.name == a:
+                    e.fields = [f.model_copy(update={"required": False, "on_delete": "set_null"}) if f.type == "ref" and f.ref == b else f for f in e.fields]
+    return AppSpec.model_validate(data)
 
 
 def _title(low: str, entities: list[Entity]) -> str:
     m = re.search(r"(?:^|\b(?:an?|the|my|our)\s+)((?:[a-z]+\s){0,2}?)(?:app|application|website|site|system|tool|platform|manager|tracker|service|api)\b", low)
     if m:
-        words = [w for w in m.group(1).split() if w not in _ADJECTIVES and w not in _STOP and w not in ("rest", "json", "web", "full", "stack")]
-        if words:
-            return " ".join(words) + " app"
+        ws = [w for w in m.group(1).split() if w not in lexicon()["adjectives"] and w not in lexicon()["stop"] and w not in ("rest", "json", "web", "full", "stack")]
+        if ws:
+            return " ".join(ws) + " app"
     return f"{entities[0].plural} app"
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+
+
+def extract_spec(request: str) -> AppSpec:
+    """Build a spec v2 from a plain-language request, saying what was assumed and what was not understood."""
+    text = request.strip()
+    draft = Draft(text=text)
+    for sentence in sentences(text):
+        taken = construct(sentence, draft)
+        _enum_fields(sentence, draft)
+        _rule_or_unparsed(sentence, taken, draft)
+    if not draft.frontend and not draft.backend:
+        draft.frontend = draft.backend = True
+    if draft.auth and not draft.backend:
+        draft.backend = True
+        draft.assumptions.append("logging in needs a server, so the app has a backend after all")
+    return resolve(draft)
+
+
+def _enum_fields(sentence: str, draft: Draft) -> None:
+    """'status (draft/review/live)' in prose: the options of the nearest entity's field of that name."""
+    for m in _DEF_PAREN.finditer(sentence):
+        head, body = m.group(1), m.group(2)
+        opts = _options(body)
+        if not opts or not _is_field_word(head):
+            continue
+        fname = camel(" ".join(w for w in words_of(head) if w not in lexicon()["stop"]))
+        if not fname:
+            continue
+        before = sentence[: m.start()].lower()
+        owner = None
+        best = -1
+        for name, e in draft.entities.items():
+            for w in {e.label.lower(), singularize(e.label.lower())}:
+                i = before.rfind(w)
+                if i > best:
+                    best, owner = i, e
+        if owner is None:
+            continue
+        f = owner.fields.get(fname)
+        if f is None:
+            owner.fields[fname] = FieldDraft(name=fname, label=" ".join(words_of(head)), source=m.group(0), options=opts)
+        elif not f.options:
+            f.options = opts
