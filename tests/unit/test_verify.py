@@ -34,3 +34,51 @@ def test_run_cmd_times_out_and_kills_the_group(tmp_path):
     code, out = asyncio.run(run_cmd(["bash", "-c", "sleep 30 & sleep 30"], tmp_path, 0.5))
     assert code == 124 and "timed out" in out
     assert time.monotonic() - t0 < 5
+
+
+FAKE_NPM = """#!/bin/sh
+# npm install makes node_modules; npm run --silent STEP passes
+if [ "$1" = install ]; then mkdir -p node_modules/left-pad; echo installed > node_modules/left-pad/index.js; fi
+exit 0
+"""
+
+
+def _fake_app(root):
+    for package in ("backend", "frontend"):
+        (root / package).mkdir(parents=True)
+        scripts = {"typecheck": "tsc", "test": "vitest", "build": "vite build"}
+        (root / package / "package.json").write_text(json.dumps({"name": package, "scripts": scripts}))
+        (root / package / "Dockerfile").write_text("FROM node:20-slim\nUSER node\n")
+    return root
+
+
+def test_verify_makes_no_blocking_call_on_the_event_loop(tmp_path, monkeypatch):
+    """The blocking-call check of `langgraph dev` (blockbuster, as the server configures it) is on
+    while verify runs: a fresh install, a second run on installed packages, and an install that
+    starts from the prepared node_modules. A blocking call on the loop raises BlockingError."""
+    from autodevos.agents.verify import verify_app
+    from langgraph_runtime_inmem.queue import _enable_blockbuster
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text(FAKE_NPM)
+    (bin_dir / "npm").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("AUTODEVOS_CACHE", str(tmp_path / "cache"))
+    first, second = _fake_app(tmp_path / "one"), _fake_app(tmp_path / "two")
+
+    async def verify_all():
+        return [await verify_app(first, browser=False), await verify_app(first, browser=False),
+                await verify_app(second, browser=False)]
+
+    blockbuster = _enable_blockbuster()
+    try:
+        runs = asyncio.run(verify_all())
+    finally:
+        blockbuster.deactivate()
+    for steps in runs:
+        assert [(s.package, s.step, s.ok) for s in steps if s.step in ("install", "build")] == [
+            ("backend", "install", True), ("backend", "build", True), ("frontend", "install", True), ("frontend", "build", True)]
+    assert [s.step for s in runs[0]][-1] == "hadolint"
+    assert "prepared node_modules" in runs[2][0].output
+    assert (second / "backend" / "node_modules" / "left-pad" / "index.js").is_file()
