@@ -13,14 +13,15 @@ from typing import Any
 
 import typer
 import yaml
+from autodevos.agents import registry
 from autodevos.agents.llm import PROVIDERS, ModelError
+from autodevos.agents.understanding import understood, warnings
 from autodevos.domain.spec import AppSpec
 from autodevos.graph import queries as insp
 from autodevos.graph.config import ConfigError, load_config
 from autodevos.graph.runner import (
     RunError,
     RunResult,
-    RunSettings,
     answer_pause,
     check_request,
     improve_run,
@@ -28,6 +29,7 @@ from autodevos.graph.runner import (
     resume_run,
     start_run,
 )
+from autodevos.graph.settings import APPROVALS, DEFAULT_DB, RunSettings, config_fields
 from autodevos.graph.store import StoreError
 from pydantic import ValidationError
 from rich.console import Console
@@ -36,8 +38,6 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.tree import Tree
-
-DEFAULT_DB = "checkpoints/autodevos.sqlite"
 
 app = typer.Typer(
     help="AutoDevOS: turn a plain-language request into a full-stack app (Express + React + tests + docs).\n\n"
@@ -48,6 +48,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+
+DEFAULTS = RunSettings()
+"""Where the command line's defaults come from: the settings' own (graph/settings.py)."""
 
 STATUS_STYLE = {"pending": "dim", "running": "yellow", "completed": "green", "failed": "red", "skipped": "magenta"}
 
@@ -65,6 +68,8 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        for problem in registry.problems():  # a plugin that cannot be used: one line, and the rest runs
+            err.print(f"[yellow]warning:[/yellow] {escape(problem)}", highlight=False)
         try:
             fn(*args, **kwargs)
         except (Fail, RunError, ModelError, StoreError, ConfigError) as exc:
@@ -158,23 +163,53 @@ def verify_table(task_id: str, steps: list[dict[str, Any]]) -> Table:
 
 
 def plan_tree(plan: dict[str, Any], notes: list[str]) -> Tree:
-    spec = plan["spec"]
-    flags = [k for k in ("auth", "frontend", "backend") if spec.get(k)]
-    tree = Tree(f"[bold]Plan[/bold] for {spec['title']} ({', '.join(flags)})")
+    """The plan as a person checks it: what was understood (with the words it came from), what was
+    not, what will not be built yet, and the tasks."""
+    spec = AppSpec.model_validate(plan["spec"])
+    info = understood(spec)
+    flags = [k for k in ("auth", "frontend", "backend") if getattr(spec, k)]
+    tree = Tree(f"[bold]Plan[/bold] for {escape(spec.title)} ({', '.join(flags)})")
     ents = tree.add("entities")
-    for e in spec["entities"]:
-        fields = ", ".join(f"{f['name']}:{f['ref'] if f['type'] == 'ref' else f['type']}" for f in e["fields"])
-        ents.add(f"{e['name']} ({fields})")
+    for e in info["entities"]:
+        head = ents.add(f"[bold]{e['name']}[/bold]" + (" [dim](assumed)[/]" if e["assumed"] else "")
+                        + (" [magenta]private per user[/]" if e["owned"] else "") + (f' [dim]<- "{escape(e["source"][:60])}"[/]' if e["source"] else ""))
+        for f in e["fields"]:
+            extra = f" [cyan]{', '.join(f['constraints'])}[/]" if f["constraints"] else ""
+            src = " [dim](assumed)[/]" if f["assumed"] else (f' [dim]<- "{escape(f["source"][:50])}"[/]' if f["source"] else "")
+            head.add(f"{f['name']}: {escape(f['type'])}{extra}{src}")
+    if info["relations"]:
+        rels = tree.add("relations")
+        for r in info["relations"]:
+            arrow = "<->" if r["kind"] == "many_to_many" else "->"
+            rels.add(f"{r['from']}.{r['field']} {arrow} {r['to']} [dim]{r['kind']}{'' if r['required'] else ', optional'}[/]"
+                     + (f' [dim]<- "{escape(r["source"][:50])}"[/]' if r["source"] else ""))
+    if info["roles"]:
+        roles = tree.add("roles")
+        for r in info["roles"]:
+            rights = "; ".join(f"only they {a} {', '.join(r[a])}" for a in ("create", "update", "delete") if r[a])
+            roles.add(f"{escape(r['label'])}" + (f" [dim]({escape(rights)})[/]" if rights else ""))
+    if info["rules"]:
+        rules = tree.add("rules [dim](kept verbatim)[/]")
+        for r in info["rules"]:
+            rules.add(f"{escape(r['text'][:120])} [dim]({r['kind']})[/]")
+    if info["unparsed"]:
+        lost = tree.add("[yellow]not understood[/] [dim](edit the plan or reject with feedback)[/]")
+        for p in info["unparsed"]:
+            lost.add(f"[yellow]{escape(p[:120])}[/]")
+    if info["not_built"]:
+        nb = tree.add("[yellow]not built yet[/]")
+        for line in info["not_built"]:
+            nb.add(escape(line[:160]))
     tasks = tree.add("tasks")
     for t in plan["tasks"]:
         deps = f" after {', '.join(t['depends_on'])}" if t["depends_on"] else ""
         tasks.add(f"{t['id']} [dim]({t['agent']}){deps}[/dim]")
     for note in notes:
-        tree.add(f"[dim]{note}[/dim]")
+        tree.add(f"[dim]{escape(note)}[/dim]")
     return tree
 
 
-def _finish(result: RunResult, as_json: bool) -> None:
+def _finish(result: RunResult, as_json: bool, strict: bool = False) -> None:
     if as_json:
         out.print_json(json.dumps(insp.result_json(result)))
     else:
@@ -186,6 +221,10 @@ def _finish(result: RunResult, as_json: bool) -> None:
             if isinstance(rec.get("report"), list):
                 out.print(verify_table(tid, rec["report"]))
         _print_merge(result.merge)
+        _print_written_by(insp.written_by(result.tasks))
+        if result.plan:
+            for line in warnings(AppSpec.model_validate(result.plan["spec"])):
+                out.print(f"[yellow]{escape(line)}[/]")
         colour = "green" if result.ok else "red"
         out.print(f"[{colour}]Run {result.thread_id} {result.status}[/]: {summary}; {len(result.files)} files in {result.out_dir}")
     if result.status == "interrupted":
@@ -194,6 +233,30 @@ def _finish(result: RunResult, as_json: bool) -> None:
         raise typer.Exit(3)
     if not result.ok:
         raise typer.Exit(1)
+    baseline = insp.from_baseline(result.tasks)
+    if baseline:
+        err.print(f"[yellow]warning:[/yellow] {len(baseline)} task(s) kept the offline baseline because the model's answers "
+                  f"were not usable: {', '.join(baseline)} (why: autodevos status {result.thread_id})"
+                  + ("; --strict-model: exit 1" if strict else "; --strict-model makes this an error"), highlight=False)
+        if strict:
+            raise typer.Exit(1)
+
+
+def _print_written_by(written: dict[str, dict[str, str]]) -> None:
+    """Which tasks the model wrote, repaired, or left to the offline baseline (and why)."""
+    if not written:
+        return
+    groups: dict[str, list[str]] = {}
+    for tid, w in written.items():
+        groups.setdefault(w["outcome"], []).append(tid)
+    out.print("Files: " + "; ".join(f"{insp.OUTCOMES[o]}: {', '.join(groups[o])}" for o in insp.OUTCOMES if o in groups))
+    for tid, w in written.items():
+        if w["outcome"] == "baseline":
+            out.print(f"  [yellow]{tid}[/yellow] baseline: {escape(w.get('reason', ''))}", highlight=False)
+
+
+def _strict_option() -> Any:
+    return typer.Option(False, "--strict-model", help="Exit 1 when a task kept the offline baseline because its model's answers were not usable.")
 
 
 MERGE_WORDS = {"kept": "your edits kept", "merged": "your edits merged with the new generation",
@@ -238,28 +301,29 @@ def run(
     model: str = typer.Option(None, "--model", "-m", show_default="offline", help=f"Model: offline (default), or PROVIDER:MODEL with PROVIDER in {', '.join(p for p in PROVIDERS if p != 'offline')}."),
     base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."),
     spec: Path = typer.Option(None, "--spec", help="A hand-written app spec (YAML) instead of extracting one from the request."),
-    fail_fast: bool = typer.Option(False, "--fail-fast", help="Start no new task after the first failure."),
-    max_parallel: int = typer.Option(0, "--max-parallel", min=0, help="Most tasks at once (0: no limit)."),
-    retries: int = typer.Option(2, "--retries", min=0, max=10, help="Retries per task, with exponential backoff."),
-    force: bool = typer.Option(False, "--force", help="Write into a non-empty --out folder."),
-    verify: bool = typer.Option(True, "--verify/--no-verify", help="Install, type-check, lint, test and build the app (needs Node.js 20+)."),
-    browser: bool = typer.Option(True, "--browser/--no-browser", help="Run the app's browser test during verify (needs Chromium)."),
-    max_repairs: int = typer.Option(2, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
+    fail_fast: bool = typer.Option(DEFAULTS.fail_fast, "--fail-fast", help="Start no new task after the first failure."),
+    max_parallel: int = typer.Option(DEFAULTS.max_parallel, "--max-parallel", min=0, help="Most tasks at once (0: no limit)."),
+    retries: int = typer.Option(DEFAULTS.retries, "--retries", min=0, max=10, help="Retries per task, with exponential backoff."),
+    force: bool = typer.Option(DEFAULTS.force, "--force", help="Write into a non-empty --out folder."),
+    verify: bool = typer.Option(DEFAULTS.verify, "--verify/--no-verify", help="Install, type-check, lint, test and build the app (needs Node.js 20+)."),
+    browser: bool = typer.Option(DEFAULTS.browser, "--browser/--no-browser", help="Run the app's browser test during verify (needs Chromium)."),
+    max_repairs: int = typer.Option(DEFAULTS.max_repairs, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
     checkpointer: str = typer.Option(None, "--checkpointer", help="postgres://USER@HOST:PORT/DB to keep checkpoints in PostgreSQL (password from PGPASSWORD); default: the --db file."),
-    approve: str = typer.Option("none", "--approve", help="Pause for a person: 'plan' (approve, edit or reject the plan) or 'none'."),
+    approve: str = typer.Option(DEFAULTS.approval, "--approve", help="Pause for a person: 'plan' (approve, edit or reject the plan) or 'none'."),
     step: bool = typer.Option(False, "--step", help="Step through: pause at the plan, before each task and after it (one task at a time)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Never pause (overrides --approve)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
+    strict_model: bool = _strict_option(),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
     planner_model: str = typer.Option(None, "--planner-model", help="Model for the planner only (else --model)."),
     agent_model: list[str] = typer.Option(None, "--agent-model", help="ROLE=MODEL[@URL] for one agent, e.g. backend=ollama:qwen2.5-coder; repeatable."),
-    config: Path = typer.Option(None, "--config", help="YAML file with model, base_url, models (per role), prices, max_tokens_total, max_cost."),
+    config: Path = typer.Option(None, "--config", help=f"YAML file that sets any of: {', '.join(f.name for f in config_fields())} (models: per role)."),
     cache: bool = typer.Option(None, "--cache/--no-cache", show_default="cache", help="Answer identical model calls from the response cache in --db."),
     max_tokens_total: int = typer.Option(None, "--max-tokens-total", min=0, help="Pause the run when its model calls used this many tokens."),
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Pause the run when its model calls cost this many USD."),
-    call_timeout: float = typer.Option(None, "--call-timeout", min=1, help="Seconds one model call may take (default 120)."),
+    call_timeout: float = typer.Option(None, "--call-timeout", min=1, help=f"Seconds one model call may take (default {DEFAULTS.call_timeout:g})."),
     stream: bool = typer.Option(None, "--stream/--no-stream", show_default="no-stream", help="Stream model answers (servers that time out long answers)."),
-    task_delay: float = typer.Option(0.0, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
+    task_delay: float = typer.Option(DEFAULTS.task_delay, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
 ) -> None:
     """Plan and build an app from REQUEST.
 
@@ -293,9 +357,9 @@ def run(
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
         approval="none" if auto_approve else ("step" if step else approve), checkpointer=checkpointer,
     )
-    if settings.approval not in ("none", "plan", "step"):
+    if settings.approval not in APPROVALS:
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
-    _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress), str(db), as_json)
+    _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress), str(db), as_json, strict_model)
 
 
 @app.command()
@@ -306,6 +370,7 @@ def improve(
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run that generated FOLDER."),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
+    strict_model: bool = _strict_option(),
 ) -> None:
     """Change an app generated earlier: only the tasks the change touches run again, and their
     files are merged with your edits (conflicts get markers and are listed).
@@ -315,7 +380,8 @@ def improve(
     _need_db(db)
     if not folder.is_dir():
         raise Fail(f"{folder} is not a folder")
-    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress), str(db), as_json)
+    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress), str(db), as_json,
+               strict_model)
 
 
 @app.command()
@@ -327,6 +393,7 @@ def resume(
     max_tokens_total: int = typer.Option(None, "--max-tokens-total", min=0, help="Raise (or set) the run's token budget; 0: no limit."),
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Raise (or set) the run's cost budget in USD; 0: no limit."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    strict_model: bool = _strict_option(),
 ) -> None:
     """Continue a run that stopped (crash, kill, Ctrl-C, budget reached); finished tasks are not run again.
 
@@ -335,7 +402,7 @@ def resume(
     _need_db(db)
     budget = {"max_tokens_total": max_tokens_total, "max_cost": max_cost}
     _drive_cli(lambda progress: resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer, budget=budget),
-               str(db), as_json)
+               str(db), as_json, strict_model)
 
 
 @app.command()
@@ -345,6 +412,7 @@ def replay(
     out_dir: Path = typer.Option(..., "--out", "-o", help="A new folder for the replayed app."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run (its response cache is used)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    strict_model: bool = _strict_option(),
 ) -> None:
     """Run a recorded run again with no network: every model call is answered from the response
     cache, so the app comes out the same. A call the run never made is an error.
@@ -352,7 +420,7 @@ def replay(
     Example: autodevos replay 3f2a9c1b7d4e --out replayed-app
     """
     _need_db(db)
-    _drive_cli(lambda progress: replay_run(thread_id, str(db), str(out_dir), on_event=progress), str(db), as_json)
+    _drive_cli(lambda progress: replay_run(thread_id, str(db), str(out_dir), on_event=progress), str(db), as_json, strict_model)
 
 
 @app.command()
@@ -366,6 +434,7 @@ def approve(
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run."),
     checkpointer: str = typer.Option(None, "--checkpointer", help="PostgreSQL URL, when the run keeps its checkpoints there (default: as stored)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    strict_model: bool = _strict_option(),
 ) -> None:
     """Answer a paused run from a script, then let it carry on.
 
@@ -381,7 +450,8 @@ def approve(
         if plan_file is None:
             raise Fail("--decision edit needs --plan FILE with the edited plan")
         answer["plan"] = _read_plan_file(plan_file)
-    _drive_cli(lambda progress: answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer), str(db), as_json)
+    _drive_cli(lambda progress: answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer), str(db), as_json,
+               strict_model)
 
 
 def _read_plan_file(path: Path) -> Any:
@@ -448,10 +518,10 @@ def _with_progress(make_run, quiet: bool) -> RunResult:
         progress.stop()
 
 
-def _drive_cli(make_run, db: str, as_json: bool) -> None:
+def _drive_cli(make_run, db: str, as_json: bool, strict: bool = False) -> None:
     """A command that runs the graph: live table, questions a paused run asks, summary and exit code."""
     result = _with_progress(make_run, as_json)
-    _finish(_answer_pauses(result, db, as_json), as_json)
+    _finish(_answer_pauses(result, db, as_json), as_json, strict)
 
 
 def show_question(question: dict[str, Any], out_dir: str) -> None:
@@ -508,6 +578,7 @@ def status(
     for note in info["notes"]:
         out.print(f"[dim]{note}[/dim]")
     out.print(task_table(info["tasks"]))
+    _print_written_by(info["written_by"])
     if info["usage"]["run"]["calls"]:
         out.print(usage_table(info["usage"]))
     for d in info["decisions"]:
@@ -598,6 +669,78 @@ def diff(
         out.print(f"[red]- {escape(path)}[/]")
     for path in d["changed"]:
         out.print(Syntax(d["diffs"][path], "diff", word_wrap=True))
+
+
+@app.command("agents")
+@_guard
+def list_agents(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the agents this installation has: built-in and plugins (entry point group autodevos.agents),
+    where each sits in the default plan, and whether a model can write its files.
+
+    Example: autodevos agents
+    """
+    rows = registry.listing()
+    if as_json:
+        out.print_json(json.dumps({"agents": rows, "problems": list(registry.problems())}))
+        return
+    table = Table(title="Agents", title_justify="left")
+    for col in ("agent", "from", "in the default plan", "model role", "prompts"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["name"], r["origin"], r["plan"], "yes" if r["model_role"] else "no", r["prompts"])
+    out.print(table)
+
+
+models_app = typer.Typer(help="Know your model before a long run.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+VERDICT_MEANS = {
+    "structured output": "the agents ask for JSON-schema structured output, then for text",
+    "structured output (tool calling)": "structured asks go through a forced tool call, then text",
+    "text fallback": "the agents ask for text (files in fenced blocks) straight away",
+    "too weak: baseline only": "the planner uses its rules and every code agent keeps the offline generator's files",
+}
+RESULT_STYLE = {"supported": "green", "refused": "yellow", "wrong answer": "red", "failed": "red"}
+
+
+@models_app.command("check")
+@_guard
+def models_check(
+    model: str = typer.Argument(..., help="PROVIDER:MODEL, e.g. ollama:qwen2.5-coder or openai:gpt-4.1-mini."),
+    base_url: str = typer.Option(None, "--base-url", help="OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."),
+    db: Path = typer.Option(None, "--db", help="Keep the verdict in this run database: runs with it use it instead of checking."),
+    timeout: float = typer.Option(30.0, "--timeout", min=1, help="Seconds each check call may take."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check what a model can do before a long run: one small call each for plain text, JSON-schema
+    structured output, tool calling, streaming with usage and the time of a short answer; then what
+    AutoDevOS will do with it (structured output, text fallback, or too weak: baseline only).
+
+    Example: autodevos models check ollama:qwen2.5-coder
+    """
+    from autodevos.agents.check import check_and_keep
+    from autodevos.agents.llm import check_model
+
+    check_model(model, base_url)
+    if db is not None and db.is_dir():
+        raise Fail(f"--db {db} is a folder, not a SQLite file")
+    report = asyncio.run(check_and_keep(model, base_url, str(db) if db else None, timeout=timeout))
+    if as_json:
+        out.print_json(json.dumps(report.as_json()))
+    if report.error:
+        raise Fail(report.error)
+    if as_json:
+        return
+    table = Table(title=f"{report.model} at {report.server}", title_justify="left")
+    for col in ("capability", "result", "seconds", "detail"):
+        table.add_column(col, overflow="fold")
+    for p in report.probes:
+        table.add_row(p.name, f"[{RESULT_STYLE[p.result]}]{p.result}[/]", f"{p.seconds:.2f}", escape(p.detail))
+    out.print(table)
+    verdict = report.verdict
+    assert verdict is not None
+    out.print(f"[bold]Verdict: {verdict.verdict}[/bold]" + (f" ({escape(verdict.why)})" if verdict.why else "")
+              + f": {VERDICT_MEANS[verdict.verdict]}." + (f" Kept in {db}." if db else ""))
 
 
 def _need_db(db: Path) -> None:

@@ -26,9 +26,8 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
-
 from autodevos.domain.spec import ENTITY_RESERVED, RESERVED, AppSpec, Entity, Field, Role, Rule, camel, pascal, singularize
+from pydantic import ValidationError
 
 
 @cache
@@ -196,6 +195,11 @@ def is_person(word: str) -> bool:
     return len(w) > 4 and w.endswith(tuple(lex["people_suffixes"])) and "NOUN" in _pos(w)
 
 
+APP_WORDS = frozenset({"app", "application", "tracker", "system", "platform", "clinic", "shop", "store", "desk", "planner", "site", "website",
+                       "tool", "crm", "erp", "manager", "service", "program", "portal", "database", "api", "backend", "dashboard", "software",
+                       "solution", "catalog", "catalogue", "organizer", "organiser", "log", "logbook", "diary", "journal", "board"})
+
+
 def noun_phrase(phrase: str) -> tuple[str, str] | None:
     """(PascalCase singular entity name, the words) of a phrase's head noun phrase, or None.
 
@@ -212,7 +216,9 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
             break
         cut.append(w)
     cut = [w for w in cut if w not in lex["adjectives"] and w not in lex["stop"] and not w.isdigit()]
-    if not cut:
+    while len(cut) > 1 and cut[0] in lex["intro_verbs"]:
+        cut = cut[1:]  # "track expenses": a verb and its object
+    if not cut or cut[-1] in APP_WORDS:
         return None
     head = cut[-1]
     if not is_nounish(head) or head in lex["not_entities"] or singularize(head) in lex["not_entities"]:
@@ -438,7 +444,6 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def _clause(clause: str, draft: Draft) -> bool:
-    low = clause.lower()
     taken = _relations(clause, draft)
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True
@@ -450,11 +455,13 @@ def _clause(clause: str, draft: Draft) -> bool:
         np = noun_phrase(head)
         if np and _options(body) and _is_field_word(head):
             np = None
-        if np:
+        if np or _plural_items(split_top(body)):
             items = split_top(body)
+            if _plural_items(items):
+                return _entity_list(body, draft, weight=2) or taken
             fields = [parse_field(i, draft) for i in items]
             good = [f for f in fields if f]
-            if good:
+            if good and np:
                 ent = draft.entity(np[0], np[1], weight=3)
                 _add_fields(ent, good, draft)
                 return True
@@ -462,6 +469,8 @@ def _clause(clause: str, draft: Draft) -> bool:
         taken |= _entity_list(m.group(2), draft, weight=2)
     # "each van has a plate number, a make and ..."
     m = _DEF_HAS.match(clause)
+    if m and words_of(m.group(1)) and words_of(m.group(1))[-1] in APP_WORDS:
+        return taken | _entity_list(m.group(2), draft, weight=2)
     if m and not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I):
         np = noun_phrase(m.group(1))
         body = m.group(2)
@@ -476,6 +485,9 @@ def _clause(clause: str, draft: Draft) -> bool:
                         draft.relations.append((np[0], child[0], "has_many", True, clause))
                 return True
             items = split_top(body)
+            if _plural_items(items):
+                taken |= _entity_list(body, draft, weight=2)
+                return taken
             fields = [parse_field(i, draft) for i in items]
             good = [f for f in fields if f]
             if good and (len(good) >= len(items) / 2):
@@ -494,6 +506,14 @@ def _clause(clause: str, draft: Draft) -> bool:
     m = _INTRO.search(clause)
     if m:
         taken |= _entity_list(m.group(1), draft, weight=1)
+    elif (m := re.search(r"\b(?:with|for|of|manag\w*|track\w*|organi[sz]\w*|stor\w*|handl\w*|covering|about|keep track of|list\w*)\s+(.+)$", clause, re.I)):
+        pre = clause[: m.start()]
+        if _plural_items(split_top(m.group(1))) and not (noun_phrase(pre) and draft.entities.get((noun_phrase(pre) or ("",))[0])):
+            taken |= _entity_list(m.group(1), draft, weight=1)
+        if not taken and len(split_top(pre)) >= 2 and _plural_items(split_top(pre)):
+            taken |= _entity_list(pre, draft, weight=1)
+    elif _plural_items(split_top(clause)) and len(split_top(clause)) >= 2:
+        taken |= _entity_list(clause, draft, weight=1)
     taken |= _actors(clause, draft)
     return taken
 
@@ -521,15 +541,33 @@ def _we_keep(clause: str, draft: Draft) -> bool:
     return True
 
 
+def _plural_items(items: list[str]) -> bool:
+    """True when most items of a list are plural noun phrases (records), not fields."""
+    heads = []
+    for item in items:
+        np = noun_phrase(re.split(r"\s+(?:with|having|on|of|for|under|per|that|who|which)\s+", item, maxsplit=1, flags=re.I)[0])
+        heads.append(bool(np) and is_plural(words_of(np[1])[-1]) and words_of(np[1])[-1] not in lexicon()["field_words"])
+    return bool(heads) and sum(heads) * 2 > len(heads)
+
+
 def _entity_list(body: str, draft: Draft, weight: int) -> bool:
     taken = False
     body = re.split(r"\b(?:so that|so|that|which|where|because|in order to|to let|to see|to help)\b", body, maxsplit=1, flags=re.I)[0]
+    owner: EntityDraft | None = None
     for item in split_top(body):
-        item = re.sub(r"\s+(?:with|having)\s+.*$", "", item, flags=re.I)
-        np = noun_phrase(item)
-        if np and is_plural(words_of(np[1])[-1]):
-            draft.entity(np[0], np[1], weight=weight)
+        head, _, fields = (re.split(r"(\s+(?:with|having)\s+)", item, maxsplit=1, flags=re.I) + ["", ""])[:3]
+        rel = re.split(r"\s+(?:on|of|for|under|per|in|to)\s+(?:the\s+|each\s+|a\s+|an\s+)?", head, maxsplit=1, flags=re.I)
+        np = noun_phrase(rel[0])
+        if np and is_plural(words_of(np[1])[-1]) and words_of(np[1])[-1] not in lexicon()["field_words"]:
+            owner = draft.entity(np[0], np[1], weight=weight)
             taken = True
+            if len(rel) > 1 and (target := noun_phrase(rel[1])) and is_plural(words_of(rel[1])[-1] if words_of(rel[1]) else ""):
+                draft.entity(target[0], target[1], weight=1)
+                draft.relations.append((np[0], target[0], "ref", True, item))
+            if fields:
+                _add_fields(owner, [f for f in (parse_field(i, draft) for i in split_top(fields)) if f], draft)
+        elif owner is not None and (f := parse_field(item, draft)) and not (np and is_plural(words_of(np[1])[-1])):
+            _add_fields(owner, [f], draft)  # "expenses with amount, category and date": the rest of the list
     return taken
 
 
@@ -603,12 +641,14 @@ def _relations(clause: str, draft: Draft) -> bool:
             draft.relations.append((a[0], b[0], "refs", False, clause))
             return True
     for m in _SELF.finditer(clause):
-        a = noun_phrase(m.group(1))
+        a = noun_phrase(m.group(1)) or _clause_subject(clause)
         b = noun_phrase(m.group(2)) if m.group(2) else None
         if a and (b is None or b[0] == a[0] or (b[0] in draft.entities) is False and is_person(m.group(1))):
             draft.entity(a[0], a[1], weight=1)
             name = camel(re.sub(r"^(?:reports? to|is managed by|has an?|have an?|can have an?|is an?|are|was|referred by|nested (?:in|under))\s+", "", m.group(0)[len(m.group(1)):].strip(), flags=re.I).split()[0]) or "parent"
-            draft.relations.append((a[0], a[0], "self", False, clause))
+            if name in ("to", "by", "of", "in", "under", "duplicate", "duplicates") or name in draft.entities.get(a[0], EntityDraft("", "", "")).fields:
+                name = "parent"
+            draft.relations.append((a[0], a[0], f"self:{name}", False, clause))
             taken = True
     for m in _WHO_ALSO.finditer(clause):
         role, ent = noun_phrase(m.group(1)), noun_phrase(m.group(2))
@@ -658,7 +698,7 @@ _ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|
 
 def _actors(clause: str, draft: Draft) -> bool:
     """'tenants rent flats', 'members borrow books': the actor and the records become entities."""
-    m = _ACTOR.match(clause.strip())
+    m = _ACTOR.match(clause.strip()) or _ACTOR.match(re.split(r"\b(?:where|in which|so that|because)\s+", clause, maxsplit=1, flags=re.I)[-1].strip())
     if not m:
         return False
     subj, verb, obj = m.group(1), m.group(2).lower(), m.group(3)
@@ -893,6 +933,10 @@ def resolve(draft: Draft) -> AppSpec:
 
     entities = draft.entities
     assumptions = list(draft.assumptions)
+    if not entities and (m := re.search(r"\b([a-z]+)\s+(?:app|application|tracker|manager|list|organi[sz]er|planner|log|catalog(?:ue)?|system|website|site)\b", draft.text.lower())):
+        np = noun_phrase(m.group(1))
+        if np and m.group(1) not in lex["stop"] and "NOUN" in _pos(m.group(1)) and m.group(1) not in ("web", "mobile", "simple", "small", "little"):
+            entities[np[0]] = EntityDraft(name=np[0], label=np[1], source=m.group(0), weight=1)
     if not entities:
         entities["Item"] = EntityDraft(name="Item", label="item", source="")
         assumptions.append("the request names no records to keep, so the app manages generic items (name, description)")
@@ -1070,10 +1114,13 @@ def extract_spec(request: str) -> AppSpec:
     """Build a spec v2 from a plain-language request, saying what was assumed and what was not understood."""
     text = request.strip()
     draft = Draft(text=text)
-    for sentence in sentences(text):
-        taken = construct(sentence, draft)
-        _enum_fields(sentence, draft)
-        _rule_or_unparsed(sentence, taken, draft)
+    for sentence in sentences(text)[:400]:
+        try:
+            taken = construct(sentence[:2000], draft)
+            _enum_fields(sentence[:2000], draft)
+        except (ValueError, IndexError, KeyError, TypeError, RecursionError):  # a rule that trips on odd text: the sentence is reported, never a traceback
+            taken = False
+        _rule_or_unparsed(sentence[:2000], taken, draft)
     if not draft.frontend and not draft.backend:
         draft.frontend = draft.backend = True
     if draft.auth and not draft.backend:
@@ -1095,7 +1142,7 @@ def _enum_fields(sentence: str, draft: Draft) -> None:
         before = sentence[: m.start()].lower()
         owner = None
         best = -1
-        for name, e in draft.entities.items():
+        for e in draft.entities.values():
             for w in {e.label.lower(), singularize(e.label.lower())}:
                 i = before.rfind(w)
                 if i > best:

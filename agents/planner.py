@@ -6,10 +6,11 @@ import asyncio
 import re
 from typing import Any
 
+from autodevos.agents import registry
 from autodevos.agents.answers import AnswerError, NoValidAnswer, Way, ask_until_valid, first_error, json_in
 from autodevos.agents.extract import extract_spec
 from autodevos.agents.prompts import render_prompt
-from autodevos.domain.dag import AGENTS, Plan, PlanError, Task, default_plan, validate_plan
+from autodevos.domain.dag import Plan, PlanError, Task, validate_plan
 from autodevos.domain.spec import AppSpec
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ class PlanParseError(ValueError):
     """A model answer that is not a valid plan; the message says why."""
 
 
-def parse_plan_text(text: str, agents: tuple[str, ...] = AGENTS) -> Plan:
+def parse_plan_text(text: str, agents: tuple[str, ...] | None = None) -> Plan:
     """Model text -> validated Plan. Accepts a bare JSON object or one inside a code fence."""
     try:
         plan = Plan.model_validate(json_in(text))
@@ -28,19 +29,27 @@ def parse_plan_text(text: str, agents: tuple[str, ...] = AGENTS) -> Plan:
     except ValidationError as exc:
         raise PlanParseError(f"the plan does not fit the schema: {first_error(exc)}") from None
     try:
-        return validate_plan(plan, agents)
+        return validate_plan(plan, agents or registry.names())
     except PlanError as exc:
         raise PlanParseError(str(exc)) from None
+
+
+def _draft_json(request: str) -> str:
+    """The offline extraction of the request, as the draft spec the model corrects (spec v2 JSON)."""
+    try:
+        return extract_spec(request).model_dump_json(indent=1, exclude_defaults=True)
+    except ValueError as exc:
+        return f"(no draft: {exc})"
 
 
 def offline_plan(request: str, spec_override: dict[str, Any] | None = None) -> tuple[Plan, list[str]]:
     spec = AppSpec.model_validate(spec_override) if spec_override else extract_spec(request)
     notes = [f"assumed: {a}" for a in spec.assumptions]
-    return default_plan(spec), notes
+    return registry.default_plan(spec), notes
 
 
 async def model_plan(
-    request: str, ask: Any, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] = AGENTS,
+    request: str, ask: Any, spec_override: dict[str, Any] | None = None, agents: tuple[str, ...] | None = None,
     max_reasks: int = 2,
 ) -> tuple[Plan, list[str]]:
     """Ask the model for the plan (agents.answers.ask_until_valid): structured output first, asked
@@ -49,8 +58,10 @@ async def model_plan(
 
     `ask` is the planner role's model (agents.ask.RoleAsk): BudgetReached and transport failures
     are not caught here."""
+    agents = agents or registry.names()
     system, user, again = await asyncio.to_thread(
-        lambda: (render_prompt("planner", "system", agents=", ".join(agents)), render_prompt("planner", "user", request=request),
+        lambda: (render_prompt("planner", "system", agents=", ".join(agents)),
+                 render_prompt("planner", "user", request=request, draft=_draft_json(request)),
                  render_prompt("planner", "reask", error="$error"))
     )
     messages = [SystemMessage(system), HumanMessage(user)]
@@ -99,11 +110,11 @@ def place_verify(plan: Plan, verify: bool) -> tuple[Plan, list[str]]:
         return Plan(spec=plan.spec, tasks=tasks), ["no npm on the PATH: the app is written but not verified (install Node.js 20+)"]
     if len(tasks) != len(plan.tasks):
         return plan, []
-    code = [t.id for t in tasks if t.agent in ("tests", "backend", "frontend", "devops")]
+    verifier = registry.get("verify")
+    code = [t.id for t in tasks if t.agent in verifier.after]
     ends = [t for t in code if not any(t in o.depends_on for o in tasks if o.id in code)]
-    verify_task = Task(id="verify", agent="verify", depends_on=ends,
-                       description="Install, type-check, lint, test, build and browser-test the app.")
-    return validate_plan(Plan(spec=plan.spec, tasks=[*tasks, verify_task])), []
+    verify_task = Task(id="verify", agent="verify", depends_on=ends, description=str(verifier.describe))
+    return validate_plan(Plan(spec=plan.spec, tasks=[*tasks, verify_task]), registry.names()), []
 
 
 ACTIONS = ("approve", "edit", "reject", "skip", "quit")

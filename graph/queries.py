@@ -9,9 +9,10 @@ from dataclasses import asdict
 from typing import Any
 
 from autodevos.agents.calls import call_totals
-from autodevos.graph.builder import build_graph
-from autodevos.graph.checkpoint import open_checkpointer
+from autodevos.agents.understanding import understood
+from autodevos.domain.spec import AppSpec
 from autodevos.graph.runner import RunError, RunResult, stored_settings
+from autodevos.graph.session import open_graph
 from autodevos.graph.store import StoreError, open_store
 
 
@@ -38,14 +39,15 @@ async def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
     """One run: its row, the ledger's view of each planned task, and the decisions and notes in its state."""
     info = _ledger_info(db_path, thread_id)
     settings = await stored_settings(thread_id, db_path)
-    async with open_checkpointer(db_path, settings.checkpointer) as saver:
-        snap = await build_graph().compile(checkpointer=saver).aget_state({"configurable": {"thread_id": thread_id}})
+    async with open_graph(settings) as graph:
+        snap = await graph.aget_state({"configurable": {"thread_id": thread_id}})
     values = snap.values or {}
     info["decisions"] = values.get("decisions", [])
     info["notes"] = values.get("planner_notes", []) or info["notes"]
     info["waiting"] = [i.value.get("kind") for i in snap.interrupts if isinstance(i.value, dict)]
     totals = await asyncio.to_thread(call_totals, db_path, thread_id)
     info["usage"] = {"run": asdict(totals.run), "tasks": {tid: asdict(u) for tid, u in sorted(totals.tasks.items())}}
+    info["written_by"] = written_by(info["tasks"])
     return info
 
 
@@ -69,8 +71,7 @@ async def checkpoints(db_path: str, thread_id: str, checkpointer: str | None = N
     settings = await stored_settings(thread_id, db_path, checkpointer)
     config = {"configurable": {"thread_id": thread_id}}
     rows = []
-    async with open_checkpointer(db_path, settings.checkpointer) as saver:
-        graph = build_graph().compile(checkpointer=saver)
+    async with open_graph(settings) as graph:
         async for snap in graph.aget_state_history(config):
             meta = snap.metadata or {}
             tasks = (snap.values or {}).get("tasks", {})
@@ -85,8 +86,32 @@ async def checkpoints(db_path: str, thread_id: str, checkpointer: str | None = N
     return rows
 
 
+OUTCOMES = {"model": "written by the model", "repaired": "repaired by the model after a failed verify",
+            "baseline": "the offline baseline (the model's answers were not usable)"}
+"""Where a model task's files came from (codegen.coder's report), as the summary says it."""
+
+
+def written_by(tasks: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """For each task a model worked on: {"outcome": model | repaired | baseline, "reason": why (baseline)}."""
+    found: dict[str, dict[str, str]] = {}
+    for tid, rec in tasks.items():
+        report = (rec or {}).get("report")
+        model = report.get("model") if isinstance(report, dict) else None
+        if isinstance(model, dict) and model.get("outcome") in OUTCOMES:
+            found[tid] = {"outcome": model["outcome"], **({"reason": model["reason"]} if model.get("reason") else {})}
+    return found
+
+
+def from_baseline(tasks: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Task id -> why it kept the offline baseline instead of the model's files."""
+    return {tid: w.get("reason", "") for tid, w in written_by(tasks).items() if w["outcome"] == "baseline"}
+
+
 def result_json(result: RunResult) -> dict[str, Any]:
     data = asdict(result)
     data["ok"] = result.ok
     data["merge"] = result.merge
+    data["written_by"] = written_by(result.tasks)
+    if result.plan:
+        data["understood"] = understood(AppSpec.model_validate(result.plan["spec"]))
     return data
