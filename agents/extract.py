@@ -645,7 +645,9 @@ def _relations(clause: str, draft: Draft) -> bool:
         b = noun_phrase(m.group(2)) if m.group(2) else None
         if a and (b is None or b[0] == a[0] or (b[0] in draft.entities) is False and is_person(m.group(1))):
             draft.entity(a[0], a[1], weight=1)
-            name = camel(re.sub(r"^(?:reports? to|is managed by|has an?|have an?|can have an?|is an?|are|was|referred by|nested (?:in|under))\s+", "", m.group(0)[len(m.group(1)):].strip(), flags=re.I).split()[0]) or "parent"
+            after = [w for w in words_of(m.group(0)[len(m.group(1)):]) if w not in lexicon()["stop"] and w not in (
+                "reports", "report", "managed", "parent_", "referred", "nested", "sub", "child", "duplicate", "duplicates")]
+            name = camel(after[0]) if after else "parent"
             if name in ("to", "by", "of", "in", "under", "duplicate", "duplicates") or name in draft.entities.get(a[0], EntityDraft("", "", "")).fields:
                 name = "parent"
             draft.relations.append((a[0], a[0], f"self:{name}", False, clause))
@@ -971,7 +973,10 @@ def resolve(draft: Draft) -> AppSpec:
             fd = e.fields[fname]
             target = by_lower.get(singularize(fd.label.split()[-1]).lower()) if fd.label else None
             target = target or by_lower.get(pascal(singularize(fd.label)).lower() if fd.label else "")
-            if target and target != name and not fd.options:
+            if target == name and not fd.options and len(fd.label.split()) > 1:  # "a parent category": a self-reference
+                refs[name].append(Field(name=fname, type="ref", ref=name, required=False, label=fd.label, source=fd.source[:200]))
+                del e.fields[fname]
+            elif target and target != name and not fd.options:
                 many = is_plural(fd.label.split()[-1])
                 add_ref(name, target, "refs" if many else "ref", fd.required, fd.source, fname=None)
                 del e.fields[fname]
