@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autodevos.agents import model_agents, render, verify
+from autodevos.agents import model_agents, registry, verify
 from autodevos.agents.files import resolve_inside
 from autodevos.agents.model_agents import Ask
-from autodevos.domain.dag import Plan, Task, default_plan
+from autodevos.domain.dag import Plan, Task
 from autodevos.domain.spec import AppSpec
 
 
@@ -75,7 +75,7 @@ def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> Agen
         interfaces = await asyncio.to_thread(model_agents.interfaces_for, agent, spec)
         current = await asyncio.to_thread(_read_current, ws.out_dir, ws.previous) if ws.feedback else None
         try:
-            result = await model_agents.write_files(agent, task, spec, ws.plan or default_plan(spec), ws.ask, baseline=baseline,
+            result = await model_agents.write_files(agent, task, spec, ws.plan or registry.default_plan(spec), ws.ask, baseline=baseline,
                                                     interfaces=interfaces, current=current, feedback=ws.feedback)
         except model_agents.ModelAnswerError as exc:
             exc.permanent = True  # type: ignore[attr-defined]  # the re-asks were the retries
@@ -87,18 +87,7 @@ def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> Agen
     return work
 
 
-frontend = coder("frontend", render.render_frontend)
-backend = coder("backend", render.render_backend)
-tests = coder("tests", render.render_tests)
-docs = coder("docs", render.render_docs)
-devops = coder("devops", render.render_devops)
-
-
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:
+    """The verify agent's work: install, check, test and build the app; the steps are its report."""
     steps = await verify.verify_app(ws.out_dir, browser=ws.browser)
     return AgentResult({}, verify.steps_json(steps))
-
-
-OFFLINE_AGENTS: dict[str, AgentWork] = {
-    "frontend": frontend, "backend": backend, "devops": devops, "tests": tests, "docs": docs, "verify": verify_app,
-}

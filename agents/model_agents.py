@@ -24,12 +24,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
 
-from autodevos.agents import render
+from autodevos.agents import registry
 from autodevos.agents.answers import (  # noqa: F401  (AnswerError, Ask, StructuredUnsupported: re-exported)
     AnswerError,
     Ask,
@@ -47,18 +47,6 @@ from autodevos.domain.spec import AppSpec
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic import Field as PField
-
-CODE_AGENTS: tuple[str, ...] = ("backend", "frontend", "tests", "docs", "devops")
-"""Agents whose files a model can write."""
-
-RENDERERS: dict[str, Callable[[AppSpec], dict[str, str]]] = {
-    "backend": render.render_backend,
-    "frontend": render.render_frontend,
-    "tests": render.render_tests,
-    "docs": render.render_docs,
-    "devops": render.render_devops,
-}
-"""The offline generator of each code agent: its baseline, and the source of every agent's area."""
 
 MAX_FILE_CHARS = 200_000
 """Longest file a model may write (a longer one is a runaway answer)."""
@@ -203,24 +191,10 @@ class Areas:
 
 def areas_for(spec: AppSpec) -> Areas:
     """Every code agent's area for this spec (renders the offline app: reads templates)."""
-    return Areas({agent: list(renderer(spec)) for agent, renderer in RENDERERS.items()})
+    return Areas({agent: list(renderer(spec)) for agent, renderer in registry.renderers().items()})
 
 
 # --- interfaces: what an agent must agree with ----------------------------------------------
-
-
-_INTERFACES: dict[str, tuple[str, ...]] = {
-    "backend": (),
-    "frontend": ("backend/src/types.ts", "docs/openapi.json"),
-    "tests": ("backend/src/types.ts", "backend/src/app.ts", "frontend/src/types.ts", "frontend/src/api.ts",
-              "frontend/src/App.tsx", "frontend/src/pages/", "backend/package.json", "frontend/package.json",
-              "docs/openapi.json"),
-    "docs": ("backend/package.json", "frontend/package.json", "backend/.env.example", "frontend/.env.example",
-             "backend/src/types.ts", "docker-compose.yml"),
-    "devops": ("backend/package.json", "frontend/package.json", "backend/.env.example", "frontend/.env.example",
-               "frontend/vite.config.ts", "backend/src/config.ts"),
-}
-"""Per agent, the other agents' files (or folders, ending in /) it must agree with, most useful first."""
 
 
 def interfaces_for(agent: str, spec: AppSpec, written: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -230,11 +204,12 @@ def interfaces_for(agent: str, spec: AppSpec, written: Mapping[str, str] | None 
     `written` (what the other tasks actually wrote) replaces the rendered text where it has the path.
     JSON is compacted (it is read by the model, not written). Ordered most useful first.
     """
-    wanted = _INTERFACES.get(agent, ())
+    found = registry.find(agent)
+    wanted = found.interfaces if found is not None else ()
     if not wanted:
         return {}
     rendered: dict[str, str] = {}
-    for other, renderer in RENDERERS.items():
+    for other, renderer in registry.renderers().items():
         if other != agent:
             rendered |= renderer(spec)
     rendered |= {p: t for p, t in (written or {}).items() if p in rendered or any(p.startswith(w) for w in wanted if w.endswith("/"))}
@@ -521,8 +496,8 @@ async def write_files(
     it runs again (a failed verify step, a person's rejection) - repair mode; `areas`: defaults to
     areas_for(spec). The asking is agents.answers.ask_until_valid: structured output, then text.
     """
-    if agent not in RENDERERS:
-        raise ValueError(f"agent {agent!r} has no model prompts (known: {', '.join(RENDERERS)})")
+    if agent not in registry.renderers():
+        raise ValueError(f"agent {agent!r} has no model prompts (known: {', '.join(registry.renderers())})")
     if areas is None:
         areas = await asyncio.to_thread(areas_for, spec)
     base = {**baseline, **(current or {})}

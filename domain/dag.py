@@ -5,14 +5,13 @@ Pure: no LangGraph import, no I/O. Everything here is unit-tested directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Literal
 
 from autodevos.domain.spec import AppSpec
 from pydantic import BaseModel, ConfigDict, Field
-
-AGENTS: tuple[str, ...] = ("frontend", "backend", "devops", "tests", "docs", "verify")
-"""Agents a task can be owned by (each is a node of the graph)."""
 
 TaskStatus = Literal["pending", "running", "completed", "failed", "skipped"]
 TERMINAL: frozenset[str] = frozenset({"completed", "failed", "skipped"})
@@ -48,8 +47,31 @@ class Plan(BaseModel):
         raise KeyError(task_id)
 
 
-def validate_plan(plan: Plan, agents: tuple[str, ...] | frozenset[str] = AGENTS) -> Plan:
-    """Raise PlanError naming the first culprit; return the plan unchanged when it is sound."""
+@dataclass(frozen=True)
+class Slot:
+    """Where one agent's task sits in the default plan. Plain data: the agent registry
+    (agents.registry) hands the layout down; the domain knows no agent by name."""
+
+    agent: str
+    """The agent (the task's id is the agent's name)."""
+    after: tuple[str, ...] = ()
+    """Agents whose planned tasks this task depends on (an agent the spec leaves out is passed over)."""
+    when: str | None = None
+    """A boolean field of the spec: the task is planned only when it is true (None: always)."""
+    describe: Callable[[AppSpec], str] | str = ""
+    """The task's description, or how to write it from the spec."""
+    reads: tuple[str, ...] | None = None
+    """The parts of the spec the agent's files depend on (None: all of it): an improve runs the task again when they change."""
+
+
+Layout = Sequence[Slot]
+"""The default plan's agents, each after the agents it follows."""
+
+
+def validate_plan(plan: Plan, agents: Collection[str]) -> Plan:
+    """Raise PlanError naming the first culprit; return the plan unchanged when it is sound.
+
+    `agents`: the names a task may be owned by (each is a node of the graph)."""
     if not plan.tasks:
         raise PlanError("the plan has no tasks")
     ids: set[str] = set()
@@ -81,42 +103,37 @@ def topological_order(plan: Plan) -> list[str]:
     return list(sorter.static_order())
 
 
-def default_plan(spec: AppSpec) -> Plan:
-    """planner -> {backend, frontend, devops}; {backend, frontend} -> tests -> docs, minus what the spec leaves out.
+def default_plan(spec: AppSpec, layout: Layout) -> Plan:
+    """One task per agent of the layout whose condition the spec meets, each after the planned
+    tasks of the agents it follows (built in: planner -> {backend, frontend, devops};
+    {backend, frontend} -> tests -> docs, minus what the spec leaves out).
 
     The planner adds a verify task after it (agents.planner.place_verify) when verify is on.
     """
     tasks: list[Task] = []
-    code: list[str] = []
-    if spec.backend:
-        tasks.append(Task(id="backend", agent="backend", description=_backend_text(spec)))
-        code.append("backend")
-    if spec.frontend:
-        tasks.append(Task(id="frontend", agent="frontend", description=_frontend_text(spec)))
-        code.append("frontend")
-    tasks.append(Task(id="devops", agent="devops",
-                      description="Multi-stage non-root Dockerfiles, docker-compose, a CI workflow and Dependabot."))
-    tasks.append(Task(id="tests", agent="tests", description="Unit and API tests for the backend, component tests for the frontend.", depends_on=list(code)))
-    tasks.append(Task(id="docs", agent="docs", description="README, architecture notes and an API reference.", depends_on=["tests"]))
-    return validate_plan(Plan(spec=spec, tasks=tasks))
+    planned: set[str] = set()
+    for slot in layout:
+        if slot.when is not None and not getattr(spec, slot.when):
+            continue
+        text = slot.describe(spec) if callable(slot.describe) else slot.describe
+        tasks.append(Task(id=slot.agent, agent=slot.agent, description=text, depends_on=[a for a in slot.after if a in planned]))
+        planned.add(slot.agent)
+    return validate_plan(Plan(spec=spec, tasks=tasks), [s.agent for s in layout])
 
 
-SPEC_READS: dict[str, tuple[str, ...]] = {"devops": ("name", "title", "auth", "frontend", "backend")}
-"""The parts of the spec an agent's files depend on; an agent not listed reads all of it."""
-
-
-def _reads(agent: str, spec: AppSpec) -> dict[str, Any]:
+def _reads(slot: Slot | None, spec: AppSpec) -> dict[str, Any]:
     data = spec.model_dump()
-    keys = SPEC_READS.get(agent)
+    keys = slot.reads if slot is not None else None
     return data if keys is None else {k: data[k] for k in keys}
 
 
-def improvement_plan(old: Plan, spec: AppSpec) -> tuple[Plan, list[str]]:
+def improvement_plan(old: Plan, spec: AppSpec, layout: Layout) -> tuple[Plan, list[str]]:
     """The tasks a change of the spec touches: those whose part of the spec changed or that are
     new; their dependencies on untouched tasks are dropped (those tasks' files stay as they are)."""
-    full = default_plan(spec)
-    before = {t.id: t for t in default_plan(old.spec).tasks} | {t.id: t for t in old.tasks}  # an improve's plan holds only what it ran
-    touched = [t for t in full.tasks if t.id not in before or _reads(t.agent, old.spec) != _reads(t.agent, spec)]
+    full = default_plan(spec, layout)
+    slots = {s.agent: s for s in layout}
+    before = {t.id: t for t in default_plan(old.spec, layout).tasks} | {t.id: t for t in old.tasks}  # an improve's plan holds only what it ran
+    touched = [t for t in full.tasks if t.id not in before or _reads(slots.get(t.agent), old.spec) != _reads(slots.get(t.agent), spec)]
     ids = {t.id for t in touched}
     tasks = [t.model_copy(update={"depends_on": [d for d in t.depends_on if d in ids]}) for t in touched]
     left = sorted(t.id for t in full.tasks if t.id not in ids and t.id in before)
@@ -125,18 +142,6 @@ def improvement_plan(old: Plan, spec: AppSpec) -> tuple[Plan, list[str]]:
     if gone:
         notes.append(f"improve: no longer planned: {', '.join(gone)} (their files are left in place)")
     return Plan(spec=spec, tasks=tasks), notes
-
-
-def _backend_text(spec: AppSpec) -> str:
-    names = ", ".join(e.plural for e in spec.entities)
-    auth = " with register/login and JWT-protected routes" if spec.auth else ""
-    return f"Express + TypeScript REST API for {names}{auth}."
-
-
-def _frontend_text(spec: AppSpec) -> str:
-    names = ", ".join(e.plural for e in spec.entities)
-    auth = " and a login screen" if spec.auth else ""
-    return f"Vite + React + TypeScript + Tailwind pages for {names}{auth}."
 
 
 def ready_tasks(plan: Plan, status: dict[str, str]) -> list[str]:

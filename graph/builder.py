@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from autodevos.agents.codegen import OFFLINE_AGENTS, AgentWork
+from autodevos.agents import registry
+from autodevos.agents.codegen import AgentWork
 from autodevos.graph import nodes
 from autodevos.graph.routing import (
     after_budget_gate,
@@ -14,11 +15,10 @@ from autodevos.graph.routing import (
     current_task_payload,
     tasks_to_dispatch,
 )
-from autodevos.graph.state import Context, State, TaskInput
+from autodevos.graph.settings import DEFAULT_RETRIES, Context
+from autodevos.graph.state import State, TaskInput
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy, Send
-
-DEFAULT_RETRIES = 2
 
 
 def retry_policy(retries: int = DEFAULT_RETRIES, initial_interval: float = 0.5) -> RetryPolicy:
@@ -38,7 +38,7 @@ def build_graph(
     retry: RetryPolicy | None = None,
 ) -> StateGraph:
     """planner -> approve_plan -> (every task, each to its agent's node, in one step) -> review -> (repairs) -> finish."""
-    agents = dict(agents or OFFLINE_AGENTS)
+    agents = dict(agents or registry.works())
     retry = retry or retry_policy()
     builder = StateGraph(State, context_schema=Context)
     builder.add_node("planner", nodes.make_planner(tuple(agents)), retry_policy=retry)

@@ -15,21 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from autodevos.agents import planner as planner_agent
+from autodevos.agents import registry
 from autodevos.agents.ask import RoleAsk, role_ask
 from autodevos.agents.budget import Budget, BudgetReached
 from autodevos.agents.calls import ModelCallError, call_totals
 from autodevos.agents.codegen import AgentResult, AgentWork, Workspace
 from autodevos.agents.files import FileSet, UnsafePathError
 from autodevos.agents.llm import ModelError, parse_model
-from autodevos.agents.model_agents import RENDERERS
-from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, default_plan, next_step_task, validate_plan
+from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, next_step_task, validate_plan
 from autodevos.domain.spec import AppSpec
 from autodevos.graph.output import place_files, remove_if_unchanged
 from autodevos.graph.plans import PLANS, PlanMissing, TaskPlan, keep_plan
 from autodevos.graph.routing import plan_repair, plan_restore
 from autodevos.graph.scheduler import COORDINATORS, Coordinator
-from autodevos.graph.state import Context, State, TaskInput
-from autodevos.graph.store import RunStore, TaskRecord, open_store
+from autodevos.graph.settings import Context
+from autodevos.graph.state import State, TaskInput
+from autodevos.graph.store import RunStore, TaskRecord, open_store, opened_store
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
@@ -39,14 +40,10 @@ class PermanentTaskError(RuntimeError):
     """A failure that a retry cannot mend (bad paths from the agent, bad input)."""
 
 
-MODEL_ROLES = ("planner", "backend", "frontend", "tests", "docs", "devops")
-"""The roles that may have a model of their own."""
-
-
 def asker(ctx: Context, role: str, thread: str) -> RoleAsk | None:
     """The model a role asks in this run, or None when the role runs offline."""
     model, base_url = ctx.model_for(role)
-    if role not in MODEL_ROLES or parse_model(model)[0].name == "offline":
+    if role not in registry.model_roles() or parse_model(model)[0].name == "offline":
         return None
     return role_ask(model, base_url, ctx.db_path, thread, cache=ctx.cache, replay=ctx.replay, timeout=ctx.call_timeout,
                     prices=ctx.prices, budget=Budget(ctx.max_tokens_total, ctx.max_cost), streaming=ctx.streaming)
@@ -66,7 +63,7 @@ def make_planner(agents: tuple[str, ...]):
         feedback = (state.get("feedback") or {}).get("planner")
         if state.get("plan") and feedback:  # the plan was rejected at the gate with feedback
             spec, applied = planner_agent.apply_feedback(AppSpec.model_validate(state["plan"]["spec"]), feedback)
-            plan, notes = default_plan(spec), applied
+            plan, notes = registry.default_plan(spec), applied
         elif state.get("plan"):  # a plan given as input (hand-written, edited, benchmark) is checked, not replaced
             plan, notes = validate_plan(Plan.model_validate(state["plan"]), agents), ["plan given as input"]
         elif ask is None:
@@ -149,8 +146,9 @@ async def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], 
 
 
 async def _store(ctx: Context) -> RunStore:
-    """The run database, opened off the event loop (opening may create folders and tables)."""
-    return await asyncio.to_thread(open_store, ctx.db_path)
+    """The run database: opened off the event loop the first time (opening may create folders and
+    tables), then found at once (every task of a step asks)."""
+    return opened_store(ctx.db_path) or await asyncio.to_thread(open_store, ctx.db_path)
 
 
 def _update(rec: TaskRecord) -> dict[str, Any]:
@@ -354,7 +352,7 @@ async def _restore(state: State, ctx: Context, thread: str, task_ids: list[str])
     said = []
     for tid in task_ids:
         agent = plan.task(tid).agent
-        render_files = RENDERERS.get(agent)
+        render_files = registry.renderers().get(agent)
         if render_files is None:
             continue
         baseline = await asyncio.to_thread(render_files, plan.spec)

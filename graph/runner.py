@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import copy
+import dataclasses
 import json
 import os
 import socket
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autodevos.agents import registry
 from autodevos.agents.calls import ModelCallError, ReplayMiss
-from autodevos.agents.codegen import OFFLINE_AGENTS, AgentWork
+from autodevos.agents.codegen import AgentWork
 from autodevos.agents.llm import check_model, parse_model, price_of, resolve_model
-from autodevos.domain.dag import Plan, PlanError, improvement_plan, validate_plan
-from autodevos.graph.builder import DEFAULT_RETRIES, build_graph, retry_policy
-from autodevos.graph.checkpoint import DURABILITY, CheckpointerError, open_checkpointer, redact
-from autodevos.graph.nodes import MODEL_ROLES, asker
+from autodevos.domain.dag import Plan, PlanError, validate_plan
+from autodevos.graph.checkpoint import DURABILITY, CheckpointerError
+from autodevos.graph.nodes import asker
 from autodevos.graph.plans import keep_plan
-from autodevos.graph.state import Context
+from autodevos.graph.session import open_graph
+from autodevos.graph.settings import RunSettings
 from autodevos.graph.store import RunStore, StoreError, open_store
 from langgraph.types import Command
 from pydantic import ValidationError
@@ -31,47 +32,6 @@ Event = dict[str, Any]
 
 class RunError(RuntimeError):
     """A run that cannot start or resume; the message is meant for the user."""
-
-
-@dataclass
-class RunSettings:
-    """Everything a run needs; stored with the run so `resume` needs only the thread id."""
-
-    request: str
-    out_dir: str = "out"
-    db_path: str = "checkpoints/autodevos.sqlite"
-    model: str = "offline"
-    base_url: str | None = None
-    fail_fast: bool = False
-    max_parallel: int = 0
-    retries: int = DEFAULT_RETRIES
-    retry_interval: float = 0.5
-    task_delay: float = 0.0
-    spec_override: dict[str, Any] | None = None
-    plan: dict[str, Any] | None = None
-    """A ready plan (spec + tasks) to run instead of planning; validated before the run starts."""
-    force: bool = False
-    verify: bool = True
-    browser: bool = True
-    max_repairs: int = 2
-    approval: str = "none"
-    """Where the run pauses for a person: none | plan."""
-    checkpointer: str | None = None
-    """postgres://... to keep checkpoints in PostgreSQL (stored without its password); None: the SQLite --db."""
-    models: dict[str, str] = field(default_factory=dict)
-    """Per-role model overrides: role -> 'PROVIDER:NAME[@URL]'."""
-    cache: bool = True
-    replay: bool = False
-    max_tokens_total: int = 0
-    max_cost: float = 0.0
-    call_timeout: float = 120.0
-    streaming: bool = False
-    prices: dict[str, list[float]] = field(default_factory=dict)
-
-    def context(self) -> Context:
-        """The run context LangGraph hands the nodes: every Context field, taken from these settings, paths made absolute."""
-        same = {f.name: copy.copy(getattr(self, f.name)) for f in fields(Context)}
-        return Context(**{**same, "out_dir": str(Path(self.out_dir).resolve()), "db_path": str(Path(self.db_path).resolve())})
 
 
 @dataclass
@@ -137,15 +97,15 @@ def check_output_folder(out_dir: str, force: bool, generated: bool = False) -> N
 
 def check_models(settings: RunSettings) -> None:
     """Fail before a run starts when a role's model cannot be used (unknown provider or role, missing key)."""
-    unknown = sorted(set(settings.models) - set(MODEL_ROLES))
+    roles = registry.model_roles()
+    unknown = sorted(set(settings.models) - set(roles))
     if unknown:
-        raise RunError(f"no agent role {unknown[0]!r} to give a model; roles: {', '.join(MODEL_ROLES)}")
+        raise RunError(f"no agent role {unknown[0]!r} to give a model; roles: {', '.join(roles)}")
     if settings.replay:
         return  # answers come from the cache: no key, no server
-    ctx = settings.context()
     prices = {name: (p[0], p[1]) for name, p in settings.prices.items()}
-    for role in MODEL_ROLES:
-        model, base_url = ctx.model_for(role)
+    for role in roles:
+        model, base_url = settings.model_for(role)
         check_model(model, base_url)
         if settings.max_cost and parse_model(model)[0].name != "offline" and price_of(resolve_model(model, base_url), prices) is None:
             raise RunError(f"--max-cost needs the price of {model} ({role}); give it under prices: in --config "
@@ -175,7 +135,7 @@ async def start_run(
     check_request(settings.request, allow_empty=bool(settings.spec_override or settings.plan))
     if settings.plan is not None:
         try:
-            validate_plan(Plan.model_validate(settings.plan), tuple(agents or OFFLINE_AGENTS))
+            validate_plan(Plan.model_validate(settings.plan), tuple(agents or registry.names()))
         except (PlanError, ValidationError) as exc:
             raise RunError(f"the plan is invalid: {exc}") from None
     check_models(settings)
@@ -183,10 +143,7 @@ async def start_run(
     generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
     check_output_folder(settings.out_dir, settings.force, generated)
     thread_id = thread_id or new_thread_id()
-    stored = asdict(settings)
-    stored["out_dir"] = str(Path(settings.out_dir).resolve())
-    stored["checkpointer"] = redact(settings.checkpointer)
-    stored.update(extra or {})
+    stored = settings.stored(**(extra or {}))
     await asyncio.to_thread(store.create_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
     if on_event:
         on_event({"kind": "started", "thread_id": thread_id})
@@ -234,11 +191,10 @@ async def improve_run(
     if spec == old.spec:
         raise RunError(f"the change leaves the app as it is ({'; '.join(applied)}); "
                        "say it like 'add a field priority to task', 'add an entity called tag', 'add login'")
-    plan, notes = improvement_plan(old, spec)
+    plan, notes = registry.improvement_plan(old, spec)
     plan, more = await asyncio.to_thread(place_verify, plan, previous.verify and any(t.agent != "docs" for t in plan.tasks))
-    settings = RunSettings(**{**asdict(previous), "request": f"{previous.request}\n\nchange: {change}", "out_dir": where,
-                              "plan": plan.model_dump(), "spec_override": None, "force": False, "db_path": db_path,
-                              "replay": False})
+    settings = dataclasses.replace(previous, request=f"{previous.request}\n\nchange: {change}", out_dir=where,
+                                   plan=plan.model_dump(), spec_override=None, force=False, db_path=db_path, replay=False)
     return await start_run(settings, thread_id, on_event, agents, notes=[*applied, *notes, *more],
                            extra={"improved_from": row["thread_id"], "change": change})
 
@@ -249,8 +205,7 @@ async def stored_settings(thread_id: str, db_path: str, checkpointer: str | None
     row = await asyncio.to_thread(store.get_run, thread_id)
     if row is None or not row["settings"]:
         raise RunError(f"no run with thread id {thread_id!r} in {db_path}")
-    known = {f.name for f in fields(RunSettings)} - {"db_path"}
-    settings = RunSettings(**{k: v for k, v in row["settings"].items() if k in known}, db_path=db_path)
+    settings = RunSettings.from_stored(row["settings"], db_path)
     if checkpointer:
         settings.checkpointer = checkpointer
     return settings
@@ -292,12 +247,11 @@ async def _update_settings(thread_id: str, db_path: str, settings: RunSettings, 
     row = await asyncio.to_thread(store.get_run, thread_id)
     stored = {**(row or {}).get("settings", {}), **changes}
     await asyncio.to_thread(store.update_run, thread_id, settings=json.dumps(stored))
-    return RunSettings(**{**asdict(settings), **changes})
+    return dataclasses.replace(settings, **changes)
 
 
 async def _pending_questions(settings: RunSettings, thread_id: str, agents: Mapping[str, AgentWork] | None) -> list[dict[str, Any]]:
-    async with open_checkpointer(settings.context().db_path, settings.checkpointer) as saver:
-        graph = build_graph(agents).compile(checkpointer=saver)
+    async with open_graph(settings, agents) as graph:
         snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
     return [i.value for i in snapshot.interrupts if isinstance(i.value, dict)]
 
@@ -312,8 +266,7 @@ async def replay_run(
     """Run thread_id's request again into out_dir as a new thread, every model call answered from
     the response cache (no key, no network)."""
     previous = await stored_settings(thread_id, db_path)
-    settings = RunSettings(**{**asdict(previous), "out_dir": out_dir, "force": False, "replay": True, "cache": True,
-                              "approval": "none"})
+    settings = dataclasses.replace(previous, out_dir=out_dir, force=False, replay=True, cache=True, approval="none")
     return await start_run(settings, None, on_event, agents, extra={"replay_of": thread_id})
 
 
@@ -362,8 +315,7 @@ async def _keep_lease(store: RunStore, thread_id: str, owner: str) -> None:
 
 
 async def _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config) -> RunResult:
-    async with open_checkpointer(ctx.db_path, settings.checkpointer) as saver:
-        graph = build_graph(agents, retry_policy(settings.retries, settings.retry_interval)).compile(checkpointer=saver)
+    async with open_graph(settings, agents) as graph:
         snapshot = await graph.aget_state(config)
         if inputs is None and not snapshot.next and snapshot.values.get("outcome"):
             return _result(thread_id, snapshot.values, settings)  # already finished
@@ -429,8 +381,7 @@ async def fork_run(
     and run it to the end. The original thread, its database rows and its files are not touched."""
     settings = await stored_settings(thread_id, db_path)
     source_cfg = {"configurable": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}}
-    async with open_checkpointer(settings.context().db_path, settings.checkpointer) as saver:
-        graph = build_graph(agents).compile(checkpointer=saver)
+    async with open_graph(settings, agents) as graph:
         try:
             snap = await graph.aget_state(source_cfg)
         except Exception:
@@ -440,18 +391,17 @@ async def fork_run(
     values = dict(snap.values)
     if plan is not None:
         try:
-            new_plan = validate_plan(Plan.model_validate(plan), tuple(agents or OFFLINE_AGENTS))
+            new_plan = validate_plan(Plan.model_validate(plan), tuple(agents or registry.names()))
         except (PlanError, ValidationError) as exc:
             raise RunError(f"the edited plan is invalid: {exc}") from None
         values["plan"] = new_plan.model_dump()
         values["tasks"] = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in new_plan.tasks}
         values["files"] = {}
-    settings = RunSettings(**{**asdict(settings), "out_dir": out_dir, "force": False})
+    settings = dataclasses.replace(settings, out_dir=out_dir, force=False)
     check_output_folder(out_dir, force=False)
     new_thread = new_thread or new_thread_id()
     store = _open(db_path)
-    stored = {**asdict(settings), "out_dir": str(Path(out_dir).resolve()), "checkpointer": redact(settings.checkpointer),
-              "forked_from": {"thread_id": thread_id, "checkpoint_id": checkpoint_id}}
+    stored = settings.stored(forked_from={"thread_id": thread_id, "checkpoint_id": checkpoint_id})
     await asyncio.to_thread(store.create_run, new_thread, settings.request, stored["out_dir"], settings.model, stored)
     await asyncio.to_thread(_carry_over, store, thread_id, new_thread, values, Path(out_dir))
     if values.get("plan"):  # the fork's tasks read their plan from the run database by its key
@@ -464,9 +414,7 @@ async def fork_run(
         values["gate"] = "step" if settings.approval == "step" else "approved"
     values.pop("outcome", None)
     values.pop("hold", None)  # a budget pause of the source is not the fork's
-    ctx = settings.context()
-    async with open_checkpointer(ctx.db_path, settings.checkpointer) as saver:
-        graph = build_graph(agents).compile(checkpointer=saver)
+    async with open_graph(settings, agents) as graph:
         await graph.aupdate_state({"configurable": {"thread_id": new_thread}}, values, as_node=as_node)
     if on_event:
         on_event({"kind": "started", "thread_id": new_thread})
@@ -500,8 +448,8 @@ async def app_diff(db_path: str, thread_a: str, thread_b: str) -> dict[str, Any]
     manifests = []
     for thread in (thread_a, thread_b):
         settings = await stored_settings(thread, db_path)
-        async with open_checkpointer(settings.context().db_path, settings.checkpointer) as saver:
-            snap = await build_graph().compile(checkpointer=saver).aget_state({"configurable": {"thread_id": thread}})
+        async with open_graph(settings) as graph:
+            snap = await graph.aget_state({"configurable": {"thread_id": thread}})
         manifests.append((snap.values or {}).get("files") or {})
     a, b = manifests
     changed = sorted(p for p in set(a) & set(b) if a[p] != b[p])

@@ -1,9 +1,8 @@
-"""The shared state of a run, and the run settings that arrive through LangGraph's runtime context."""
+"""The shared state of a run (the run settings, LangGraph's runtime context, are in graph/settings.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, NotRequired
 
 # typing_extensions' TypedDict: pydantic (and so Studio's input and output schemas) refuses
 # typing.TypedDict before Python 3.12
@@ -75,53 +74,3 @@ class TaskInput(TypedDict):
     """Why the task runs again (a failed verify step, a person's rejection), when it does."""
     previous: NotRequired[list[str]]
     """The paths the task wrote last time, when it runs again."""
-
-
-@dataclass
-class Context:
-    """Run settings (shown by LangGraph Studio); never part of the checkpointed state."""
-
-    model: str = "offline"
-    """Provider and model: 'offline', 'openai:gpt-4.1-mini', 'ollama:llama3.1', ..."""
-    base_url: str | None = None
-    """OpenAI-compatible server URL (Ollama, vLLM, LM Studio)."""
-    models: dict[str, str] = field(default_factory=dict)
-    """Per-role overrides (planner, backend, frontend, tests, docs, devops): role -> 'PROVIDER:NAME' or 'PROVIDER:NAME@URL'."""
-    cache: bool = True
-    """Answer identical model calls from the response cache in the run database."""
-    replay: bool = False
-    """Answer model calls only from the cache (no network); a call never made before is an error."""
-    max_tokens_total: int = 0
-    """Pause the run for a person once its model calls used this many tokens (0: no limit)."""
-    max_cost: float = 0.0
-    """Pause the run once its model calls cost this much, in USD (0: no limit)."""
-    streaming: bool = False
-    """Stream model answers (tokens are still metered, from the final usage chunk)."""
-    call_timeout: float = 120.0
-    """Seconds one model call may take before it is retried."""
-    prices: dict[str, list[float]] = field(default_factory=dict)
-    """Model name -> [USD per 1M input tokens, USD per 1M output tokens], added to the known prices."""
-    out_dir: str = "out"
-    """Folder the generated app is written to."""
-    db_path: str = "checkpoints/autodevos.sqlite"
-    """SQLite file holding checkpoints, the task ledger and file contents."""
-    fail_fast: bool = False
-    """Stop starting new tasks after the first failure."""
-    max_parallel: int = 0
-    """Most tasks running at once (0: no limit)."""
-    approval: Literal["none", "plan", "step"] = "none"
-    """Where the run pauses for a person."""
-    verify: bool = True
-    """Plan a verify task that installs, checks, tests and builds the app."""
-    browser: bool = True
-    """Run the generated app's browser test during verify."""
-    max_repairs: int = 2
-    """How often a failed verify goes back to the agent that owns the failing files."""
-    task_delay: float = 0.0
-    """Test-only: seconds each task sleeps before it writes, to widen crash windows."""
-
-    def model_for(self, role: str) -> tuple[str, str | None]:
-        """(model spec, base URL) for a role: its override, else the run's model."""
-        spec = self.models.get(role) or self.model
-        name, _, url = spec.partition("@")
-        return name, url or self.base_url

@@ -4,6 +4,6 @@ Compiled without a checkpointer: the LangGraph server brings its own persistence
 (model, output folder, approval mode) come from the Context schema, which Studio shows.
 """
 
-from autodevos.graph.builder import build_graph
+from autodevos.graph.session import compile_graph
 
-graph = build_graph().compile()
+graph = compile_graph()

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from autodevos.domain.dag import default_plan
+from autodevos.agents.registry import default_plan
 from autodevos.domain.spec import AppSpec
 
 ROLE = re.compile(r"You are the (\w+)")

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from autodevos.agents import codegen, render
+from autodevos.agents import registry, render
 from autodevos.graph.runner import RunSettings, start_run
 
 REQUESTS = {
@@ -69,7 +69,7 @@ def test_broken_backend_file_routes_back_to_backend_and_is_repaired(tmp_path, np
             files[path] += "\nexport const broken: number = 'not a number';\n"
         return files
 
-    agents = {**codegen.OFFLINE_AGENTS, "backend": backend}
+    agents = {**registry.works(), "backend": backend}
     s = RunSettings(request="a todo app with tags", out_dir=str(tmp_path / "app"), db_path=str(tmp_path / "db.sqlite"),
                     force=True, browser=False)
     result = asyncio.run(start_run(s, agents=agents))

@@ -10,7 +10,8 @@ import logging
 import subprocess
 import uuid
 
-from autodevos.agents.codegen import OFFLINE_AGENTS, AgentResult
+from autodevos.agents import registry
+from autodevos.agents.codegen import AgentResult
 from autodevos.agents.extract import extract_spec
 from autodevos.agents.llm import chat_model
 from autodevos.graph.runner import RunSettings, start_run
@@ -47,7 +48,8 @@ def test_api_key_reaches_no_file_log_or_app_process(tmp_path, monkeypatch, capfd
     monkeypatch.setenv("OPENAI_API_KEY", key)
     chat_model.cache_clear()
     caplog.set_level(logging.DEBUG)
-    agents = {**OFFLINE_AGENTS, "tests": with_probe(OFFLINE_AGENTS["tests"])}
+    offline = registry.works()
+    agents = {**offline, "tests": with_probe(offline["tests"])}
     events: list[dict] = []
     out, db = tmp_path / "app", tmp_path / "db.sqlite"
     with ScriptedOpenAI([ByRole(small_edits(extract_spec(REQUEST)))]) as server:  # every agent asks the model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from autodevos.agents.llm import chat_model
-from autodevos.domain.dag import default_plan
+from autodevos.agents.registry import default_plan
 from autodevos.domain.spec import AppSpec, Entity, Field
 from autodevos.main import app
 from typer.testing import CliRunner

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from autodevos.domain.dag import Plan, PlanError, Task, blocked_by, critical_path, default_plan, ready_tasks, validate_plan
+from autodevos.agents.registry import default_plan, improvement_plan, names
+from autodevos.domain import dag
+from autodevos.domain.dag import Plan, PlanError, Slot, Task, blocked_by, critical_path, ready_tasks, validate_plan
 from autodevos.domain.spec import AppSpec, Entity
 
 
@@ -28,14 +30,14 @@ def plan(*tasks: Task) -> Plan:
 )
 def test_validation_names_the_culprit(tasks, message):
     with pytest.raises(PlanError, match=message):
-        validate_plan(plan(*tasks))
+        validate_plan(plan(*tasks), names())
 
 
 def test_cycle_message_lists_the_cycle():
     p = plan(Task(id="a", agent="docs", depends_on=["c"]), Task(id="b", agent="docs", depends_on=["a"]),
              Task(id="c", agent="docs", depends_on=["b"]), Task(id="d", agent="docs"))
     with pytest.raises(PlanError) as exc:
-        validate_plan(p)
+        validate_plan(p, names())
     text = str(exc.value)
     assert all(t in text for t in ("a", "b", "c")) and "d" not in text.split(":", 1)[1]
 
@@ -50,6 +52,19 @@ def test_default_plan_drops_frontend_for_api_only():
     p = default_plan(spec(frontend=False))
     assert [t.id for t in p.tasks] == ["backend", "devops", "tests", "docs"]
     assert p.task("tests").depends_on == ["backend"]
+
+
+def test_default_plan_follows_the_layout_it_is_given():
+    """The domain knows no agent: the layout (from agents.registry) says who is planned, after whom, when."""
+    layout = [Slot("api", when="backend", describe=lambda s: f"API for {s.entities[0].plural}"), Slot("ui", when="frontend"),
+              Slot("seed", after=("api",), describe="fixtures"), Slot("check", after=("api", "ui", "seed"))]
+    p = dag.default_plan(spec(), layout)
+    assert {t.id: t.depends_on for t in p.tasks} == {"api": [], "ui": [], "seed": ["api"], "check": ["api", "ui", "seed"]}
+    assert p.task("api").description == "API for tasks" and p.task("seed").description == "fixtures"
+    p = dag.default_plan(spec(frontend=False), layout)
+    assert [t.id for t in p.tasks] == ["api", "seed", "check"] and p.task("check").depends_on == ["api", "seed"]
+    with pytest.raises(PlanError, match="unknown agent 'api'"):
+        validate_plan(p, ["ui", "seed", "check"])
 
 
 def test_ready_tasks_and_blocking():
@@ -106,7 +121,6 @@ def test_improvement_plan_runs_every_task_whose_files_change(change):
     from autodevos.agents.extract import extract_spec
     from autodevos.agents.planner import apply_feedback
     from autodevos.agents.render import render_backend, render_devops, render_docs, render_frontend, render_tests
-    from autodevos.domain.dag import improvement_plan
 
     old_spec = extract_spec("A todo app with todos and tasks")
     new_spec, _ = apply_feedback(old_spec, change)
@@ -127,7 +141,6 @@ def test_improvement_plan_runs_every_task_whose_files_change(change):
 def test_improvement_plan_leaves_devops_alone_when_only_fields_change():
     from autodevos.agents.extract import extract_spec
     from autodevos.agents.planner import apply_feedback
-    from autodevos.domain.dag import improvement_plan
 
     old_spec = extract_spec("A todo app with todos")
     plan, notes = improvement_plan(default_plan(old_spec), apply_feedback(old_spec, "add a field estimate (integer) to todo")[0])

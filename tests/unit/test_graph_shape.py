@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from autodevos.graph.builder import build_graph
+from autodevos.graph.session import compile_graph
 
 AGENTS = {"frontend", "backend", "devops", "tests", "docs", "verify"}
 
 
 def test_nodes_and_edges_of_the_drawn_graph():
-    drawn = build_graph().compile().get_graph()
+    drawn = compile_graph().get_graph()
     assert set(drawn.nodes) == {"__start__", "planner", "approve_plan", "approve_task", *AGENTS, "review", "finish", "budget_gate", "__end__"}
     edges = {(e.source, e.target, e.conditional) for e in drawn.edges}
     assert ("__start__", "planner", False) in edges
@@ -24,5 +24,5 @@ def test_nodes_and_edges_of_the_drawn_graph():
     assert {("approve_plan", "approve_task", True), ("review", "approve_task", True), ("approve_task", "finish", True),
             ("approve_plan", "planner", True), ("approve_plan", "approve_plan", True), ("approve_plan", "finish", True),
             ("review", "finish", True), ("finish", "__end__", False)} <= edges
-    mermaid = build_graph().compile().get_graph().draw_mermaid()
+    mermaid = compile_graph().get_graph().draw_mermaid()
     assert "approve_plan -.-> backend" in mermaid and "backend --> review" in mermaid

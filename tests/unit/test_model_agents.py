@@ -8,8 +8,6 @@ import re
 
 import pytest
 from autodevos.agents.model_agents import (
-    CODE_AGENTS,
-    RENDERERS,
     AnswerError,
     Areas,
     FilesAnswer,
@@ -25,7 +23,7 @@ from autodevos.agents.model_agents import (
     write_files,
 )
 from autodevos.agents.prompts import PROMPTS_DIR
-from autodevos.domain.dag import default_plan
+from autodevos.agents.registry import default_plan, renderers
 from autodevos.domain.spec import AppSpec, Entity, Field
 from langchain_core.messages import BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
@@ -34,7 +32,7 @@ SPEC = AppSpec(name="shop", title="Shop", auth=True,
                entities=[Entity(name="Product", fields=[Field(name="title"), Field(name="price", type="number")])])
 PLAN = default_plan(SPEC)
 AREAS = areas_for(SPEC)
-BASELINE = {agent: renderer(SPEC) for agent, renderer in RENDERERS.items()}
+BASELINE = {agent: renderer(SPEC) for agent, renderer in renderers().items()}
 
 
 class FakeAsk:
@@ -224,7 +222,7 @@ def test_repair_mode_keeps_the_current_files_the_model_does_not_touch():
 # --- prompts --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("agent", CODE_AGENTS)
+@pytest.mark.parametrize("agent", list(renderers()))
 @pytest.mark.parametrize("mode", ["structured", "text"])
 @pytest.mark.parametrize("feedback", [None, "verify step `npm run lint` in backend/ failed"])
 def test_prompts_render_with_no_missing_variable(agent, mode, feedback):

@@ -8,7 +8,7 @@ import json
 import pytest
 from autodevos.agents.answers import AnswerError, StructuredUnsupported
 from autodevos.agents.planner import PlanParseError, model_plan, parse_plan_text
-from autodevos.domain.dag import default_plan
+from autodevos.agents.registry import default_plan
 from autodevos.domain.spec import AppSpec, Entity
 from pydantic import ValidationError
 
