@@ -329,7 +329,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         if opts and len(opts) >= 2:
             body_name, f.options = m.group(1), opts
     # the name: words before constraint talk, units and relative clauses
-    name_part = re.split(r"\b(?:which|that|who|must|should|can|cannot|can't|may|is|are|will|if|when|unless|must|,|;|\(|from \d|between \d|between|\d)\b",
+    name_part = re.split(r"\b(?:which|that|who|must|should|can|cannot|can't|may|is|are|will|if|when|unless|must|defaults?|by default|,|;|\(|from \d|between \d|between|\d)\b",
                          body_name, maxsplit=1, flags=re.I)[0]
     unit = _UNIT.search(name_part)
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
@@ -508,7 +508,9 @@ def _clause(clause: str, draft: Draft) -> bool:
         taken |= _entity_list(m.group(1), draft, weight=1)
     elif (m := re.search(r"\b(?:with|for|of|manag\w*|track\w*|organi[sz]\w*|stor\w*|handl\w*|covering|about|keep track of|list\w*)\s+(.+)$", clause, re.I)):
         pre = clause[: m.start()]
-        if _plural_items(split_top(m.group(1))) and not (noun_phrase(pre) and draft.entities.get((noun_phrase(pre) or ("",))[0])):
+        fields_of_known = m.group(0).lower().startswith("with") and noun_phrase(pre) and draft.entities.get((noun_phrase(pre) or ("",))[0])
+        listed = re.split(r"\s+with\s+", m.group(1), maxsplit=1, flags=re.I)[0]
+        if _plural_items(split_top(listed)) and not fields_of_known:
             taken |= _entity_list(m.group(1), draft, weight=1)
         if not taken and len(split_top(pre)) >= 2 and _plural_items(split_top(pre)):
             taken |= _entity_list(pre, draft, weight=1)
