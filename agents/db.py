@@ -74,6 +74,8 @@ class PerFile(Generic[T]):
     def __init__(self, make: Callable[[str], T]):
         self._make = make
         self._items: dict[str, T] = {}
+        self._given: dict[str, str] = {}
+        """Each path as a caller gave it -> the resolved path it was opened by."""
         self._lock = threading.Lock()
 
     def open(self, path: str | Path) -> T:
@@ -82,10 +84,19 @@ class PerFile(Generic[T]):
             item = self._items.get(key)
             if item is None:
                 item = self._items[key] = self._make(key)
+            self._given[str(path)] = key
             return item
+
+    def opened(self, path: str | Path) -> T | None:
+        """The object for path when it was opened by that same path before; no filesystem call,
+        so an event loop may ask (hundreds of tasks starting at once need not queue for a thread)."""
+        with self._lock:
+            key = self._given.get(str(path))
+            return self._items.get(key) if key is not None else None
 
     def close_all(self) -> None:
         with self._lock:
             for item in self._items.values():
                 item.close()  # type: ignore[attr-defined]
             self._items.clear()
+            self._given.clear()

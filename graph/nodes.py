@@ -30,7 +30,7 @@ from autodevos.graph.routing import plan_repair, plan_restore
 from autodevos.graph.scheduler import COORDINATORS, Coordinator
 from autodevos.graph.settings import Context
 from autodevos.graph.state import State, TaskInput
-from autodevos.graph.store import RunStore, TaskRecord, open_store
+from autodevos.graph.store import RunStore, TaskRecord, open_store, opened_store
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import ValidationError
@@ -146,8 +146,9 @@ async def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], 
 
 
 async def _store(ctx: Context) -> RunStore:
-    """The run database, opened off the event loop (opening may create folders and tables)."""
-    return await asyncio.to_thread(open_store, ctx.db_path)
+    """The run database: opened off the event loop the first time (opening may create folders and
+    tables), then found at once (every task of a step asks)."""
+    return opened_store(ctx.db_path) or await asyncio.to_thread(open_store, ctx.db_path)
 
 
 def _update(rec: TaskRecord) -> dict[str, Any]:

@@ -420,5 +420,10 @@ def open_store(path: str | Path) -> RunStore:
     return _STORES.open(path)
 
 
+def opened_store(path: str | Path) -> RunStore | None:
+    """The RunStore of path if this process opened it already by that path (no filesystem call)."""
+    return _STORES.opened(path)
+
+
 def close_stores() -> None:
     _STORES.close_all()
