@@ -74,7 +74,7 @@ class Usable:
 
     modes: tuple[Mode, ...] = ("structured", "text")
     why: str = ""
-    """Why some way is left out (the check's verdict), or ''."""
+    """Why some way is left out, one line ('model check: openai:m: text fallback (...)'), or ''."""
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,10 @@ async def ask_until_valid(ask: Ask, ways: Sequence[Way[T]], *, role: str, task_i
     """The value of the first answer that validates, trying `ways` in order; NoValidAnswer when none does."""
     usable = await usable_modes(ask)
     tried = [w for w in ways if w.mode in usable.modes]
-    notes = [f"model check: {usable.why}; {_skipped(ways, tried)}"] if len(tried) < len(ways) and usable.why else []
     if not tried:
-        raise NoValidAnswer(0, f"the model check found the model unable to answer ({usable.why})", notes)
+        why = usable.why or "no way of asking the model is usable"
+        raise NoValidAnswer(0, why, [f"{why}; not asked"])
+    notes = [f"{usable.why}; {_skipped(ways, tried)}"] if len(tried) < len(ways) and usable.why else []
     asks, last = 0, ""
     for i, way in enumerate(tried):
         after = tried[i + 1] if i + 1 < len(tried) else None
@@ -157,8 +158,7 @@ async def ask_until_valid(ask: Ask, ways: Sequence[Way[T]], *, role: str, task_i
 
 
 def _skipped(ways: Sequence[Way[Any]], tried: Sequence[Way[Any]]) -> str:
-    left = [w.mode for w in ways if w not in tried]
-    return ("not asked for " + " or ".join(left)) if tried else "not asked"
+    return "asked for " + " then ".join(w.label or w.mode for w in tried) + " only"
 
 
 def _instance(schema: type[BaseModel], answer: Any) -> BaseModel:

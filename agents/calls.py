@@ -23,7 +23,10 @@ retry). Its `timeout` is per try and per read, so it is not a bound on a call. W
 Metering: every call is a row of adv_calls (tokens from the response's usage, streamed too;
 cost from agents.llm.price_of); a cached answer is a row with cached=1 and 0 tokens.
 Cache: adv_model_cache maps a hash of (model, base URL, messages, mode, schema, temperature) to the
-answer; never the API key. Replay answers from it only, and a miss is ReplayMiss.
+answer, whether or not it could be used (a structured answer is kept as the model said it and
+read again on a hit, so an unusable one fails the same way, for free); never the API key. Replay
+answers from it only, and a miss is ReplayMiss. adv_model_checks keeps each model's check verdict
+(agents/check.py).
 All SQLite work runs in worker threads (asyncio.to_thread) on one connection per database file
 per process (WAL, a long busy timeout, like graph/store.py).
 """
@@ -44,6 +47,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import openai
+from autodevos.agents.answers import AnswerError, first_error, json_in
 from autodevos.agents.db import PerFile, open_database, store_errors, with_retries
 from autodevos.agents.llm import Endpoint, api_key_for, build_chat_model, price_of, resolve_model
 from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
@@ -51,7 +55,8 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 CALLS = "adv_calls"
 CACHE = "adv_model_cache"
-CACHE_FORMAT = 1  # part of every cache key: bump it when the key or the stored answer changes
+CACHE_FORMAT = 2  # part of every cache key: bump it when the key or the stored answer changes
+CHECKS = "adv_model_checks"
 STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
 # Statuses that, on a structured request, mean "this server does not do that": ask for text.
 UNSUPPORTED = frozenset({400, 404, 415, 422, 501})
@@ -63,8 +68,10 @@ Messages = Sequence[BaseMessage | dict[str, Any] | tuple[str, str] | str] | str
 class ModelCallError(RuntimeError):
     """A model call that failed for good; the message is one line and never holds the API key."""
 
-    def __init__(self, message: str, *, model: str = "", server: str = "", status: int | None = None, tries: int = 0):
+    def __init__(self, message: str, *, model: str = "", server: str = "", status: int | None = None, tries: int = 0,
+                 cause: str = ""):
         super().__init__(message)
+        self.cause = cause or message  # what went wrong, without the model, server and tries (the same on a cache hit)
         self.model = model
         self.server = server
         self.status = status  # the HTTP status, when the server answered with one
@@ -160,6 +167,8 @@ class CallStore:
                 pk="key", if_not_exists=True,
             )
             self.db[CACHE].create_index(["model", "role", "task_id"], if_not_exists=True)
+            self.db[CHECKS].create({"model": str, "base_url": str, "verdict": str, "checked": float},
+                                   pk=("model", "base_url"), if_not_exists=True)
 
     def close(self) -> None:
         with self._lock:
@@ -181,6 +190,19 @@ class CallStore:
         with self._lock:
             row = self._conn.execute(f"SELECT answer FROM {CACHE} WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def verdict(self, model: str, base_url: str | None) -> dict[str, Any] | None:
+        """The stored check verdict of a model at a server (agents/check.py), or None."""
+        with self._lock:
+            row = self._conn.execute(f"SELECT verdict FROM {CHECKS} WHERE model = ? AND base_url = ?",
+                                     (model, base_url or "")).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def keep_verdict(self, model: str, base_url: str | None, verdict: dict[str, Any]) -> None:
+        """Store (or replace) a model's check verdict."""
+        with self._lock:
+            self._conn.execute(f"INSERT OR REPLACE INTO {CHECKS} (model, base_url, verdict, checked) VALUES (?, ?, ?, ?)",
+                               (model, base_url or "", json.dumps(verdict), time.time()))
 
     def recorded_for(self, model: str, role: str, task_id: str) -> int:
         """How many answers the cache holds for this model, role and task (to explain a replay miss)."""
@@ -327,9 +349,13 @@ class ModelClient:
         if opts.cache or opts.replay:
             answer = await asyncio.to_thread(store.cached, key)
             if answer is not None:
-                result = answer if schema is None else schema.model_validate_json(answer)
-                await asyncio.to_thread(store.record, {**row, **_tokens(0, 0), "cost": 0.0, "cached": 1, "tries": 0,
-                                                       "seconds": time.monotonic() - started, "at": time.time()})
+                hit = {**row, **_tokens(0, 0), "cost": 0.0, "cached": 1, "tries": 0, "at": time.time()}
+                try:
+                    result = answer if schema is None else self._structured(json.loads(answer), schema, 0)
+                except StructuredOutputError as exc:  # an unusable answer, recorded: it fails again, for free
+                    await asyncio.to_thread(store.record, {**hit, "error": str(exc), "seconds": time.monotonic() - started})
+                    raise
+                await asyncio.to_thread(store.record, {**hit, "seconds": time.monotonic() - started})
                 return result
             if opts.replay:
                 n = await asyncio.to_thread(store.recorded_for, self.endpoint.spec, role, task_id)
@@ -352,16 +378,18 @@ class ModelClient:
         prompt, completion = (usage["input_tokens"], usage["output_tokens"]) if usage else (None, None)
         done = {**row, **_tokens(prompt, completion), "cost": self._cost(prompt, completion), "cached": 0,
                 "tries": tries, "seconds": time.monotonic() - started, "at": time.time()}
-        try:
-            answer, result = self._read(message, schema, tool, tries)
-        except StructuredOutputError as exc:
-            await asyncio.to_thread(store.record, {**done, "error": str(exc)})
-            raise
+        said = message.text if schema is None else self._said(message)
         cache = None
-        if opts.cache:
+        if opts.cache:  # usable or not: an identical call is never paid for twice
             cache = {"key": key, "model": self.endpoint.spec, "base_url": self.endpoint.base_url, "mode": mode,
-                     "role": role, "task_id": task_id, "thread_id": self.thread_id, "answer": answer,
+                     "role": role, "task_id": task_id, "thread_id": self.thread_id,
+                     "answer": said if schema is None else json.dumps(said, ensure_ascii=False),
                      "prompt_tokens": prompt, "completion_tokens": completion, "created": time.time()}
+        try:
+            result = said if schema is None else self._structured(said, schema, tries)
+        except StructuredOutputError as exc:
+            await asyncio.to_thread(store.record, {**done, "error": str(exc)}, cache)
+            raise
         await asyncio.to_thread(store.record, done, cache)
         return result
 
@@ -422,39 +450,43 @@ class ModelClient:
         return chat.bind(response_format={"type": "json_schema", "json_schema": {
             "name": fn["name"], "schema": fn["parameters"], "strict": True}})
 
-    def _read(self, message: AIMessage, schema: type[M] | None, tool: dict[str, Any] | None, tries: int) -> tuple[str, Any]:
-        """(answer to cache, result) from the model's message."""
-        if schema is None:
-            return message.text, message.text
+    def _said(self, message: AIMessage) -> dict[str, Any]:
+        """What the model answered to a structured request, as plain data (what the cache keeps)."""
+        refusal = message.additional_kwargs.get("refusal")
+        if refusal:
+            return {"refusal": str(refusal)}
+        if self.options.structured_method != "function_calling":
+            return {"text": message.text}
+        if message.tool_calls:
+            return {"args": message.tool_calls[0]["args"]}
+        if message.invalid_tool_calls:
+            return {"bad_args": str(message.invalid_tool_calls[0].get("args") or "")}
+        return {"no_tool": message.text}
+
+    def _structured(self, said: dict[str, Any], schema: type[M], tries: int) -> M:
+        """An instance of schema from what the model said, or StructuredOutputError saying why."""
 
         def bad(why: str, answer: str) -> StructuredOutputError:
             return self._error(StructuredOutputError, why, None, tries, kind="structured output failed", answer=answer)
 
-        refusal = message.additional_kwargs.get("refusal")
-        if refusal:
-            raise bad(f"the model refused: {refusal}", str(refusal))
-        if self.options.structured_method == "function_calling":
-            if message.tool_calls:
-                data: Any = message.tool_calls[0]["args"]
-                raw = json.dumps(data)
-            elif message.invalid_tool_calls:
-                raw = str(message.invalid_tool_calls[0].get("args") or "")
-                raise bad("the tool call's arguments are not JSON", raw)
-            else:
-                raise bad("the answer holds no tool call", message.text)
+        if "refusal" in said:
+            raise bad(f"the model refused: {said['refusal']}", said["refusal"])
+        if "bad_args" in said:
+            raise bad("the tool call's arguments are not JSON", said["bad_args"])
+        if "no_tool" in said:
+            raise bad("the answer holds no tool call", said["no_tool"])
+        if "args" in said:
+            data, raw = said["args"], json.dumps(said["args"])
         else:
-            raw = message.text
+            raw = said.get("text", "")
             try:
-                data = _json_of(raw)
-            except ValueError:
+                data = json_in(raw)
+            except AnswerError:
                 raise bad("the answer is not JSON", raw) from None
         try:
-            result = schema.model_validate(data)
+            return schema.model_validate(data)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(top)"
-            raise bad(f"the answer does not fit {schema.__name__}: {where}: {first['msg']}", raw) from None
-        return result.model_dump_json(), result
+            raise bad(f"the answer does not fit {schema.__name__}: {first_error(exc)}", raw) from None
 
     # errors, costs, keys --------------------------------------------------------------------
     def _failure(self, exc: Exception, tries: int, structured: bool) -> ModelCallError:
@@ -469,7 +501,8 @@ class ModelClient:
         count = "no request sent" if tries == 0 else f"after {tries} {'try' if tries == 1 else 'tries'}"
         text = f"{kind}: {self.endpoint.spec} at {self.endpoint.server}: {cause}, {count}"
         return kind_cls(self._scrub(_one_line(text, 500)), model=self.endpoint.spec, server=self.endpoint.server,
-                        status=status, tries=tries, **{k: self._scrub(v) for k, v in extra.items()})
+                        status=status, tries=tries, cause=self._scrub(_one_line(cause, 300)),
+                        **{k: self._scrub(v) for k, v in extra.items()})
 
     def _scrub(self, text: str) -> str:
         """text without the API key (a server may echo what it was sent)."""
@@ -567,9 +600,3 @@ def _over(value: str, limit: float) -> bool:
 def _one_line(text: str, limit: int) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _json_of(text: str) -> Any:
-    """The JSON value of an answer, allowing a code fence around it."""
-    fence = re.search(r"```(?:json)?\s*(.*?)\s*```", text, re.S)
-    return json.loads(fence.group(1) if fence else text)

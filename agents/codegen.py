@@ -65,7 +65,12 @@ def _read_current(out_dir: Path, paths: list[str]) -> dict[str, str]:
 
 
 def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> AgentWork:
-    """A code agent: the offline generator's files, or, with a model, the model's edit of them."""
+    """A code agent: the offline generator's files, or, with a model, the model's edit of them.
+
+    With a model, the task's report says where its files came from (report["model"]["outcome"]):
+    "model" (the model's answer), "repaired" (the model's answer to a failed verify), or
+    "baseline" (no usable answer after the re-asks, or a model too weak to ask: the offline
+    generator's files, the last known to pass, with the reason)."""
 
     async def work(task: Task, spec: AppSpec, ws: Workspace) -> dict[str, str] | AgentResult:
         spec = with_feedback(spec, ws)
@@ -77,11 +82,12 @@ def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> Agen
         try:
             result = await model_agents.write_files(agent, task, spec, ws.plan or registry.default_plan(spec), ws.ask, baseline=baseline,
                                                     interfaces=interfaces, current=current, feedback=ws.feedback)
-        except model_agents.ModelAnswerError as exc:
-            exc.permanent = True  # type: ignore[attr-defined]  # the re-asks were the retries
-            raise
-        return AgentResult(result.files, {"model": {"how": result.how, "asks": result.asks, "changed": result.changed,
-                                                    "notes": result.notes}})
+        except model_agents.ModelAnswerError as exc:  # degrade, don't fail: the files verify knows pass
+            return AgentResult(baseline, {"model": {"outcome": "baseline", "how": "baseline", "reason": str(exc),
+                                                    "asks": exc.asks, "changed": [], "notes": exc.notes}})
+        outcome = "repaired" if ws.feedback else "model"
+        return AgentResult(result.files, {"model": {"outcome": outcome, "how": result.how, "asks": result.asks,
+                                                    "changed": result.changed, "notes": result.notes}})
 
     work.__name__ = agent
     return work

@@ -520,8 +520,9 @@ async def write_files(
     try:
         found = await ask_until_valid(ask, ways, role=agent, task_id=task.id, max_reasks=max_reasks)
     except NoValidAnswer as exc:
-        why = f"after {exc.asks} asks; last problem: {exc.last}" if exc.asks else exc.last
-        raise ModelAnswerError(f"the {agent} model gave no usable files {why}", exc.asks, exc.notes) from None
+        why = (f"the {agent} model gave no usable files after {exc.asks} asks; last problem: {exc.last}" if exc.asks
+               else f"the {agent} model was not asked ({exc.last})")
+        raise ModelAnswerError(why, exc.asks, exc.notes) from None
     files, summary = found.value
     notes = [*found.notes, f"{found.mode} answer {'accepted' if found.mode == 'structured' else 'parsed'} "
                            f"({len(files)} file{'s' * (len(files) != 1)})"]

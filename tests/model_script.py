@@ -73,25 +73,51 @@ def small_edits(spec: AppSpec) -> dict[str, list[str]]:
 class TextOnly:
     """A local server without structured output: a request with response_format or tools gets a
     400 (as vLLM or llama.cpp builds without it answer); plain requests get the role's answer,
-    files turned into the fenced-text format."""
+    files turned into the fenced-text format. `refuse` names what it refuses (both by default)."""
 
-    def __init__(self, script: ByRole):
+    def __init__(self, script: ByRole, refuse: tuple[str, ...] = ("response_format", "tools")):
         self.script = script
+        self.refuse = refuse
         self.refused = 0
 
     def __call__(self, body: dict[str, Any]):
         from tests.openai_server import Status
 
-        if body.get("response_format") or body.get("tools"):
+        if any(body.get(feature) for feature in self.refuse):
             self.refused += 1
-            return Status(400, message="response_format is not supported by this server")
+            return Status(400, message=f"{' and '.join(self.refuse)} not supported by this server")
         answer = self.script(body)
         try:
             data = json.loads(answer)
         except ValueError:
             return answer
-        if isinstance(data, dict) and "files" in data:
+        if isinstance(data, dict) and "files" in data and not body.get("tools"):
             from autodevos.agents.model_agents import format_file
 
             return "Here are the files.\n\n" + "\n".join(format_file(f["path"], f["content"]) for f in data["files"])
         return answer
+
+
+PROSE = "Sure! I'd love to help you build that."
+"""What a model too small for the job says to everything."""
+
+
+def prose(body: dict[str, Any]) -> str:
+    return PROSE
+
+
+class Refusing:
+    """Model-check probes answered by a capable model behind a server that refuses some request
+    features ('response_format', 'tools') with a 400, as many local servers do."""
+
+    def __init__(self, *features: str):
+        self.features = features
+        self.refused = 0
+
+    def __call__(self, body: dict[str, Any]):
+        from tests.openai_server import Status, capable
+
+        if any(body.get(feature) for feature in self.features):
+            self.refused += 1
+            return Status(400, message=f"{' and '.join(self.features)} not supported by this server")
+        return capable(body)

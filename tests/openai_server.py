@@ -13,7 +13,13 @@ Answers are streamed (SSE, with a final usage chunk when stream_options.include_
 when the request asks for it. A request with tools gets the text as the first tool's call
 arguments; otherwise (plain or response_format) the text is the message content. Usage is
 counted deterministically: prompt tokens = words in the request's messages, completion tokens =
-words in the answer; `usage_total` sums what the server reported for complete answers.
+words in the answer; `usage_total` sums what the server reported for complete script answers.
+
+AutoDevOS's model check (agents/check.py) sends a few small probes before a run's first call to a
+model. They are answered by `probes` (an entry like the script's; default `capable`, a model that
+answers every probe as asked), not by the script, and counted apart: `request_count` and
+`usage_total` are the script's (the agents' calls), `probe_count` the probes', `total_requests`
+every request the server received.
 """
 
 from __future__ import annotations
@@ -67,6 +73,23 @@ Fault = Status | Stall | Drop | Cut | Trickle
 Answer = str | Callable[[dict[str, Any]], "str | Fault"]
 Entry = Answer | Fault
 
+PROBE_MARK = "AutoDevOS model check"
+"""The first words of a model-check probe's system message (agents.check.MARK)."""
+
+
+def is_probe(body: dict[str, Any]) -> bool:
+    first = (body.get("messages") or [{}])[0]
+    return isinstance(first.get("content"), str) and first["content"].startswith(PROBE_MARK)
+
+
+def capable(body: dict[str, Any]) -> str:
+    """A model that answers each model-check probe as asked."""
+    if body.get("tools") or body.get("response_format"):
+        return '{"word": "ready", "number": 7}'
+    if "Count from 1 to 20" in prompt_text(body):
+        return " ".join(str(i) for i in range(1, 21))
+    return "READY"
+
 
 def words(text: str) -> int:
     return len(text.split())
@@ -98,9 +121,11 @@ def _pieces(text: str, n: int = 3) -> list[str]:
 class ScriptedOpenAI:
     """Answers each chat completion with the next script entry (the last one repeats)."""
 
-    def __init__(self, answers: list[Entry]):
+    def __init__(self, answers: list[Entry], probes: Entry = capable):
         self.answers = list(answers)
-        self.requests: list[dict[str, Any]] = []  # every request body received, faults included
+        self.probe_answer = probes
+        self.probes: list[dict[str, Any]] = []  # model-check probes received (not in requests)
+        self.requests: list[dict[str, Any]] = []  # every other request body received, faults included
         self.headers: list[dict[str, str]] = []  # their headers, lower-cased names
         self.times: list[float] = []  # time.monotonic() at each request's arrival
         self.answered = 0  # complete 200 answers sent
@@ -132,6 +157,15 @@ class ScriptedOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if is_probe(body):
+                    with server._lock:
+                        server.probes.append(body)
+                        n = len(server.probes)
+                    try:
+                        server._serve(self, body, server.probe_answer, n, probe=True)
+                    except OSError:
+                        self.close_connection = True
+                    return
                 with server._lock:
                     server.requests.append(body)
                     server.headers.append({k.lower(): v for k, v in self.headers.items()})
@@ -154,9 +188,21 @@ class ScriptedOpenAI:
 
     @property
     def request_count(self) -> int:
-        """Requests received (each consumed one script entry)."""
+        """Requests received from the agents (each consumed one script entry); probes not included."""
         with self._lock:
             return len(self.requests)
+
+    @property
+    def probe_count(self) -> int:
+        """Model-check probes received."""
+        with self._lock:
+            return len(self.probes)
+
+    @property
+    def total_requests(self) -> int:
+        """Every request the server received: the agents' and the probes."""
+        with self._lock:
+            return len(self.requests) + len(self.probes)
 
     def start(self) -> ScriptedOpenAI:
         if not self._started:
@@ -187,7 +233,7 @@ class ScriptedOpenAI:
         self.stop()
 
     # ------------------------------------------------------------------------------------
-    def _serve(self, h: BaseHTTPRequestHandler, body: dict[str, Any], entry: Entry, n: int) -> None:
+    def _serve(self, h: BaseHTTPRequestHandler, body: dict[str, Any], entry: Entry, n: int, probe: bool = False) -> None:
         stream = bool(body.get("stream"))
         if callable(entry):  # a function of the request: an answer text, or a fault
             entry = entry(body)
@@ -237,6 +283,8 @@ class ScriptedOpenAI:
             h.send_header("Content-Length", str(len(payload)))
             h.end_headers()
             h.wfile.write(payload)
+        if probe:
+            return
         with self._lock:
             self.answered += 1
             for k, v in usage.items():

@@ -7,7 +7,6 @@ from autodevos.agents.calls import (
     CallOptions,
     ModelClient,
     _backoff,
-    _json_of,
     _messages,
     call_totals,
     close_call_stores,
@@ -75,13 +74,6 @@ def test_messages_in_the_openai_form():
     assert _messages("hi") == [{"role": "user", "content": "hi"}]
     assert _messages([("system", "s"), {"role": "user", "content": "u"}]) == [
         {"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
-
-
-def test_json_answers_may_come_fenced():
-    assert _json_of('{"a": 1}') == {"a": 1}
-    assert _json_of('Here:\n```json\n{"a": 1}\n```') == {"a": 1}
-    with pytest.raises(ValueError):
-        _json_of("Sure!")
 
 
 def test_backoff_is_the_sdks_shape():
