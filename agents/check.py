@@ -137,7 +137,13 @@ async def check_model(model: str, base_url: str | None, *, timeout: float = 30.0
     cannot be reached gives a ModelCheck with `error` set (one line)."""
     endpoint = resolve_model(model, base_url)
     key = api_key_for(endpoint)
-    client = openai.AsyncOpenAI(api_key=key, base_url=endpoint.base_url, timeout=timeout, max_retries=max_retries)
+
+    def build() -> openai.AsyncOpenAI:  # in a worker thread: the HTTP client reads certificates, the SDK imports lazily
+        client = openai.AsyncOpenAI(api_key=key, base_url=endpoint.base_url, timeout=timeout, max_retries=max_retries)
+        _ = client.chat.completions, client.beta
+        return client
+
+    client = await asyncio.to_thread(build)
     probes: list[Probe] = []
     try:
         for probe in (_plain, _structured, _tools, _streaming, _timing):

@@ -150,6 +150,27 @@ def test_an_answer_that_does_not_fit_the_schema(db):
     assert call_totals(db, "thread-1").run.failed == 2
 
 
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_an_unusable_answer_is_cached_too_and_fails_the_same_way_for_free(db, method):
+    with ScriptedOpenAI(["Sure! Rex."]) as server:
+        errors = []
+        for _ in range(2):
+            with pytest.raises(StructuredOutputError) as exc:
+                ask(client(server, db, structured_method=method), schema=Pet)
+            errors.append(exc.value)
+        assert server.request_count == 1  # the second identical call was answered by the cache
+        with pytest.raises(StructuredOutputError):
+            ask(client(server, db, structured_method=method, cache=False), schema=Pet)  # --no-cache asks again
+        assert server.request_count == 2
+    first, second = errors
+    assert first.cause == second.cause and first.answer == second.answer
+    assert "not JSON" in first.cause  # (the test server sends prose as the tool call's arguments)
+    assert str(second).endswith("no request sent")
+    failed = [r for r in rows(db) if r["error"]]
+    assert [r["cached"] for r in failed] == [0, 1, 0]
+    assert metered(db) == server.usage_total
+
+
 # faults -----------------------------------------------------------------------------------
 
 
