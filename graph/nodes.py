@@ -235,8 +235,11 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                     co.stop(f"--fail-fast: task {task.id!r} failed")
             rec.finished = time.time()
             rec.duration = round(time.monotonic() - t0, 4)
-            await store.write(store.mark_finished(thread, rec))
+            recorded = store.submit(store.mark_finished(thread, rec))
+        # dependants may start before the commit: their ledger writes queue behind this one, so
+        # none of them is ever recorded as started while this task is not recorded as ended
         co.finished(task.id, rec.status)
+        await asyncio.wrap_future(recorded)  # in the ledger before LangGraph records the node's output
         return _update(rec)
 
     task_node.__name__ = f"{agent}_node"
