@@ -192,7 +192,7 @@ async def improve_run(
         raise RunError(f"the change leaves the app as it is ({'; '.join(applied)}); "
                        "say it like 'add a field priority to task', 'add an entity called tag', 'add login'")
     plan, notes = registry.improvement_plan(old, spec)
-    plan, more = await asyncio.to_thread(place_verify, plan, previous.verify and any(t.agent != "docs" for t in plan.tasks))
+    plan, more = await asyncio.to_thread(place_verify, plan, previous.verify and any(t.agent in registry.get("verify").after for t in plan.tasks))
     settings = dataclasses.replace(previous, request=f"{previous.request}\n\nchange: {change}", out_dir=where,
                                    plan=plan.model_dump(), spec_override=None, force=False, db_path=db_path, replay=False)
     return await start_run(settings, thread_id, on_event, agents, notes=[*applied, *notes, *more],
