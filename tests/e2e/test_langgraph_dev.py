@@ -83,3 +83,47 @@ def test_studio_server_runs_to_the_plan_interrupt_and_resumes(server, tmp_path):
     assert {t: r["status"] for t, r in done["values"]["tasks"].items()} == dict.fromkeys(["backend", "frontend", "devops", "tests", "docs"], "completed")
     assert done["values"]["decisions"][0]["who"] == "studio"
     assert (tmp_path / "app" / "frontend" / "package.json").is_file()
+
+
+@pytest.mark.e2e
+def test_studio_reads_the_graph_schemas(server):
+    """What Studio shows as the run's form: the input, output and context schemas, read through the SDK."""
+    from langgraph_sdk import get_client
+
+    async def schemas():
+        client = get_client(url=server)
+        assistant = (await client.assistants.search(graph_id="autodevos"))[0]
+        return await client.assistants.get_schemas(assistant["assistant_id"])
+
+    found = asyncio.run(schemas())
+    assert "request" in found["input_schema"]["properties"]
+    assert {"request", "plan", "tasks", "outcome"} <= set(found["output_schema"]["properties"])
+    assert {"out_dir", "db_path", "verify", "approval", "model"} <= set(found["context_schema"]["properties"])
+
+
+@pytest.mark.e2e
+def test_studio_run_with_verify_completes_without_allow_blocking(server, tmp_path, npm, chromium):
+    """The server runs with its blocking-call check on (no --allow-blocking); verify installs, checks,
+    tests, builds and browser-tests the app inside a graph node, and the run completes. The fixture
+    then checks the server's log for BlockingError."""
+    import httpx
+    from langgraph_sdk import get_client
+
+    context = {"out_dir": str(tmp_path / "app"), "db_path": str(tmp_path / "db.sqlite"), "verify": True, "browser": True}
+
+    async def drive():
+        client = get_client(url=server, timeout=httpx.Timeout(900.0, connect=10.0))
+        thread = await client.threads.create()
+        run = await client.runs.create(thread["thread_id"], "autodevos", input={"request": "A notes app with tags"},
+                                       context=context)
+        await client.runs.join(thread["thread_id"], run["run_id"])
+        return await client.runs.get(thread["thread_id"], run["run_id"]), await client.threads.get_state(thread["thread_id"])
+
+    run, state = asyncio.run(drive())
+    assert run["status"] == "success", run
+    tasks = state["values"]["tasks"]
+    assert {t: r["status"] for t, r in tasks.items()} == dict.fromkeys(
+        ["backend", "frontend", "devops", "tests", "docs", "verify"], "completed"), {t: r.get("error") for t, r in tasks.items()}
+    steps = {(s["package"], s["step"]): s for s in tasks["verify"]["report"]}
+    assert all(s["ok"] for s in steps.values())
+    assert not steps[("frontend", "e2e")].get("skipped")  # the browser test ran
