@@ -23,6 +23,7 @@ run's calls: they are not metered in adv_calls nor counted against its budget.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
@@ -186,7 +187,7 @@ async def _call(name: str, endpoint: Endpoint, make: Callable[[], Awaitable[Any]
 
 
 def _word(text: str | None) -> tuple[Result, str]:
-    text = (text or "").strip()
+    text = re.sub(r"<think>.*?</think>", "", text or "", flags=re.S).strip()  # a reasoning model's thoughts
     if "ready" in text.lower() and len(text) <= 200:
         return "supported", ""
     return "wrong answer", f"asked for READY, got {_one_line(text, 80)!r}" if text else "an empty answer"
