@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from autodevos.agents import tsformat
 from autodevos.agents.files import check_relpath
 from autodevos.domain.spec import AppSpec, Entity, Field, buildable
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -70,8 +71,58 @@ def ts_type(field: Field) -> str:
     return "string"
 
 
+# --- bounds: one home for the limits of every value, used by zod, the OpenAPI document and the form ---
+
+MAX_SAFE_INTEGER = 2**53 - 1
+"""Integers stay within JavaScript's safe range (zod's `.int()` checks it too)."""
+NUMBER_LIMIT = 1e15
+"""Numbers stay within +/- this: more than enough for prices and measures, exact to a cent."""
+JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""What JavaScript's String.prototype.trim removes, as a regex character class body."""
+NOT_BLANK = f"[^{JS_WHITESPACE}]"
+"""A regex that a string matches when it has something besides whitespace (OpenAPI `pattern`)."""
+MAX_PASSWORD_BYTES = 72
+"""bcrypt reads only the first 72 bytes of a password: a longer one is refused, never cut."""
+MAX_PAGE = 1_000_000_000
+"""The largest `?page=` (so that the row offset stays an exact integer)."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The limits a field's values keep. zod, the OpenAPI document and the form all read them from
+    here, so they cannot disagree; spec constraints (min/max, min_length/max_length) narrow them
+    in `bounds` when they are rendered."""
+
+    max_length: int | None = None
+    """Strings: most characters (UTF-16 code units, as JavaScript counts)."""
+    not_blank: bool = False
+    """Strings: trimmed, and something must be left."""
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+_BOUNDS = {
+    "string": Bounds(max_length=200, not_blank=True),
+    "text": Bounds(max_length=10_000),
+    "email": Bounds(max_length=254),  # the longest address SMTP carries
+    "number": Bounds(minimum=-NUMBER_LIMIT, maximum=NUMBER_LIMIT),
+    "integer": Bounds(minimum=-MAX_SAFE_INTEGER, maximum=MAX_SAFE_INTEGER),
+    "ref": Bounds(minimum=1, maximum=MAX_SAFE_INTEGER),
+}
+
+
+def bounds(field: Field) -> Bounds:
+    """The limits of the field's values (none for booleans, enums, dates)."""
+    return _BOUNDS.get(field.type, Bounds())
+
+
+def _num(value: float) -> str:
+    """A JavaScript number literal: 1000000000000000, -9007199254740991, 0.5."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 _ZOD = {
-    "string": "z.string().trim().min(1)",
+    "string": "z.string()",
     "text": "z.string()",
     "email": "z.email()",
     "number": "z.number()",
@@ -84,9 +135,51 @@ _ZOD = {
 
 
 def zod(field: Field) -> str:
-    """zod (v4) schema expression validating a field in a create body."""
-    expr = f"z.enum({js(field.options)})" if field.type == "enum" else _ZOD[field.type]
+    """zod (v4) schema expression validating a field in a create body, with its bounds."""
+    if field.type == "enum":
+        expr = f"z.enum({js(field.options)})"
+    else:
+        expr = _ZOD[field.type]
+        b = bounds(field)
+        if b.max_length is not None:
+            expr += f".max({b.max_length})"
+        if b.not_blank:
+            expr += '.trim().min(1, "Must not be blank")'
+        # .int() already keeps integers (and ids) in the safe range: only a number needs its own bounds
+        if field.type == "number":
+            expr += f".min({_num(b.minimum)}).max({_num(b.maximum)})"  # type: ignore[arg-type]
     return expr if field.required else expr + ".optional()"
+
+
+def out_of_bounds(field: Field) -> str | None:
+    """A TypeScript expression of a value just outside the field's bounds, or None when it has none."""
+    b = bounds(field)
+    if field.type == "email" and b.max_length is not None:
+        return f'"x".repeat({b.max_length - 11}) + "@example.com"'
+    if b.max_length is not None:
+        return f'"x".repeat({b.max_length + 1})'
+    if b.maximum is not None:
+        return "Number.MAX_SAFE_INTEGER + 1" if b.maximum == MAX_SAFE_INTEGER else _num(b.maximum * 10)
+    return None
+
+
+def unknown_field(entity: Entity) -> str:
+    """A field name the entity does not have, for tests that send one."""
+    names = {f.name for f in entity.fields}
+    return next(n for n in (f"notAField{i or ''}" for i in range(len(names) + 1)) if n not in names)
+
+
+def max_body_bytes(spec: AppSpec) -> int:
+    """A JSON body limit that fits the largest valid record of any entity (every string at its
+    longest, each character escaped as \\uXXXX), and never less than 100 kB."""
+    largest = 0
+    for e in spec.entities:
+        size = 2
+        for f in e.fields:
+            b = bounds(f)
+            size += len(f.name) + 4 + (6 * b.max_length + 2 if b.max_length else 32)
+        largest = max(largest, size)
+    return max(100 * 1024, -(-largest // 1024) * 1024)
 
 
 _INPUT = {"number": "number", "integer": "number", "email": "email", "date": "date", "datetime": "datetime-local"}
@@ -125,6 +218,18 @@ def sample(entity: Entity, field: Field, n: int = 1) -> object:
     if t == "enum":
         return field.options[(n - 1) % len(field.options)]
     return 1  # ref
+
+
+def sample_pairs(entity: Entity, fields: list[Field], n: int = 1) -> list[tuple[str, str]]:
+    """(field name, TypeScript literal of its n-th sample value) of each field, for object literals."""
+    return [(f.name, tsformat.literal(sample(entity, f, n))) for f in fields]
+
+
+def body_pairs(spec: AppSpec, entity: Entity, fields: list[Field], n: int = 1) -> list[tuple[str, str]]:
+    """Like `sample_pairs`, but a ref field takes the id variable of its target (`customerId`), as the
+    API tests hold them."""
+    return [(f.name, f"{spec.entity(f.ref or '').var}Id" if f.type == "ref" else tsformat.literal(sample(entity, f, n)))
+            for f in fields]
 
 
 def invalid(field: Field) -> object:
@@ -245,6 +350,28 @@ def browser_steps(spec: AppSpec) -> list[dict]:
     return steps
 
 
+# --- safe defaults --------------------------------------------------------------------------
+
+JWT_EXAMPLE_SECRET = "change-me-to-a-long-random-string"
+"""The JWT_SECRET of .env.example: the backend refuses it (and any short secret) in production."""
+MIN_SECRET_LENGTH = 32
+
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'"))
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+"""The headers the built web app is served with: by nginx (frontend/nginx.conf) and by `vite preview`,
+so the browser test runs the app under the same Content-Security-Policy."""
+
+
 # --- data layer: one SQLite table per entity (drizzle-orm) ----------------------------------
 
 
@@ -270,6 +397,9 @@ class Column:
     pk: bool = False
     ref_table: str | None = None
     on_delete: str | None = None
+    ref_const: str | None = None
+    """schema.ts name of the referenced table: customersTable."""
+    enum: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -277,6 +407,11 @@ class Index:
     name: str
     column: Column
     unique: bool
+
+    @property
+    def call(self) -> str:
+        """The drizzle-orm call that declares it in schema.ts (with the table as `t`)."""
+        return f'{"uniqueIndex" if self.unique else "index"}({js(self.name)}).on(t.{self.column.prop})'
 
 
 @dataclass(frozen=True)
@@ -319,12 +454,37 @@ def _column(field: Field, spec: AppSpec) -> Column:
     if field.required:
         builder += ".notNull()"
     if t != "ref":
-        return Column(field.name, col, sql, field.required, builder)
+        return Column(field.name, col, sql, field.required, builder, enum=tuple(field.options))
     target = spec.entity(field.ref or "")
     # A required ref keeps its target alive (deleting it answers 409); an optional one is cleared.
     on_delete = "restrict" if field.required else "set null"
-    builder += f'.references((): AnySQLiteColumn => {target.plural}Table.id, {{ onDelete: "{on_delete}" }})'
-    return Column(field.name, col, sql, field.required, builder, ref_table=table_name(target), on_delete=on_delete)
+    builder += f".references({_references(target)}, {{ onDelete: {js(on_delete)} }})"
+    return Column(field.name, col, sql, field.required, builder, ref_table=table_name(target), on_delete=on_delete,
+                  ref_const=f"{target.plural}Table")
+
+
+def _references(target: Entity) -> str:
+    return f"(): AnySQLiteColumn => {target.plural}Table.id"
+
+
+def column_code(c: Column, indent: int) -> str:
+    """`prop: builder,` of a column in schema.ts, laid out as Prettier prints it at `indent` spaces."""
+    one = f"{c.prop}: {c.builder},"
+    pad, inner = " " * indent, " " * (indent + 2)
+    if c.ref_const and c.not_null:  # three calls, one with a function argument: always one call a line
+        ref = f".references((): AnySQLiteColumn => {c.ref_const}.id, {{ onDelete: {js(c.on_delete)} }}),"
+        return f'{c.prop}: integer({js(c.name)})\n{inner}.notNull()\n{inner}{ref}'
+    if tsformat.fits(one, indent):
+        return one
+    if c.ref_const:  # the last argument, an object, is broken over lines
+        return (f"{c.prop}: integer({js(c.name)}).references((): AnySQLiteColumn => {c.ref_const}.id, {{\n"
+                f"{inner}onDelete: {js(c.on_delete)},\n{pad}}}),")
+    if c.enum:
+        options = f"enum: {js(list(c.enum))},"
+        if not tsformat.fits(options, indent + 2):
+            options = "enum: [\n" + "".join(f"{inner}  {js(o)},\n" for o in c.enum) + f"{inner}],"
+        return f"{c.prop}: text({js(c.name)}, {{\n{inner}{options}\n{pad}}}){'.notNull()' if c.not_null else ''},"
+    return one
 
 
 _ID = Column("id", "id", "integer", True, 'integer("id").primaryKey({ autoIncrement: true })', pk=True)
@@ -460,22 +620,58 @@ def drizzle_journal() -> dict:
 # --- OpenAPI --------------------------------------------------------------------------------
 
 
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request is invalid: malformed JSON, or a body or query the schema refuses "
+                        "(`ValidationError`, whose `issues` name each field, an unknown one included)."),
+    401: ("Unauthorized", "Missing, invalid or expired bearer token."),
+    403: ("Forbidden", "The logged-in user may not do this."),
+    404: ("NotFound", "No such record, or no such route."),
+    405: ("MethodNotAllowed", "The path does not have this method; the `Allow` header lists the ones it has."),
+    409: ("Conflict", "The record is still referenced by others, or its unique value is taken."),
+    413: ("PayloadTooLarge", "The body is larger than the API accepts."),
+    415: ("UnsupportedMediaType", "The body is not JSON: send it with `Content-Type: application/json`."),
+    429: ("TooManyRequests", "Too many requests from this client: wait `Retry-After` seconds."),
+    500: ("InternalServerError", "Something went wrong in the API (it is logged)."),
+    503: ("Unavailable", "The database does not answer."),
+}
+"""Every status the API answers with an error, its `error` code and what it means: the one home of
+the error format, read by the OpenAPI document, src/errors.ts and docs/API.md."""
+
+ERROR_CODES = sorted({code for code, _ in ERRORS.values()} | {"ValidationError"})
+BODY_ERRORS = (400, 413, 415)
+"""What any operation with a JSON body may answer besides its own statuses."""
+
+
+def error_code(status: int) -> str:
+    return ERRORS[status][0]
+
+
 def _field_schema(spec: AppSpec, f: Field) -> dict:
     t = f.type
     if t == "enum":
         return {"type": "string", "enum": list(f.options)}
-    if t == "ref":
-        return {"type": "integer", "minimum": 1, "description": f"Id of an existing {f.ref}."}
-    return {
+    out: dict = {
         "string": {"type": "string", "minLength": 1},
         "text": {"type": "string"},
         "email": {"type": "string", "format": "email"},
         "number": {"type": "number"},
         "integer": {"type": "integer"},
+        "ref": {"type": "integer", "description": f"Id of an existing {f.ref}."},
         "boolean": {"type": "boolean"},
         "date": {"type": "string", "format": "date"},
         "datetime": {"type": "string", "format": "date-time"},
     }[t]
+    b = bounds(f)
+    if b.max_length is not None:
+        out["maxLength"] = b.max_length
+    if b.not_blank:
+        out["pattern"] = NOT_BLANK
+        out["description"] = "Not blank; leading and trailing spaces are removed."
+    if b.minimum is not None:
+        out["minimum"] = int(b.minimum) if float(b.minimum).is_integer() else b.minimum
+    if b.maximum is not None:
+        out["maximum"] = int(b.maximum) if float(b.maximum).is_integer() else b.maximum
+    return out
 
 
 def _ref(name: str) -> dict:
@@ -489,63 +685,103 @@ def _json_body(schema: dict, example: object = None) -> dict:
     return {"content": {"application/json": media}}
 
 
+def _error_responses() -> dict[str, dict]:
+    """One response per error status, all with the Error body; 405 and 429 with their headers."""
+    out: dict[str, dict] = {}
+    for status, (code, meaning) in ERRORS.items():
+        response: dict = {"description": meaning, **_json_body(_ref("Error"))}
+        if status == 405:
+            response["headers"] = {"Allow": {"required": True, "description": "The methods the path has.",
+                                             "schema": {"type": "string", "examples": ["GET, HEAD, POST, OPTIONS"]}}}
+        if status == 429:
+            response["headers"] = {"Retry-After": {"required": True, "description": "Seconds to wait.",
+                                                   "schema": {"type": "string"}}}
+        out[code] = response
+    return out
+
+
+def _operation(op_id: str, summary: str, tag: str, ok: dict, statuses: tuple[int, ...], security: list[dict],
+               **more: object) -> dict:
+    """One operation: its success answer, the error answers it can give (401 when it needs a token)."""
+    codes = set(statuses) | ({401} if security else set())
+    res = {**ok, **{str(s): _ref_response(error_code(s)) for s in codes}}
+    out = {"operationId": op_id, "summary": summary, "tags": [tag], **more, "responses": dict(sorted(res.items()))}
+    if security:
+        out["security"] = security
+    return out
+
+
+def _ref_response(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+API_DESCRIPTION = (
+    "Bodies are JSON (`Content-Type: application/json`; anything else is a 415). Every error has one "
+    "shape, `{error, message, issues?}`: `error` is a code (`NotFound`, `ValidationError`, ...), `message` "
+    "says what happened for people, and a `ValidationError` lists in `issues` each field at fault, "
+    "an unknown field included. A method a path does not have answers 405 with an `Allow` header."
+)
+
+
 def openapi(spec: AppSpec) -> dict:
-    """An OpenAPI 3.1 description of every route of the generated backend."""
+    """An OpenAPI 3.1 description of every route of the generated backend, every error status included."""
     auth = spec.auth
     schemas: dict[str, dict] = {
         "Issue": {"type": "object", "required": ["path", "message"], "properties": {
-            "path": {"type": "array", "items": {"type": "string"}}, "message": {"type": "string"}}},
-        "Error": {"type": "object", "required": ["error"], "properties": {
-            "error": {"type": "string", "examples": ["NotFound"]}, "message": {"type": "string"},
+            "path": {"type": "array", "items": {"type": "string"}, "description": "The field at fault, e.g. [\"title\"]."},
+            "message": {"type": "string"}}},
+        "Error": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string", "enum": ERROR_CODES}, "message": {"type": "string"},
             "issues": {"type": "array", "items": _ref("Issue")}}},
     }
-    responses: dict[str, dict] = {
-        "BadRequest": {"description": "The request is invalid (`ValidationError` lists the issues).",
-                       **_json_body(_ref("Error"))},
-        "NotFound": {"description": "No such record.", **_json_body(_ref("Error"))},
-        "Conflict": {"description": "The record is still referenced, or already exists.", **_json_body(_ref("Error"))},
-    }
-    components: dict = {"schemas": schemas, "responses": responses}
+    components: dict = {"schemas": schemas, "responses": _error_responses()}
+    components["securitySchemes"] = {"metricsToken": {
+        "type": "http", "scheme": "bearer", "description": "The METRICS_TOKEN of the API's environment."}}
     paths: dict[str, dict] = {
-        "/health": {"get": {"operationId": "health", "summary": "Liveness and database check", "tags": ["ops"],
-                            "responses": {"200": {"description": "The API and its database are up.", **_json_body(
-                                {"type": "object", "required": ["status"],
-                                 "properties": {"status": {"type": "string", "const": "ok"}}})},
-                                "503": {"description": "The database does not answer.", **_json_body(_ref("Error"))}}}},
-        "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "tags": ["ops"],
-                             "responses": {"200": {"description": "Metrics in the Prometheus text format.",
-                                                   "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/health": {"get": _operation("health", "Liveness and database check", "ops", {
+            "200": {"description": "The API and its database are up.", **_json_body(
+                {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}})}},
+            (503,), [])},
+        "/metrics": {"get": _operation("metrics", "Prometheus metrics (needs METRICS_TOKEN; 404 when it is not set)", "ops", {
+            "200": {"description": "Metrics in the Prometheus text format.",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}},
+            (404,), [{"metricsToken": []}])},
     }
     secured: list[dict] = []
     if auth:
-        components["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+        components["securitySchemes"]["bearerAuth"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
         secured = [{"bearerAuth": []}]
-        responses["Unauthorized"] = {"description": "Missing, invalid or expired bearer token.",
-                                     **_json_body(_ref("Error"))}
         schemas["Credentials"] = {"type": "object", "required": ["email", "password"], "additionalProperties": False,
-                                  "properties": {"email": {"type": "string", "format": "email"},
-                                                 "password": {"type": "string", "minLength": 8, "maxLength": 72}}}
+                                  "properties": {
+                                      "email": {"type": "string", "format": "email", "maxLength": 254},
+                                      "password": {"type": "string", "minLength": 8, "maxLength": MAX_PASSWORD_BYTES,
+                                                   "description": f"8 characters or more, and at most {MAX_PASSWORD_BYTES} "
+                                                                  "bytes in UTF-8 (bcrypt's limit): fewer characters when "
+                                                                  "they are not ASCII."}}}
         schemas["PublicUser"] = {"type": "object", "required": ["id", "email"], "properties": {
-            "id": {"type": "integer"}, "email": {"type": "string", "format": "email"}}}
+            "id": {"type": "integer", "minimum": 1}, "email": {"type": "string", "format": "email"}}}
         schemas["AuthResult"] = {"type": "object", "required": ["token", "user"], "properties": {
             "token": {"type": "string", "description": "JWT (HS256) to send as `Authorization: Bearer <token>`."},
             "user": _ref("PublicUser")}}
-        creds = _json_body(_ref("Credentials"), {"email": "ada@example.com", "password": "correct-horse-battery"})
-        paths["/api/auth/register"] = {"post": {
-            "operationId": "register", "summary": "Create an account", "tags": ["auth"], "requestBody": {"required": True, **creds},
-            "responses": {"201": {"description": "Registered and logged in.", **_json_body(_ref("AuthResult"))},
-                          "400": _ref_response("BadRequest"), "409": _ref_response("Conflict")}}}
-        paths["/api/auth/login"] = {"post": {
-            "operationId": "login", "summary": "Log in", "tags": ["auth"], "requestBody": {"required": True, **creds},
-            "responses": {"200": {"description": "Logged in.", **_json_body(_ref("AuthResult"))},
-                          "400": _ref_response("BadRequest"), "401": _ref_response("Unauthorized")}}}
-        paths["/api/auth/me"] = {"get": {
-            "operationId": "me", "summary": "The logged-in user", "tags": ["auth"], "security": secured,
-            "responses": {"200": {"description": "The token's user.", **_json_body(_ref("PublicUser"))},
-                          "401": _ref_response("Unauthorized")}}}
-    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+        creds = {"required": True, **_json_body(_ref("Credentials"), {"email": "ada@example.com",
+                                                                      "password": "correct-horse-battery"})}
+        limited = "; at most AUTH_RATE_LIMIT a client per 15 minutes (429)"
+        paths["/api/auth/register"] = {"post": _operation(
+            "register", "Create an account" + limited, "auth",
+            {"201": {"description": "Registered and logged in.", **_json_body(_ref("AuthResult"))}},
+            (*BODY_ERRORS, 409, 429), [], requestBody=creds)}
+        paths["/api/auth/login"] = {"post": _operation(
+            "login", "Log in" + limited, "auth",
+            {"200": {"description": "Logged in.", **_json_body(_ref("AuthResult"))}},
+            (*BODY_ERRORS, 401, 429), [], requestBody=creds)}
+        paths["/api/auth/me"] = {"get": _operation(
+            "me", "The logged-in user", "auth",
+            {"200": {"description": "The token's user.", **_json_body(_ref("PublicUser"))}}, (), secured)}
+    id_param = {"name": "id", "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}}
     paging = [
-        {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": "page", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
         {"name": "pageSize", "in": "query", "required": False,
          "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
     ]
@@ -553,9 +789,9 @@ def openapi(spec: AppSpec) -> dict:
         E, many = e.name, pascal_of(e.plural)
         props = {f.name: _field_schema(spec, f) for f in e.fields}
         required = [f.name for f in e.fields if f.required]
-        schemas[f"{E}Input"] = {"type": "object", "required": required, "properties": props,
+        schemas[f"{E}Input"] = {"type": "object", "required": required, "properties": props, "additionalProperties": False,
                                 "description": f"Body of a create (POST) or replace (PUT) of {article(E)}."}
-        schemas[f"{E}Patch"] = {"type": "object", "properties": props,
+        schemas[f"{E}Patch"] = {"type": "object", "properties": props, "additionalProperties": False,
                                 "description": f"Body of a PATCH of {article(E)}: any of its fields."}
         record_props = {"id": {"type": "integer", "minimum": 1}, **props,
                         "createdAt": {"type": "string", "format": "date-time"},
@@ -568,54 +804,34 @@ def openapi(spec: AppSpec) -> dict:
         body = {"required": True, **_json_body(_ref(f"{E}Input"), example)}
         one = _json_body(_ref(E))
 
-        def op(op_id: str, summary: str, ok: dict, errors: tuple[tuple[str, str], ...], tag: str = e.plural,
+        def op(op_id: str, summary: str, ok: dict, statuses: tuple[int, ...], tag: str = e.plural,
                **more: object) -> dict:
-            return _operation(op_id, summary, tag, ok, errors, secured, **more)
+            return _operation(op_id, summary, tag, ok, statuses, secured, **more)
 
         paths[f"/api/{e.slug}"] = {
             "get": op(f"list{many}", f"List {words(e.plural).lower()}, a page at a time",
                       {"200": {"description": f"A page of {e.name} records, oldest first.", **_json_body(_ref(f"{E}Page"))}},
-                      (("400", "BadRequest"),), parameters=paging),
+                      (400,), parameters=paging),
             "post": op(f"create{E}", f"Create {article(E)}",
-                       {"201": {"description": f"The created {E}.", **one}},
-                       (("400", "BadRequest"),), requestBody=body),
+                       {"201": {"description": f"The created {E}.", **one}}, BODY_ERRORS, requestBody=body),
         }
         paths[f"/api/{e.slug}/{{id}}"] = {
             "parameters": [id_param],
-            "get": op(f"get{E}", f"Get {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                      (("404", "NotFound"),)),
+            "get": op(f"get{E}", f"Get {article(E)}", {"200": {"description": f"The {E}.", **one}}, (404,)),
             "put": op(f"replace{E}", f"Replace every field of {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                      (("400", "BadRequest"), ("404", "NotFound")), requestBody=body),
+                      (*BODY_ERRORS, 404), requestBody=body),
             "patch": op(f"update{E}", f"Change some fields of {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                        (("400", "BadRequest"), ("404", "NotFound")),
-                        requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))}),
-            "delete": op(f"delete{E}", f"Delete {article(E)}", {"204": {"description": "Deleted."}},
-                         (("404", "NotFound"), ("409", "Conflict"))),
+                        (*BODY_ERRORS, 404), requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))}),
+            "delete": op(f"delete{E}", f"Delete {article(E)}", {"204": {"description": "Deleted."}}, (404, 409)),
         }
+    description = (oneline(spec.description) + "\n\n" if spec.description else "") + API_DESCRIPTION
     return {
         "openapi": "3.1.0",
-        "info": {"title": f"{oneline(spec.title)} API", "version": "0.1.0",
-                 **({"description": oneline(spec.description)} if spec.description else {})},
+        "info": {"title": f"{oneline(spec.title)} API", "version": "0.1.0", "description": description},
         "servers": [{"url": "http://localhost:3000", "description": "npm run dev in backend/"}],
         "paths": paths,
         "components": components,
     }
-
-
-def _operation(op_id: str, summary: str, tag: str, ok: dict, errors: tuple[tuple[str, str], ...],
-               security: list[dict], **more: object) -> dict:
-    """One operation of an entity route: its success answer, its error answers (and 401 with auth)."""
-    res = {**ok, **{code: _ref_response(name) for code, name in errors}}
-    if security:
-        res["401"] = _ref_response("Unauthorized")
-    out = {"operationId": op_id, "summary": summary, "tags": [tag], **more, "responses": dict(sorted(res.items()))}
-    if security:
-        out["security"] = security
-    return out
-
-
-def _ref_response(name: str) -> dict:
-    return {"$ref": f"#/components/responses/{name}"}
 
 
 def pascal_of(camel_name: str) -> str:
@@ -673,15 +889,18 @@ def _env(root: Path) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        extensions=["jinja2.ext.do"],
     )
     env.filters.update(js=js, words=words, oneline=oneline, a=article, html=lambda s: str(escape(s)),
-                       snake=snake, pascal=pascal_of, json_file=_json,
+                       snake=snake, pascal=pascal_of, json_file=_json, ts=tsformat.literal, ts_block=tsformat.block,
                        pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))
     env.globals.update(
         ts_type=ts_type,
         zod=zod,
         input_type=input_type,
         sample=sample,
+        sample_pairs=sample_pairs,
+        body_pairs=body_pairs,
         invalid=invalid,
         refs=refs,
         label_expr=label_expr,
@@ -694,9 +913,26 @@ def _env(root: Path) -> Environment:
         table_name=table_name,
         schema_imports=schema_imports,
         migration_statements=migration_statements,
+        column_code=column_code,
         drizzle_journal=drizzle_journal,
         drizzle_snapshot=drizzle_snapshot,
         openapi=openapi,
+        bounds=bounds,
+        out_of_bounds=out_of_bounds,
+        unknown_field=unknown_field,
+        max_body_bytes=max_body_bytes,
+        error_code=error_code,
+        ERRORS=ERRORS,
+        MAX_PASSWORD_BYTES=MAX_PASSWORD_BYTES,
+        MAX_PAGE=MAX_PAGE,
+        JWT_EXAMPLE_SECRET=JWT_EXAMPLE_SECRET,
+        MIN_SECRET_LENGTH=MIN_SECRET_LENGTH,
+        SECURITY_HEADERS=SECURITY_HEADERS,
+        fits=tsformat.fits,
+        ts_entries=tsformat.entries,
+        ts_import=tsformat.import_names,
+        ts_call=tsformat.call,
+        ts_union=tsformat.union,
     )
     return env
 

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 PACKAGES = ("backend", "frontend")
-PIPELINE = ("typecheck", "lint", "test", "build")
+PIPELINE = ("typecheck", "lint", "format:check", "test", "build")
 SECRET = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.I)
 SECRET_PREFIXES = ("OPENAI_", "LANGSMITH_", "LANGCHAIN_", "AWS_", "ANTHROPIC_", "AZURE_", "GOOGLE_", "HF_", "GITHUB_")
 TAIL = 4000

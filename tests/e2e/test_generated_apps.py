@@ -40,7 +40,7 @@ def test_generated_app_passes_verify(name, tmp_path, npm, chromium):
     spec = result.plan["spec"]
     packages = ["backend"] + (["frontend"] if spec["frontend"] else [])
     for pkg in packages:
-        for step in ("install", "typecheck", "lint", "test", "build"):
+        for step in ("install", "typecheck", "lint", "format:check", "test", "build"):
             assert steps[(pkg, step)]["ok"] and not steps[(pkg, step)]["skipped"], (pkg, step)
     if spec["frontend"]:
         e2e = steps[("frontend", "e2e")]

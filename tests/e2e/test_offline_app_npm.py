@@ -91,7 +91,7 @@ SPECS = {
     ),
 }
 
-PIPELINE = ("typecheck", "lint", "test", "build")
+PIPELINE = ("typecheck", "lint", "format:check", "test", "build")
 INSTALL = ["npm", "install", "--prefer-offline", "--no-audit", "--no-fund"]
 NATIVE = "node_modules/better-sqlite3/build/Release/better_sqlite3.node"
 
@@ -153,12 +153,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+METRICS_TOKEN = "metrics-token-for-this-test"
+
+
 def check_server_starts(backend: Path, db_file: Path) -> None:
     """`node dist/server.js` (the built app) listens on PORT, migrates DATABASE_URL, answers /health and
-    /metrics, and stops on SIGTERM."""
+    /metrics (to the holder of METRICS_TOKEN), and stops on SIGTERM."""
     port = free_port()
     server_env = {**os.environ, "PORT": str(port), "NODE_ENV": "production", "DATABASE_URL": str(db_file),
-                  "JWT_SECRET": "only-for-this-test", "LOG_LEVEL": "info"}
+                  "JWT_SECRET": "a-secret-only-for-this-test-0123456789abcdef", "LOG_LEVEL": "info",
+                  "METRICS_TOKEN": METRICS_TOKEN}
     proc = subprocess.Popen(["node", "dist/server.js"], cwd=backend, env=server_env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
@@ -172,7 +176,9 @@ def check_server_starts(backend: Path, db_file: Path) -> None:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as res:
+        metrics = urllib.request.Request(f"http://127.0.0.1:{port}/metrics",
+                                         headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        with urllib.request.urlopen(metrics, timeout=2) as res:
             assert b'http_requests_total{method="GET",route="/health",status="200"}' in res.read()
         assert db_file.is_file(), "the server did not create its database file"
     except Exception:
@@ -183,6 +189,17 @@ def check_server_starts(backend: Path, db_file: Path) -> None:
     assert proc.returncode == 0, f"the server did not stop cleanly on SIGTERM\n{output}"
     first = output.splitlines()[0]
     assert first.startswith("{") and '"msg":"listening"' in first, f"logs are not JSON lines: {first}"
+
+
+def check_production_refuses_the_example_secret(backend: Path, db_file: Path) -> None:
+    """In production, the built server will not start with the JWT_SECRET of .env.example."""
+    example = next(line.split("=", 1)[1] for line in (backend / ".env.example").read_text().splitlines()
+                   if line.startswith("JWT_SECRET="))
+    server_env = {**os.environ, "PORT": str(free_port()), "NODE_ENV": "production", "DATABASE_URL": str(db_file),
+                  "JWT_SECRET": example}
+    proc = subprocess.run(["node", "dist/server.js"], cwd=backend, env=server_env, capture_output=True, text=True,
+                          timeout=30)
+    assert proc.returncode != 0 and "JWT_SECRET" in proc.stderr, proc.stdout + proc.stderr
 
 
 def leftover_processes(root: Path) -> list[str]:
@@ -210,6 +227,8 @@ def test_generated_app_installs_lints_tests_builds_and_passes_the_browser_test(
     if spec.backend:
         backend = tmp_path / "backend"
         check_server_starts(backend, tmp_path / "server-data" / "app.db")
+        if spec.auth:
+            check_production_refuses_the_example_secret(backend, tmp_path / "server-data" / "refused.db")
         # The rendered migration and snapshot match src/data/schema.ts exactly.
         _, output = run(["npx", "drizzle-kit", "generate"], backend, STEP_TIMEOUT)
         assert "No schema changes" in output, output

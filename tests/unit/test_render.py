@@ -203,11 +203,11 @@ def test_backend_and_frontend_share_the_entity_types(spec):
 
 def test_field_types_map_to_typescript_and_zod():
     cases = {
-        "string": ("string", "z.string().trim().min(1)"),
-        "text": ("string", "z.string()"),
-        "email": ("string", "z.email()"),
-        "number": ("number", "z.number()"),
-        "integer": ("number", "z.number().int()"),
+        "string": ("string", 'z.string().max(200).trim().min(1, "Must not be blank")'),
+        "text": ("string", "z.string().max(10000)"),
+        "email": ("string", "z.email().max(254)"),
+        "number": ("number", "z.number().min(-1000000000000000).max(1000000000000000)"),
+        "integer": ("number", "z.number().int()"),  # .int() keeps it within the safe integer range
         "boolean": ("boolean", "z.boolean()"),
         "date": ("string", "z.iso.date()"),
         "datetime": ("string", "z.iso.datetime({ offset: true })"),
@@ -274,14 +274,14 @@ def test_an_optional_cycle_is_fine():
         {"name": "Team", "fields": [{"name": "lead", "type": "ref", "ref": "Person", "required": False}]},
     ])
     files = render_app(spec)
-    assert "teamId = (await post(\"/api/teams\"" in files["backend/tests/people.test.ts"]
+    assert 'teamId = await create("/api/teams", {' in files["backend/tests/people.test.ts"]
 
 
 def test_titles_are_escaped(spec):
     odd = make_spec(title='Bob\'s <Shop> "1"\n*/')
     files = render_app(odd)
     assert "<title>Bob&#39;s &lt;Shop&gt; &#34;1&#34; * /</title>" in files["frontend/index.html"]
-    assert 'const TITLE = "Bob\'s <Shop> \\"1\\"\\n*/";' in files["frontend/src/App.tsx"]
+    assert 'const TITLE = \'Bob\\\'s <Shop> "1"\\n*/\';' in files["frontend/src/App.tsx"]  # Prettier's quotes
     assert files["backend/src/types.ts"].startswith('// Record types of Bob\'s <Shop> "1" * /.\n')
 
 
@@ -357,7 +357,7 @@ def test_one_table_per_entity_with_its_columns(spec):
     schema = render_backend(spec)["backend/src/data/schema.ts"]
     assert 'status: text("status", { enum: ["new", "shipped"] }).notNull(),' in schema
     assert 'vip: integer("vip", { mode: "boolean" }).notNull(),' in schema
-    assert ('customer: integer("customer_id").notNull().references((): AnySQLiteColumn => customersTable.id, '
+    assert ('customer: integer("customer_id")\n      .notNull()\n      .references((): AnySQLiteColumn => customersTable.id, '
             '{ onDelete: "restrict" }),') in schema
     assert schema.startswith('import { type AnySQLiteColumn, index, integer, real, sqliteTable, text, uniqueIndex } from')
 
@@ -417,12 +417,13 @@ def test_specs_the_app_could_not_build_are_refused(entities, auth, message):
 def test_ops_endpoints_config_and_env_example(spec):
     files = render_backend(spec)
     app = files["backend/src/app.ts"]
-    assert 'app.get("/health"' in app and 'app.get("/metrics", metrics.handler)' in app
+    assert '.route("/health")' in app and 'app.route("/metrics").get(metrics.handler).all(otherMethods("GET"));' in app
     assert "collectDefaultMetrics" in files["backend/src/metrics.ts"]
     assert "http_requests_total" in files["backend/src/metrics.ts"]
     env_example = files["backend/.env.example"]
     config = files["backend/src/config.ts"]
-    for var in ("PORT", "NODE_ENV", "DATABASE_URL", "LOG_LEVEL", "JWT_SECRET", "JWT_EXPIRES_IN"):
+    for var in ("PORT", "NODE_ENV", "DATABASE_URL", "LOG_LEVEL", "METRICS_TOKEN", "TRUST_PROXY", "JWT_SECRET",
+                "JWT_EXPIRES_IN", "AUTH_RATE_LIMIT"):
         assert f"\n{var}=" in env_example, var
         assert f"{var}:" in config, var
     assert "process.env" not in "".join(text for path, text in files.items()
@@ -470,11 +471,13 @@ def test_openapi_describes_every_route(spec):
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     # every route the backend declares is described
     routes = render_backend(spec)["backend/src/routes/customers.ts"]
-    for method, path in re.findall(r'router\.(get|post|put|patch|delete)\("([^"]*)"', routes):
+    declared = re.findall(r'\.route\("([^"]*)"\)((?:\s*\.(?:get|post|put|patch|delete)\([^\n]*)+)', routes)
+    assert [p for p, _ in declared] == ["/", "/:id"]
+    for path, calls in declared:
         key = "/api/customers" + ("" if path == "/" else path.replace(":id", "{id}"))
-        assert method in paths[key], (method, key)
+        assert set(re.findall(r"\.(get|post|put|patch|delete)\(", calls)) == set(paths[key]) - {"parameters"}, key
     no_auth = json.loads(render_docs(make_spec(auth=False))["docs/openapi.json"])
-    assert "securitySchemes" not in no_auth["components"] and "/api/auth/login" not in no_auth["paths"]
+    assert "bearerAuth" not in no_auth["components"]["securitySchemes"] and "/api/auth/login" not in no_auth["paths"]
 
 
 def test_openapi_passes_a_validator(spec):
