@@ -14,6 +14,7 @@ from typing import Any
 import typer
 import yaml
 from autodevos.agents import registry
+from autodevos.agents.answers import first_error
 from autodevos.agents.llm import PROVIDERS, ModelError
 from autodevos.agents.understanding import understood, warnings
 from autodevos.domain.spec import AppSpec
@@ -284,9 +285,7 @@ def _load_spec(path: Path | None) -> dict[str, Any] | None:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise Fail(f"--spec {path} is not readable YAML: {str(exc).splitlines()[0]}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "spec"
-        raise Fail(f"--spec {path}: {where}: {first['msg']}") from None
+        raise Fail(f"--spec {path}: {first_error(exc, 'spec')}") from None
 
 
 # ---- commands --------------------------------------------------------------------------------

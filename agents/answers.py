@@ -180,13 +180,14 @@ def _shown(answer: Any, exc: BaseException) -> str:
 # --- one of each: error reasons, JSON in an answer ---------------------------------------------
 
 
-def first_error(exc: ValidationError) -> str:
-    """'where: what' of a pydantic error's first problem, with how many more there are."""
+def first_error(exc: ValidationError, top: str = "(top)") -> str:
+    """'where: what' of a pydantic error's first problem, with how many more there are (`top`
+    names the place of an error about the whole value)."""
     errors = exc.errors()
     if not errors:
         return str(exc).splitlines()[0]
     first = errors[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(top)"
+    where = ".".join(str(p) for p in first["loc"]) or top
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{where}: {first['msg']}{more}"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 import yaml
+from autodevos.agents.answers import first_error
 from autodevos.graph.settings import Context, config_fields
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -71,9 +72,7 @@ def load_config(path: Path) -> dict[str, Any]:
     try:
         given = file_schema().model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "config"
-        raise ConfigError(f"--config {path}: {where}: {first['msg']}") from None
+        raise ConfigError(f"--config {path}: {first_error(exc, 'config')}") from None
     out: dict[str, Any] = {}
     for name in type(given).model_fields:
         value = getattr(given, name)

@@ -16,6 +16,7 @@ from typing import Any
 
 from autodevos.agents import planner as planner_agent
 from autodevos.agents import registry
+from autodevos.agents.answers import first_error
 from autodevos.agents.ask import RoleAsk, role_ask
 from autodevos.agents.budget import Budget, BudgetReached
 from autodevos.agents.calls import ModelCallError, call_totals
@@ -127,10 +128,7 @@ def make_plan_gate(agents: tuple[str, ...]):
 
 
 def _first_line(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    return str(exc).splitlines()[0]
+    return first_error(exc) if isinstance(exc, ValidationError) else str(exc).splitlines()[0]
 
 
 async def _coordinator(store: RunStore, thread: str, runtime: Runtime[Context], ctx: Context) -> Coordinator:
