@@ -39,6 +39,9 @@ class AgentResult:
 
     files: dict[str, str]
     report: Any = None
+    remove: list[str] = field(default_factory=list)
+    """Paths this task wrote before and no longer gives (a repair that went back to the baseline):
+    the task node removes each one nobody has edited since."""
 
 
 def with_feedback(spec: AppSpec, ws: Workspace) -> AppSpec:
@@ -84,7 +87,8 @@ def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> Agen
                                                     interfaces=interfaces, current=current, feedback=ws.feedback)
         except model_agents.ModelAnswerError as exc:  # degrade, don't fail: the files verify knows pass
             return AgentResult(baseline, {"model": {"outcome": "baseline", "how": "baseline", "reason": str(exc),
-                                                    "asks": exc.asks, "changed": [], "notes": exc.notes}})
+                                                    "asks": exc.asks, "changed": [], "notes": exc.notes}},
+                               remove=[p for p in ws.previous if p not in baseline])
         outcome = "repaired" if ws.feedback else "model"
         return AgentResult(result.files, {"model": {"outcome": outcome, "how": result.how, "asks": result.asks,
                                                     "changed": result.changed, "notes": result.notes}})

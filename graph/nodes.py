@@ -195,6 +195,7 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
             store.submit(store.mark_started(thread, task.id, agent, rec.started))  # ordered before the finish write
             runtime.stream_writer({"kind": "task", "task_id": task.id, "agent": agent, "status": "running", "attempts": rec.attempts})
             t0 = time.monotonic()
+            dropped: list[str] = []
             try:
                 if ctx.task_delay:
                     await asyncio.sleep(ctx.task_delay)
@@ -205,6 +206,7 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                 finally:
                     if ws.ask is not None:
                         await ws.ask.aclose()
+                stale = out.remove if isinstance(out, AgentResult) else []
                 if isinstance(out, AgentResult):
                     out, rec.report = out.files, out.report
                 files = FileSet(out)
@@ -215,6 +217,8 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                     store.submit(commit)  # committed with or before the finish write
                     if placed:
                         rec.report = {**(rec.report if isinstance(rec.report, dict) else {}), "merge": placed}
+                if stale:
+                    dropped = await _drop_unedited(store, Path(ctx.out_dir), [p for p in stale if p not in files])
                 rec.status, rec.error = "completed", None
             except BudgetReached as exc:  # not a failure, not a try: the task runs again once a person raises the budget
                 await store.write(store.mark_unstarted(thread, task.id))
@@ -238,10 +242,21 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
         # none of them is ever recorded as started while this task is not recorded as ended
         co.finished(task.id, rec.status)
         await asyncio.wrap_future(recorded)  # in the ledger before LangGraph records the node's output
-        return _update(rec)
+        update = _update(rec)
+        update["files"].update({p: None for p in dropped})
+        return update
 
     task_node.__name__ = f"{agent}_node"
     return task_node
+
+
+async def _drop_unedited(store: RunStore, out_dir: Path, paths: list[str]) -> list[str]:
+    """Remove the files a task gave up (they are still as it wrote them: nobody edited them); return those removed."""
+    rows = await asyncio.to_thread(store.generated, str(out_dir), paths)
+    removed = await asyncio.to_thread(remove_if_unchanged, out_dir, {p: (rows.get(p) or {}).get("written") for p in paths})
+    if removed:
+        await store.write(store.forget_generated(str(out_dir), removed))
+    return removed
 
 
 async def _task_plan(store: RunStore, inp: TaskInput) -> TaskPlan:

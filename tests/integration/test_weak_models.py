@@ -210,3 +210,43 @@ def test_a_model_with_tool_calling_only_is_asked_for_structured_output_through_a
     for task in CODE:
         assert data["tasks"][task]["report"]["model"]["how"] == "structured"
     assert (tmp_path / "app" / "backend" / "src" / "about.ts").is_file()
+
+
+# a repair the model cannot make ------------------------------------------------------------------
+
+
+def test_a_repair_the_model_cannot_make_goes_back_to_the_baseline_and_verify_passes_again(tmp_path):
+    import asyncio
+
+    from autodevos.agents import registry
+    from autodevos.agents.codegen import AgentResult
+    from autodevos.agents.verify import StepResult, VerifyError
+    from autodevos.domain.dag import Plan, Task
+    from autodevos.graph.runner import RunSettings, start_run
+
+    checks: list[bool] = []
+
+    async def verify(task, spec, ws):  # fails while the model's broken file is there
+        broken = (ws.out_dir / "backend" / "src" / "about.ts").exists()
+        checks.append(broken)
+        if broken:
+            raise VerifyError([StepResult("backend", "typecheck", False, 1.0, "src/about.ts(1,14): error TS2322: broken")])
+        return AgentResult({}, [{"package": "backend", "step": "typecheck", "ok": True, "seconds": 1.0, "output": "", "skipped": None}])
+
+    edits = small_edits(SPEC)
+    script = ByRole({"backend": [edits["backend"][0], PROSE]})  # a file, then only prose when asked to fix it
+    plan = registry.default_plan(SPEC)
+    plan = Plan(spec=SPEC, tasks=[*plan.tasks, Task(id="verify", agent="verify", depends_on=["tests", "devops"])])
+    with ScriptedOpenAI([script]) as server:
+        settings = RunSettings(request="a shop for widgets", out_dir=str(tmp_path / "app"), db_path=str(tmp_path / "db.sqlite"),
+                               plan=plan.model_dump(), models={"backend": f"openai:test-model@{server.base_url}"},
+                               call_timeout=2, browser=False, retry_interval=0.01)
+        result = asyncio.run(start_run(settings, agents={**registry.works(), "verify": verify}))
+    assert result.ok, result.tasks
+    assert checks == [True, False]  # failed with the model's file, passed once the baseline was back
+    backend = result.tasks["backend"]
+    assert backend["attempts"] == 2 and backend["report"]["model"]["outcome"] == "baseline"
+    assert "after 6 asks" in backend["report"]["model"]["reason"]
+    assert not (tmp_path / "app" / "backend" / "src" / "about.ts").exists()  # the model's file is gone
+    assert "backend/src/about.ts" not in result.files and "backend/src/about.ts" not in backend["files"]
+    assert (tmp_path / "app" / "backend" / "src" / "app.ts").is_file()
