@@ -34,7 +34,8 @@ from pydantic import ValidationError
 def lexicon() -> dict[str, Any]:
     data = yaml.safe_load((files("autodevos.agents") / "lexicon.yaml").read_text(encoding="utf-8"))
     sets = {k: frozenset(str(w) for w in v) for k, v in data.items() if isinstance(v, list) and k != "types"}
-    return {**sets, "types": data["types"], "units": {k: frozenset(map(str, v)) for k, v in data["units"].items()}}
+    return {**sets, "types": data["types"], "units": {k: frozenset(map(str, v)) for k, v in data["units"].items()},
+            "enum_defaults": data.get("enum_defaults", {})}
 
 
 def _pos(word: str) -> frozenset[str]:
@@ -207,6 +208,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
     A phrase is cut at its first preposition or relative word."""
     lex = lexicon()
     ws = words_of(re.sub(r"\(.*?\)", " ", phrase))
+    while ws and ws[0] in ("and", "or", "but", "then", "also", "plus", "so", "while"):
+        ws = ws[1:]
     singular = bool(ws) and ws[0] in ("each", "every", "a", "an", "one", "any")
     cut = []
     for w in ws:
@@ -568,7 +571,8 @@ def _entity_list(body: str, draft: Draft, weight: int) -> bool:
                 draft.relations.append((np[0], target[0], "ref", True, item))
             if fields:
                 _add_fields(owner, [f for f in (parse_field(i, draft) for i in split_top(fields)) if f], draft)
-        elif owner is not None and (f := parse_field(item, draft)) and not (np and is_plural(words_of(np[1])[-1])):
+        elif owner is not None and (f := parse_field(item, draft)) and not (np and is_plural(words_of(np[1])[-1])) \
+                and not (is_plural(words_of(item)[-1]) and singularize(words_of(item)[-1]) in lexicon()["not_entities"]):
             _add_fields(owner, [f], draft)  # "expenses with amount, category and date": the rest of the list
     return taken
 
@@ -866,6 +870,8 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
     phrase = " ".join(ws)
     if not ws:
         return "string", []
+    if len(ws) == 1 and ws[0] in lex["enum_defaults"]:
+        return "enum", list(lex["enum_defaults"][ws[0]])
     last = ws[-1]
     for group in lex["types"]:
         kind = group["type"]

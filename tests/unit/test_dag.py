@@ -122,7 +122,7 @@ def test_improvement_plan_runs_every_task_whose_files_change(change):
     from autodevos.agents.planner import apply_feedback
     from autodevos.agents.render import render_backend, render_devops, render_docs, render_frontend, render_tests
 
-    old_spec = extract_spec("A todo app with todos and tasks")
+    old_spec = extract_spec("A todo app: todos (title, done, due date) and tasks (title)")
     new_spec, _ = apply_feedback(old_spec, change)
     assert new_spec != old_spec
     plan, notes = improvement_plan(default_plan(old_spec), new_spec)

@@ -85,7 +85,7 @@ def test_no_structured_output_asks_for_text():
 )
 def test_never_valid_falls_back_to_default_plan_with_reasons(answer, reason):
     ask = ScriptedAsk(["{bad"] * 3, text=[answer] * 3)
-    plan, notes = asyncio.run(model_plan("A todo app with tags", ask, max_reasks=2))
+    plan, notes = asyncio.run(model_plan("A todo app with todos and tags", ask, max_reasks=2))
     assert len(ask.asks) == 6  # bounded: 3 structured, 3 text
     assert [t.id for t in plan.tasks] == ["backend", "frontend", "devops", "tests", "docs"]
     assert {e.name for e in plan.spec.entities} == {"Todo", "Tag"}
