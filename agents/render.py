@@ -169,6 +169,17 @@ def unknown_field(entity: Entity) -> str:
     return next(n for n in (f"notAField{i or ''}" for i in range(len(names) + 1)) if n not in names)
 
 
+def zod_property(field: Field, indent: int) -> str:
+    """`name: <zod schema>,` of a field in a schema object at `indent`, as Prettier prints it: an enum
+    whose options do not fit on the line has one option a line."""
+    one = f"{field.name}: {zod(field)},"
+    if field.type != "enum" or tsformat.fits(one, indent):
+        return one
+    inner = " " * (indent + 2)
+    options = "".join(f"{inner}{tsformat.string(o)},\n" for o in field.options)
+    return f"{field.name}: z.enum([\n{options}{' ' * indent}]){'' if field.required else '.optional()'},"
+
+
 def max_body_bytes(spec: AppSpec) -> int:
     """A JSON body limit that fits the largest valid record of any entity (every string at its
     longest, each character escaped as \\uXXXX), and never less than 100 kB."""
@@ -621,8 +632,7 @@ def drizzle_journal() -> dict:
 
 
 ERRORS: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The request is invalid: malformed JSON, or a body or query the schema refuses "
-                        "(`ValidationError`, whose `issues` name each field, an unknown one included)."),
+    400: ("BadRequest", "Malformed JSON, or no body where one is needed."),
     401: ("Unauthorized", "Missing, invalid or expired bearer token."),
     403: ("Forbidden", "The logged-in user may not do this."),
     404: ("NotFound", "No such record, or no such route."),
@@ -637,7 +647,10 @@ ERRORS: dict[int, tuple[str, str]] = {
 """Every status the API answers with an error, its `error` code and what it means: the one home of
 the error format, read by the OpenAPI document, src/errors.ts and docs/API.md."""
 
-ERROR_CODES = sorted({code for code, _ in ERRORS.values()} | {"ValidationError"})
+VALIDATION_ERROR = ("ValidationError", "The body or query breaks the schema: `issues` names each field at fault, "
+                                       "an unknown field included.")
+"""The other `error` code of a 400."""
+ERROR_CODES = sorted({code for code, _ in ERRORS.values()} | {VALIDATION_ERROR[0]})
 BODY_ERRORS = (400, 413, 415)
 """What any operation with a JSON body may answer besides its own statuses."""
 
@@ -689,6 +702,8 @@ def _error_responses() -> dict[str, dict]:
     """One response per error status, all with the Error body; 405 and 429 with their headers."""
     out: dict[str, dict] = {}
     for status, (code, meaning) in ERRORS.items():
+        if status == 400:
+            meaning = f"`{VALIDATION_ERROR[0]}`: {VALIDATION_ERROR[1]} `{code}`: {meaning}"
         response: dict = {"description": meaning, **_json_body(_ref("Error"))}
         if status == 405:
             response["headers"] = {"Allow": {"required": True, "description": "The methods the path has.",
@@ -897,6 +912,7 @@ def _env(root: Path) -> Environment:
     env.globals.update(
         ts_type=ts_type,
         zod=zod,
+        zod_property=zod_property,
         input_type=input_type,
         sample=sample,
         sample_pairs=sample_pairs,
@@ -923,6 +939,7 @@ def _env(root: Path) -> Environment:
         max_body_bytes=max_body_bytes,
         error_code=error_code,
         ERRORS=ERRORS,
+        VALIDATION_ERROR=VALIDATION_ERROR,
         MAX_PASSWORD_BYTES=MAX_PASSWORD_BYTES,
         MAX_PAGE=MAX_PAGE,
         JWT_EXAMPLE_SECRET=JWT_EXAMPLE_SECRET,

@@ -68,7 +68,11 @@ def block(value: object, indent: int = 0, start: int | None = None) -> str:
         lines = []
         for k, v in value.items():
             head = f"{inner}{key(str(k))}: "
-            lines.append(f"{head}{block(v, indent + 2, len(head))},")
+            text = block(v, indent + 2, len(head))
+            if "\n" not in text and not fits(head + text + ","):  # a long string goes to the next line
+                lines.append(f"{head.rstrip()}\n{inner}  {text},")
+            else:
+                lines.append(f"{head}{text},")
         return "{\n" + "\n".join(lines) + f"\n{pad}}}"
     if isinstance(value, (list, tuple)) and value:
         one = literal(value)

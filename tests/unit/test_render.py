@@ -10,8 +10,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
+from autodevos.agents import tsformat
 from autodevos.agents.render import (
     DEFAULT,
+    SECURITY_HEADERS,
     TEMPLATES,
     RenderError,
     TemplateSet,
@@ -29,9 +31,11 @@ from autodevos.agents.render import (
     snake,
     tables,
     ts_type,
+    unknown_field,
     words,
     zod,
 )
+from autodevos.agents.render import bounds as render_bounds
 from autodevos.domain.spec import AppSpec, Field
 
 
@@ -531,3 +535,173 @@ def test_dockerfiles_pass_hadolint(spec, tmp_path):
         path.write_text(files[f"{side}/Dockerfile"])
         proc = subprocess.run([hadolint, str(path)], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- strict, documented HTTP ---------------------------------------------------------------------------
+
+
+def test_bodies_are_strict_and_every_value_bounded(spec):
+    files = render_backend(spec)
+    schema = files["backend/src/schemas/order-items.ts"]
+    assert "export const orderItemCreateSchema = z.strictObject({" in schema
+    assert "orderItemCreateSchema.partial()" in schema  # PATCH is strict too
+    assert 'product: z.string().max(200).trim().min(1, "Must not be blank"),' in schema
+    assert "notes: z.string().max(10000).optional()," in schema
+    assert "quantity: z.number().int()," in schema  # .int() is the safe integer range
+    errors = files["backend/src/errors.ts"]
+    assert 'i.code === "unrecognized_keys"' in errors and "Unknown field" in errors
+    doc = json.loads(render_docs(spec)["docs/openapi.json"])
+    schemas = doc["components"]["schemas"]
+    for e in spec.entities:
+        for kind in ("Input", "Patch"):
+            assert schemas[f"{e.name}{kind}"]["additionalProperties"] is False
+        for f in e.fields:
+            prop = schemas[f"{e.name}Input"]["properties"][f.name]
+            if f.type in ("string", "text", "email"):
+                assert prop["maxLength"] == render_bounds(f).max_length, (e.name, f.name)
+            if f.type in ("number", "integer", "ref"):
+                assert prop["minimum"] <= prop["maximum"] and prop["maximum"] <= 2**53 - 1, (e.name, f.name)
+    product = schemas["OrderItemInput"]["properties"]["product"]
+    assert re.search(product["pattern"], " x ") and not re.search(product["pattern"], " \t\u00a0\u3000")  # not blank
+    assert doc["paths"]["/api/customers"]["get"]["parameters"][0]["schema"]["maximum"] == 1_000_000_000
+    creds = schemas["Credentials"]
+    assert creds["additionalProperties"] is False and creds["properties"]["email"]["maxLength"] == 254
+    assert "72 bytes" in creds["properties"]["password"]["description"]
+    auth_schema = files["backend/src/schemas/auth.ts"]
+    assert "z.strictObject({" in auth_schema and 'Buffer.byteLength(p, "utf8") <= MAX_PASSWORD_BYTES' in auth_schema
+    page = render_frontend(spec)["frontend/src/pages/OrderItemPage.tsx"]
+    assert "maxLength={200}" in page and "maxLength={10000}" in page  # the form knows the same limits
+
+
+def test_every_error_status_is_documented_in_one_shape(spec):
+    doc = json.loads(render_docs(spec)["docs/openapi.json"])
+    responses = doc["components"]["responses"]
+    codes = {"400": "BadRequest", "401": "Unauthorized", "403": "Forbidden", "404": "NotFound",
+             "405": "MethodNotAllowed", "409": "Conflict", "413": "PayloadTooLarge", "415": "UnsupportedMediaType",
+             "429": "TooManyRequests"}
+    for name in codes.values():
+        assert responses[name]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert responses["MethodNotAllowed"]["headers"]["Allow"]["required"] is True
+    assert responses["TooManyRequests"]["headers"]["Retry-After"]["required"] is True
+    error = doc["components"]["schemas"]["Error"]
+    assert error["required"] == ["error", "message"]
+    assert set(codes.values()) | {"ValidationError"} <= set(error["properties"]["error"]["enum"])
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            for status, response in op["responses"].items():
+                if status >= "400":
+                    assert response == {"$ref": f"#/components/responses/{codes.get(status, 'Unavailable')}"}, (path, status)
+            if "requestBody" in op:
+                assert {"400", "413", "415"} <= set(op["responses"]), (path, method)
+    assert {"409", "429"} <= set(doc["paths"]["/api/auth/register"]["post"]["responses"])
+    assert {"401", "429"} <= set(doc["paths"]["/api/auth/login"]["post"]["responses"])
+    assert "405" in doc["info"]["description"] and "415" in doc["info"]["description"]
+    # errors.ts answers with the same codes the document lists
+    errors = render_backend(spec)["backend/src/errors.ts"]
+    for status, name in codes.items():
+        assert f'  {status}: "{name}",' in errors
+
+
+def test_undeclared_methods_are_405_and_bodies_json_only(spec):
+    files = render_backend(spec)
+    doc = json.loads(render_docs(spec)["docs/openapi.json"])
+    allowed = {"/api/customers": '.all(otherMethods("GET", "POST"));',
+               "/api/customers/{id}": '.all(otherMethods("GET", "PUT", "PATCH", "DELETE"));'}
+    routes = files["backend/src/routes/customers.ts"]
+    for path, line in allowed.items():
+        assert line in routes
+        methods = re.search(r"otherMethods\(([^)]*)\)", line).group(1).replace('"', "").lower().split(", ")
+        assert set(methods) == set(doc["paths"][path]) - {"parameters"}
+    assert routes.count("...jsonBody") == 3  # POST, PUT, PATCH
+    assert ".get(guard, controller.list)" in routes  # the token is asked for after the method is known
+    http = files["backend/src/middleware/http.ts"]
+    assert 'req.is("application/json")' in http and "new HttpError(415" in http and 'res.set("Allow", allow)' in http
+    assert "express.json({ limit: BODY_LIMIT })" in http
+    app = files["backend/src/app.ts"]
+    assert '.all(otherMethods("GET"));' in app and "express.json" not in app
+    auth_routes = files["backend/src/routes/auth.ts"]
+    assert auth_routes.count('.all(otherMethods("POST"));') == 2 and '.all(otherMethods("GET"));' in auth_routes
+
+
+def test_safe_defaults(spec):
+    files = render_app(spec)
+    config, env = files["backend/src/config.ts"], files["backend/.env.example"]
+    placeholder = re.search(r"^JWT_SECRET=(.*)$", env, re.M).group(1)
+    assert f'export const EXAMPLE_JWT_SECRET = "{placeholder}";' in config
+    assert "secret === EXAMPLE_JWT_SECRET" in config and "secret.length < MIN_SECRET_LENGTH" in config
+    assert "export const MIN_SECRET_LENGTH = 32;" in config
+    app, pkg = files["backend/src/app.ts"], json.loads(files["backend/package.json"])
+    assert "app.use(helmet());" in app and pkg["dependencies"]["helmet"].startswith("^8.")
+    assert pkg["dependencies"]["express-rate-limit"].startswith("^8.")
+    assert 'standardHeaders: "draft-8"' in files["backend/src/routes/auth.ts"]
+    assert "express-rate-limit" not in render_backend(make_spec(auth=False))["backend/package.json"]
+    metrics = files["backend/src/metrics.ts"]
+    assert "timingSafeEqual" in metrics and "Metrics are off: set METRICS_TOKEN" in metrics
+    assert "createMetrics(config.metricsToken)" in app
+    nginx = files["frontend/nginx.conf"]
+    server, assets = nginx.split("location /assets/")
+    for name, value in SECURITY_HEADERS.items():
+        assert f'add_header {name} "{value}" always;' in server and f'add_header {name} "{value}" always;' in assets
+        assert f"proxy_hide_header {name};" in nginx  # the API's own copy is not sent twice
+    assert "server_tokens off;" in nginx
+    vite = files["frontend/vite.config.ts"]
+    assert "headers: SECURITY_HEADERS" in vite and SECURITY_HEADERS["Content-Security-Policy"] in vite
+    compose = yaml.safe_load(files["docker-compose.yml"])["services"]["backend"]
+    assert compose["environment"]["TRUST_PROXY"] == "1" and "ports" not in compose  # only nginx reaches it
+    api_only = yaml.safe_load(render_devops(make_spec(frontend=False))["docker-compose.yml"])["services"]["backend"]
+    assert "TRUST_PROXY" not in api_only["environment"] and api_only["ports"] == ["3000:3000"]
+    readme = files["README.md"]
+    security = readme[readme.index("## Security"):]
+    for words_ in ("Unknown field", "helmet", "METRICS_TOKEN", "AUTH_RATE_LIMIT", "72 *bytes*", "openssl rand -hex 32",
+                   "TRUST_PROXY", "405", "415", "Content-Security-Policy"):
+        assert words_ in security, words_
+    assert "## Security" not in render_docs(make_spec(backend=False, auth=False))["README.md"]
+    assert "AUTH_RATE_LIMIT" not in render_docs(make_spec(auth=False))["README.md"]
+
+
+def test_the_generated_tests_check_these_behaviours(spec):
+    tests = render_tests(spec)
+    entity = tests["backend/tests/order-items.test.ts"]
+    for expected in ("refuses an unknown field (400 naming it)", 'message: \'Unknown field "notAField"\'',
+                     'refuses product beyond its bounds', '"x".repeat(201)', "expect(list.status).toBe(405);",
+                     'expect(list.headers.allow).toBe("GET, HEAD, POST, OPTIONS");', "expect(text.status).toBe(415);",
+                     'expect(res.body.error).toBe("PayloadTooLarge");'):
+        assert expected in entity, expected
+    auth = tests["backend/tests/auth.test.ts"]
+    for expected in ("production(EXAMPLE_JWT_SECRET)", "toThrow(/at least 32 characters/)", "authRateLimit: 3",
+                     "expect(res.status).toBe(429);", 'res.headers["retry-after"]', '"\\u{1F512}".repeat(19)',
+                     'role: "admin"'):
+        assert expected in auth, expected
+    health = tests["backend/tests/health.test.ts"]
+    for expected in ("expect(res.status).toBe(401);", "expect(off.status).toBe(404);", '"x-content-type-options"',
+                     'expect(res.headers.allow).toBe("GET, HEAD, OPTIONS");'):
+        assert expected in health, expected
+    e2e = tests["frontend/e2e/app.e2e.ts"]
+    assert '"content-security-policy"' in e2e and "browserErrors.filter(" in e2e
+
+
+def test_unknown_field_names_never_clash():
+    spec = make_spec(auth=False, entities=[{"name": "Thing", "fields": [{"name": "notAField"}, {"name": "notAField1"}]}])
+    assert unknown_field(spec.entities[0]) == "notAField2"
+    assert "notAField2: 1" in render_tests(spec)["backend/tests/things.test.ts"]
+
+
+# --- TypeScript laid out as Prettier prints it -----------------------------------------------------------
+
+
+def test_ts_literals_follow_prettier():
+    assert tsformat.string('say "hi"') == "'say \"hi\"'" and tsformat.string("it's") == '"it\'s"'
+    assert tsformat.string("both ' and \"") == '"both \' and \\""'
+    assert tsformat.literal({"a-b": 1, "c": [True, None]}) == '{ "a-b": 1, c: [true, null] }'
+    assert tsformat.block({"id": 1, "tags": ["a"], "rows": [{"x": 1}]}, 2) == (
+        '{\n    id: 1,\n    tags: ["a"],\n    rows: [\n      {\n        x: 1,\n      },\n    ],\n  }')
+    long = "x" * 130
+    assert tsformat.block({"k": long}) == f'{{\n  k:\n    "{long}",\n}}'
+    assert tsformat.import_names(["A", "B"], "./types", type_only=True) == 'import type { A, B } from "./types";'
+    many = [f"Name{i}" for i in range(20)]
+    assert tsformat.import_names(many, "./types").startswith("import {\n  Name0,\n")
+    assert tsformat.call("f", ["a", "b"], 2) == "f(a, b)"
+    assert tsformat.call("f", ["a" * 60, "b" * 60], 2, suffix=";") == f"f(\n    {'a' * 60},\n    {'b' * 60},\n  );"
+    assert tsformat.union(['"a"', '"b"'], 2, "status: ") == 'status: "a" | "b";'
