@@ -56,22 +56,35 @@ async def _bare(n: int, checkpointer: bool) -> float:
             return time.perf_counter() - t0
 
 
-def main() -> None:
-    table = Table(title="Per-task overhead, ms (target: AutoDevOS + SQLite <= 5 ms at 1000 tasks)")
-    for col in ("tasks", "LangGraph, no checkpointer", "LangGraph + SqliteSaver", "AutoDevOS fan-out", "AutoDevOS chain",
-                "db bytes (fan-out)", "db bytes / task", "added bytes / added task"):
-        table.add_column(col, justify="right")
-    prev: tuple[int, int] | None = None
-    for n in (10, 100, 1000):
+def measure(sizes: tuple[int, ...] = (10, 100, 1000)) -> list[dict]:
+    """Per size: ms per task (bare LangGraph, with SqliteSaver, AutoDevOS fan-out and chain), database bytes."""
+    rows: list[dict] = []
+    for n in sizes:
         bare = asyncio.run(_bare(n, False))
         saved = asyncio.run(_bare(n, True))
         fan_wall, fan_db = run_plan(plan_of({f"t{i}": [] for i in range(n)}), {})
         chain_wall, _ = run_plan(plan_of({f"t{i}": ([f"t{i - 1}"] if i else []) for i in range(n)}), {})
-        table.add_row(str(n), f"{1000 * bare / n:.2f}", f"{1000 * saved / n:.2f}", f"{1000 * fan_wall / n:.2f}",
-                      f"{1000 * chain_wall / n:.2f}", f"{fan_db:,}", f"{fan_db / n:,.0f}",
-                      f"{(fan_db - prev[1]) / (n - prev[0]):,.0f}" if prev else "")
-        prev = (n, fan_db)
-    Console(width=200).print(table)
+        prev = rows[-1] if rows else None
+        rows.append({"tasks": n, "bare_ms": 1000 * bare / n, "saver_ms": 1000 * saved / n, "fan_ms": 1000 * fan_wall / n,
+                     "chain_ms": 1000 * chain_wall / n, "db_bytes": fan_db,
+                     "added_per_task": (fan_db - prev["db_bytes"]) / (n - prev["tasks"]) if prev else None})
+    return rows
+
+
+def table(rows: list[dict]) -> Table:
+    out = Table(title="Per-task overhead, ms (target: AutoDevOS + SQLite <= 5 ms at 1000 tasks)")
+    for col in ("tasks", "LangGraph, no checkpointer", "LangGraph + SqliteSaver", "AutoDevOS fan-out", "AutoDevOS chain",
+                "db bytes (fan-out)", "db bytes / task", "added bytes / added task"):
+        out.add_column(col, justify="right")
+    for r in rows:
+        out.add_row(str(r["tasks"]), f"{r['bare_ms']:.2f}", f"{r['saver_ms']:.2f}", f"{r['fan_ms']:.2f}", f"{r['chain_ms']:.2f}",
+                    f"{r['db_bytes']:,}", f"{r['db_bytes'] / r['tasks']:,.0f}",
+                    f"{r['added_per_task']:,.0f}" if r["added_per_task"] is not None else "")
+    return out
+
+
+def main() -> None:
+    Console(width=200).print(table(measure()))
 
 
 if __name__ == "__main__":

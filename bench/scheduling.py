@@ -32,21 +32,33 @@ def suite() -> list[tuple[str, dict[str, list[str]], dict[str, float]]]:
     return plans
 
 
+def measure(runs: int = 3) -> list[dict]:
+    """Per plan: critical path, median wall of `runs` runs, their ratio, and one task at a time."""
+    rows = []
+    for name, edges, durations in suite():
+        plan = plan_of(edges)
+        cp = critical_path(plan, durations)
+        wall = statistics.median(run_plan(plan, durations)[0] for _ in range(runs))
+        serial = run_plan(plan, durations, max_parallel=1)[0]
+        rows.append({"plan": name, "tasks": len(edges), "critical": cp, "wall": wall, "ratio": wall / cp, "serial": serial})
+    return rows
+
+
+def table(rows: list[dict], runs: int = 3) -> Table:
+    out = Table(title=f"Scheduling (median of {runs}; target wall/critical <= 1.10)")
+    for col in ("plan", "tasks", "critical path s", "wall s", "wall/critical", "one-at-a-time s", "speedup"):
+        out.add_column(col, justify="right")
+    for r in rows:
+        out.add_row(r["plan"], str(r["tasks"]), f"{r['critical']:.2f}", f"{r['wall']:.2f}", f"{r['ratio']:.3f}",
+                    f"{r['serial']:.2f}", f"{r['serial'] / r['wall']:.1f}x")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    table = Table(title=f"Scheduling (median of {args.runs}; target wall/critical <= 1.10)")
-    for col in ("plan", "tasks", "critical path s", "wall s", "wall/critical", "one-at-a-time s", "speedup"):
-        table.add_column(col, justify="right")
-    for name, edges, durations in suite():
-        plan = plan_of(edges)
-        cp = critical_path(plan, durations)
-        walls = [run_plan(plan, durations)[0] for _ in range(args.runs)]
-        wall = statistics.median(walls)
-        serial = run_plan(plan, durations, max_parallel=1)[0]
-        table.add_row(name, str(len(edges)), f"{cp:.2f}", f"{wall:.2f}", f"{wall / cp:.3f}", f"{serial:.2f}", f"{serial / wall:.1f}x")
-    Console(width=200).print(table)
+    Console(width=200).print(table(measure(args.runs), args.runs))
 
 
 if __name__ == "__main__":
