@@ -8,17 +8,13 @@ import sqlite3
 import time
 
 import pytest
-from autodevos.domain.spec import AppSpec, Entity, Field
-from autodevos.main import app
-from typer.testing import CliRunner
+from autodevos.domain.spec import Field
 
+from tests.model_cli import SPEC, cli, run_app, tree
 from tests.model_script import ByRole, TextOnly, plan_answer, small_edits
 from tests.openai_server import Drop, ScriptedOpenAI, Stall, Status
 
-SPEC = AppSpec(name="widget-shop", title="Widget Shop",
-               entities=[Entity(name="Widget", fields=[Field(name="label"), Field(name="weight", type="number")])])
 KEY = "sk-test-model-run-0123456789"
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
@@ -26,21 +22,8 @@ def _key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
 
 
-def cli(*args: str):
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    text = result.stdout
-    data = json.loads(text[text.index("{"):]) if "{" in text and "--json" in args else None
-    return result, data
-
-
 def run(server, tmp_path, *extra: str, out: str = "app", db: str = "db.sqlite", model: tuple[str, ...] | None = None):
-    chosen = model if model is not None else ("--model", "openai:test-model", "--base-url", server.base_url)
-    return cli("run", "a shop for widgets", *chosen, "--out", str(tmp_path / out), "--db", str(tmp_path / db),
-               "--json", "--no-verify", "--call-timeout", "2", *extra)
-
-
-def tree(folder) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return run_app(server, tmp_path, "--json", *extra, out=out, db=db, model=model)
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])

@@ -4,22 +4,16 @@ whole runs and `autodevos models check` against a real OpenAI-compatible HTTP se
 
 from __future__ import annotations
 
-import json
 import socket
 
 import pytest
-from autodevos.domain.spec import AppSpec, Entity, Field
-from autodevos.main import app
-from typer.testing import CliRunner
 
+from tests.model_cli import SPEC, cli, run_app, tree
 from tests.model_script import PROSE, ByRole, Refusing, TextOnly, prose, small_edits
 from tests.openai_server import ScriptedOpenAI, Status
 
-SPEC = AppSpec(name="widget-shop", title="Widget Shop",
-               entities=[Entity(name="Widget", fields=[Field(name="label"), Field(name="weight", type="number")])])
 KEY = "sk-test-weak-models-0123456789"
 CODE = ("backend", "frontend", "devops", "tests", "docs")
-runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
@@ -27,20 +21,8 @@ def _key(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
 
 
-def cli(*args: str):
-    result = runner.invoke(app, list(args), catch_exceptions=False)
-    text = result.stdout
-    data = json.loads(text[text.index("{"):]) if "{" in text and "--json" in args else None
-    return result, data
-
-
 def run(server, tmp_path, *extra: str, out: str = "app", db: str = "db.sqlite"):
-    return cli("run", "a shop for widgets", "--model", "openai:test-model", "--base-url", server.base_url,
-               "--out", str(tmp_path / out), "--db", str(tmp_path / db), "--no-verify", "--call-timeout", "2", *extra)
-
-
-def tree(folder) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return run_app(server, tmp_path, *extra, out=out, db=db)
 
 
 def no_key_anywhere(tmp_path, *outputs: str) -> None:
