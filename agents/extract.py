@@ -38,10 +38,9 @@ def lexicon() -> dict[str, Any]:
             "enum_defaults": data.get("enum_defaults", {})}
 
 
+@cache
 def _pos(word: str) -> frozenset[str]:
-    from lemminflect import getAllLemmas
-
-    return frozenset(getAllLemmas(word.lower()))
+    return frozenset(_getlemmas(word.lower()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +95,82 @@ class Draft:
             e = self.entities[name] = EntityDraft(name=name, label=words, source=words)
         e.weight += weight
         return e
+
+
+# ---------------------------------------------------------------------------------------------
+# 0. spelling
+
+@cache
+def _vocabulary() -> frozenset[str] | None:
+    """Every word form lemminflect's data knows (70,000), for spelling; None if its layout changed."""
+    try:
+        from lemminflect import Lemmatizer
+
+        return frozenset(Lemmatizer()._getLemmaDict())
+    except (AttributeError, TypeError):
+        return None
+
+
+def _known(word: str) -> bool:
+    vocab = _vocabulary()
+    return (word in vocab if vocab is not None else bool(_getlemmas(word))) or word in lexicon()["stop"]
+
+
+def _edits1(word: str) -> dict[str, int]:
+    """The likeliest typos' fixes, each with a cost: a swapped pair or a doubled/undoubled letter (0),
+    a missing, extra or wrong vowel (1), a missing consonant (2). Other edits are not tried."""
+    out: dict[str, int] = {}
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+
+    def add(w: str, cost: int) -> None:
+        if w != word and (w not in out or out[w] > cost):
+            out[w] = cost
+
+    for a, b in splits:
+        if len(b) > 1:
+            add(a + b[1] + b[0] + b[2:], 0)
+        if b:
+            add(a + b[1:], 0 if (a[-1:] == b[0] or b[1:2] == b[0]) else 1 if b[0] in "aeiou" else 2)
+            if b[0] in "aeiouy":
+                for c in "aeiouy":
+                    add(a + c + b[1:], 1)
+        for c in {*"aeiou", *a[-1:], *b[:1]}:
+            add(a + c + b, 0 if (a[-1:] == c or b[:1] == c) else 1)
+    return out
+
+
+def correct_spelling(text: str) -> str:
+    """Fix words that are one edit from a known English word and unknown themselves ('custommer',
+    'recieved', 'adress'). The cheapest edit wins when it is the only one at its cost; a neighbour
+    that occurs elsewhere in the request wins over the rest. Words under five letters and words in
+    capitals are left alone."""
+    _vocabulary()
+    words = re.findall(r"[A-Za-z]+", text)
+    seen = {w.lower() for w in words}
+    names = {m.group(1) for m in re.finditer(r"(?<![.!?:\n])(?<![.!?:\n] )(?<=[a-z,;)] )([A-Z][a-z]+)", text)}  # capitalised mid-sentence: a name
+    fixes: dict[str, str] = {}
+    for w in set(words):
+        low = w.lower()
+        if len(low) < 5 or w.isupper() or w in names or low in fixes or _known(low):
+            continue
+        cands = {c: cost for c, cost in _edits1(low).items() if len(c) >= 4 and _known(c)}
+        if not cands:
+            continue
+        in_text = [c for c in cands if c in seen]
+        best = min(cands.values())
+        cheapest = [c for c, cost in cands.items() if cost == best]
+        pick = in_text[0] if len(in_text) == 1 else (cheapest[0] if len(cheapest) == 1 and best <= 1 else None)
+        if pick:
+            fixes[low] = pick
+    if not fixes:
+        return text
+    return re.sub(r"[A-Za-z]+", lambda m: _match(m.group(0), fixes.get(m.group(0).lower())), text)
+
+
+def _match(word: str, fix: str | None) -> str:
+    if fix is None:
+        return word
+    return fix[:1].upper() + fix[1:] if word[:1].isupper() else fix
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,6 +251,20 @@ def is_plural(word: str) -> bool:
     return singularize(w) != w
 
 
+def is_verb_form(word: str) -> bool:
+    """'comes', 'sits', 'contains': a third-person verb whose noun reading is not a plural."""
+    pos = _getlemmas(word.lower())
+    verb, noun = pos.get("VERB"), pos.get("NOUN")
+    return bool(verb) and word.lower().endswith("s") and verb[0] != word.lower() and (not noun or noun[0] == word.lower())
+
+
+@cache
+def _getlemmas(word: str) -> dict[str, tuple[str, ...]]:
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas(word)
+
+
 def is_nounish(word: str) -> bool:
     """A word that can head a noun phrase: a noun by lemminflect's data, or unknown to it."""
     lex = lexicon()
@@ -228,6 +317,10 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
         return None
     if singular and len(cut) >= 2 and is_plural(cut[-1]):
         cut = cut[:-1]  # "each employee works": a singular subject and its verb
+    if len(cut) >= 2 and is_verb_form(cut[-1]):
+        cut = cut[:-1]  # "product comes": a subject and its verb
+    while len(cut) >= 2 and (cut[-2] in lex["common_verbs"] or "NOUN" not in _pos(cut[-2]) and "ADJ" not in _pos(cut[-2]) and _pos(cut[-2])):
+        cut = cut[-1:]  # "give mark", "hold gala": a verb and its object
     if not cut:
         return None
     head = cut[-1]
@@ -824,13 +917,18 @@ _FILLER = re.compile(
     r"^(?:it|this|that)\s+(?:should|must|would|will)\s+(?:be|look|work)\b", re.I)
 
 
+@cache
+def _rule_cues() -> re.Pattern[str]:
+    cues = sorted(lexicon()["rule_cues"], key=len, reverse=True)
+    return re.compile(r"(?:^|\b)(" + "|".join(re.escape(c) for c in cues) + r")(?:\b|$)")
+
+
 def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
     low = sentence.lower()
-    cues = lexicon()["rule_cues"]
     weak = ("when a", "when the", "when an", "each time", "every time", "once a", "once the", "once an", "after a", "after the",
             "before a", "before the", "if a", "if the", "if an", "becomes", "goes to", "moves to", "turns", "at least", "up to", "at most",
             "limit", "discount", "earn", "earns", "in stock", "average")
-    hits = [c for c in cues if re.search(rf"(?:^|\b){re.escape(c)}(?:\b|$)", low)]
+    hits = [m.group(1) for m in _rule_cues().finditer(low)]
     is_rule = any(c not in weak for c in hits) or bool(hits) and not taken
     access_only = bool(_ROLE_CAN.search(low) or _ROLE_SIGNIN.search(low)) and not re.search(r"\b(?:if|when|unless|until|after|before|once|only after|only before)\b", low)
     constraint_only = bool(re.search(r"\b(?:unique|optional|required)\b", low)) and not re.search(r"\b(?:if|when|unless|after|before)\b", low)
@@ -1125,7 +1223,7 @@ def _title(low: str, entities: list[Entity]) -> str:
 
 def extract_spec(request: str) -> AppSpec:
     """Build a spec v2 from a plain-language request, saying what was assumed and what was not understood."""
-    text = request.strip()
+    text = correct_spelling(request.strip()[:20000])
     draft = Draft(text=text)
     for sentence in sentences(text)[:400]:
         try:

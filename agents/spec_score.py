@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from autodevos.domain.spec import AppSpec, pluralize, singularize
+from autodevos.domain.spec import AppSpec, pascal, pluralize, singularize
 
 SPLITS = ("dev", "test")
 CATEGORIES = ("entities", "fields", "types", "constraints", "relations", "access", "rules")
@@ -326,7 +326,13 @@ def score_spec(spec: AppSpec, expect: Expectation) -> CaseScore:
     s = CaseScore(unparsed=len(spec.unparsed))
     c, miss = s.counts, s.misses
     ents = [e for e in spec.entities if not e.assumed]
-    pairs = match_names([e.names for e in expect.entities], [e.name for e in ents], inflect=True)
+    expected_names = {norm(n) for e in expect.entities for n in e.names}
+    names = []
+    for e in ents:  # an entity renamed for safety (Case -> CaseEntry) is matched by the user's word, its label
+        words = e.label.split()
+        by_label = pascal(" ".join([*words[:-1], singularize(words[-1])])) if words else ""
+        names.append(by_label if by_label and norm(e.name) not in expected_names and norm(by_label) in expected_names else e.name)
+    pairs = match_names([e.names for e in expect.entities], names, inflect=True)
     back = {j: i for i, j in pairs.items()}
 
     def label(i: int) -> str:

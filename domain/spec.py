@@ -13,6 +13,7 @@ business rules kept verbatim and the phrases no rule could place (`unparsed`) co
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from graphlib import CycleError, TopologicalSorter
@@ -434,6 +435,7 @@ def humanize(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
+@functools.cache
 def pluralize(word: str) -> str:
     """The plural of an English noun or camelCase name (orderLine -> orderLines), from lemminflect's
     inflection data, which ships in its wheel."""
@@ -449,6 +451,7 @@ def pluralize(word: str) -> str:
     return head + _match_case(last, plural)
 
 
+@functools.cache
 def singularize(word: str) -> str:
     """The singular (lemma) of an English noun; a word that is not a plural comes back unchanged."""
     from lemminflect import getAllLemmas, getLemma
