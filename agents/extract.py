@@ -87,6 +87,7 @@ class Draft:
     frontend: bool = True
     backend: bool = True
     owned_all: bool = False
+    actions: list[tuple[str, str, str, str]] = field(default_factory=list)  # (verb, actor, object, words): "members book classes"
     assumptions: list[str] = field(default_factory=list)
 
     def entity(self, name: str, words: str, weight: int = 1) -> EntityDraft:
@@ -701,6 +702,14 @@ _VERB_REL = re.compile(
 _ONE = re.compile(
     r"(?:^|\b)((?:(?:each|every|an?|the)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?\s*(?:\w+\s+){0,4}?(?:in|at|on|to|from|for|by|with|under|of|into|inside|has|have|belongs to)\s+"
     r"(?:one|a single|exactly one|only one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_ONE_MORE = re.compile(r"(?:^|[\s:=+,(]|\band\b)(?:one|a single|exactly one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+
+
+def _colon_head(clause: str) -> tuple[str, str] | None:
+    m = re.match(r"^\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*(?::|=)", clause, re.I)
+    return noun_phrase(m.group(1)) if m else None
+
+
 _LINKS = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:links?|connects?|joins?|ties?|matches|pairs?|assigns?|puts?|records?)\s+(?:(?:a|an|one|the|each)\s+)?([a-z][\w-]*)\s+(?:to|with|and|in|on)\s+(?:(?:a|an|one|the|each)\s+)?([a-z][\w-]*)(?:\s*,?\s*(?:with|and records?|recording|noting|storing)\s+(.+))?", re.I)
 _MANY_MANY = re.compile(
     r"\b(?:an?|each|every)?\s*([a-z][\w-]*)\s+can\s+(?:have|be in|belong to|appear in|take|join|attend|carry|be part of|be tagged with|give|teach|play in|work on|use|be used in|be on|contain|include)\s+(?:many|several|multiple|more than one|any number of)\s+([a-z][\w-]*)"
@@ -767,6 +776,15 @@ def _relations(clause: str, draft: Draft) -> bool:
             draft.entity(b[0], b[1], weight=1)
             draft.relations.append((a[0], b[0], "ref", True, clause))
             taken = True
+    for m in _ONE_MORE.finditer(clause):  # "from one donor to one campaign", "one guest + one room"
+        b = noun_phrase(m.group(1))
+        a = subject or _colon_head(clause)
+        if a and b and a[0] != b[0] and (b[0] in draft.entities or words_of(b[1])[-1] not in lexicon()["field_words"]) \
+                and not any(r[0] == a[0] and r[1] == b[0] for r in draft.relations):
+            draft.entity(a[0], a[1], weight=1)
+            draft.entity(b[0], b[1], weight=1)
+            draft.relations.append((a[0], b[0], "ref", True, clause))
+            taken = True
     last_subject = subject
     for m in _VERB_REL.finditer(clause):
         a, b = noun_phrase(m.group(1)), noun_phrase(m.group(3))
@@ -815,6 +833,7 @@ def _actors(clause: str, draft: Draft) -> bool:
         return False
     draft.entity(a[0], a[1], weight=2)
     draft.entity(b[0], b[1], weight=1)
+    draft.actions.append((verb, a[0], b[0], clause))
     return True
 
 
@@ -1064,7 +1083,7 @@ def resolve(draft: Draft) -> AppSpec:
         name = fname or (camel(entities[dst].name) if kind != "refs" else camel(pluralize_name(humanize_label(entities[dst].name))))
         if kind in ("ref", "has_many") and src == dst:
             return
-        if any(f.ref == dst and (f.type == "refs") == (kind == "refs") for f in refs[src]):
+        if fname is None and any(f.ref == dst and (f.type == "refs") == (kind == "refs") for f in refs[src]):
             return
         if kind == "refs" and any(f.ref == src and f.type == "refs" for f in refs[dst]):
             return
@@ -1084,8 +1103,14 @@ def resolve(draft: Draft) -> AppSpec:
                 del e.fields[fname]
             elif target and target != name and not fd.options:
                 many = is_plural(fd.label.split()[-1])
-                add_ref(name, target, "refs" if many else "ref", fd.required, fd.source, fname=None)
+                qualified = len(fd.label.split()) > 1 and pascal(singularize(fd.label)) != target
+                add_ref(name, target, "refs" if many else "ref", fd.required, fd.source, fname=fname if qualified else None)
                 del e.fields[fname]
+    for verb, actor, obj, words in draft.actions:
+        record = _nominal(verb, entities)
+        if record and record not in (actor, obj):
+            add_ref(record, actor, "ref", True, words)
+            add_ref(record, obj, "ref", True, words)
     for src, dst, kind, required, words in draft.relations:
         if kind == "weak":
             add_ref(src, dst, "ref", required, words)
@@ -1131,6 +1156,17 @@ def resolve(draft: Draft) -> AppSpec:
 
 
 AUTO = {"id", "createdAt", "updatedAt"}
+
+
+def _nominal(verb: str, entities: dict[str, Any]) -> str | None:
+    """The entity a verb names as a record: book -> Booking, rent -> Rental, enrol -> Enrolment, reserve -> Reservation."""
+    from lemminflect import getLemma
+
+    base = getLemma(verb, upos="VERB")[0] if verb else verb
+    stems = {base, base.rstrip("e"), base + base[-1:] if re.search(r"[^aeiou][aeiou][^aeiouwy]$", base) else base}
+    forms = {s + suf for s in stems for suf in ("ing", "al", "ment", "ation", "ion", "ance", "ence", "y", "")} | {base[:-1] + "ication" if base.endswith("y") else base}
+    by_lower = {n.lower(): n for n in entities}
+    return next((by_lower[f] for f in forms if f in by_lower), None)
 
 
 def pluralize_name(label: str) -> str:
