@@ -11,22 +11,23 @@ the templates call.
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources import files
 from pathlib import Path
 
 from autodevos.agents import tsformat
 from autodevos.agents.files import check_relpath
-from autodevos.domain.spec import AppSpec, Entity, Field, buildable
+from autodevos.domain.spec import AppSpec, Entity, Field, buildable, camel, singularize
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
 TEMPLATES = Path(str(files("autodevos.agents") / "templates"))
 
 
-SUPPORTED: frozenset[str] = frozenset({"optional_reference"})
+SUPPORTED: frozenset[str] = frozenset({"optional_reference", "self_reference", "ownership", "roles", "constraints"})
 """Spec v2 parts (domain.spec.FEATURES) these templates build; the others are left out of the
 rendered spec and named in the run's summary as "not built yet" (domain.spec.not_built)."""
 
@@ -48,6 +49,50 @@ def oneline(text: str) -> str:
     return " ".join(text.split()).replace("*/", "* /")
 
 
+def union_type(name: str, values: list[str]) -> str:
+    """`export type Name = "a" | "b";` laid out as Prettier does."""
+    members = [js(v) for v in values]
+    line = f"export type {name} = {' | '.join(members)};"
+    if tsformat.fits(line):
+        return line
+    if tsformat.fits("  " + " | ".join(members) + ";"):
+        return f"export type {name} =\n  {' | '.join(members)};"
+    return f"export type {name} =\n" + "\n".join(f"  | {m}" for m in members) + ";"
+
+
+def if_and(conditions: list[str], indent: int) -> str:
+    """`if (a && b) {` laid out as Prettier does: on one line when it fits, else one condition a line."""
+    line = f"if ({' && '.join(conditions)}) {{"
+    if tsformat.fits(line, indent):
+        return line
+    inner = " " * (indent + 2)
+    return "if (\n" + " &&\n".join(inner + c for c in conditions) + "\n" + " " * indent + ") {"
+
+
+def chain(head: str, calls: list[str], indent: int, prefix: str = "", suffix: str = ";", simple: bool = True) -> str:
+    """`prefix head.a().b()suffix` laid out as Prettier prints a member chain: on one line when it fits, else
+    the head alone and one `.call()` a line. A chain of three calls or more whose arguments are not all
+    simple (`simple=False`: a call inside a call's argument, a tagged template) is always one call a line."""
+    line = f"{prefix}{head}{''.join(calls)}{suffix}"
+    if tsformat.fits(line, indent) and (simple or len(calls) < 3):
+        return line
+    inner = " " * (indent + 2)
+    return f"{prefix}{head}" + "".join(f"\n{inner}{c}" for c in calls) + suffix
+
+
+def enum_property(key: str, values: list[str], tail: str, indent: int = 2) -> str:
+    """An object property `key: z.enum([...])<tail>,` laid out as Prettier does (a long one breaks the chain)."""
+    pad = " " * indent
+    items = ", ".join(js(v) for v in values)
+    line = f"{pad}{key}: z.enum([{items}]){tail},"
+    if tsformat.fits(line):
+        return line
+    call = f"{pad}  .enum([{items}])"
+    if not tsformat.fits(call):
+        call = f"{pad}  .enum([\n" + "".join(f"{pad}    {js(v)},\n" for v in values) + f"{pad}  ])"
+    return f"{pad}{key}: z\n{call}\n{pad}  {tail.lstrip('.') and '.' + tail.lstrip('.')},"
+
+
 def article(noun: str) -> str:
     """The noun with "a" or "an" before it: an OrderItem, a Customer."""
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
@@ -66,6 +111,8 @@ def ts_type(field: Field) -> str:
         return " | ".join(js(o) for o in field.options)
     if field.type in ("number", "integer", "ref"):
         return "number"
+    if field.type == "refs":
+        return "number[]"
     if field.type == "boolean":
         return "boolean"
     return "string"
@@ -95,6 +142,8 @@ class Bounds:
 
     max_length: int | None = None
     """Strings: most characters (UTF-16 code units, as JavaScript counts)."""
+    min_length: int | None = None
+    """Strings: fewest characters (after trimming, for a string)."""
     not_blank: bool = False
     """Strings: trimmed, and something must be left."""
     minimum: float | None = None
@@ -111,9 +160,23 @@ _BOUNDS = {
 }
 
 
+MAX_LINKS = 100
+"""The most records a refs (many-to-many) field links to."""
+
+
 def bounds(field: Field) -> Bounds:
-    """The limits of the field's values (none for booleans, enums, dates)."""
-    return _BOUNDS.get(field.type, Bounds())
+    """The limits of the field's values (none for booleans, enums, dates), narrowed by the spec's
+    constraints (min/max, min_length/max_length)."""
+    b = _BOUNDS.get(field.type, Bounds())
+    if field.max_length is not None:
+        b = replace(b, max_length=min(field.max_length, b.max_length or field.max_length))
+    if field.min_length:
+        b = replace(b, min_length=field.min_length)
+    if field.min is not None:
+        b = replace(b, minimum=field.min if b.minimum is None else max(field.min, b.minimum))
+    if field.max is not None:
+        b = replace(b, maximum=field.max if b.maximum is None else min(field.max, b.maximum))
+    return b
 
 
 def _num(value: float) -> str:
@@ -134,20 +197,40 @@ _ZOD = {
 }
 
 
-def zod(field: Field) -> str:
-    """zod (v4) schema expression validating a field in a create body, with its bounds."""
+def zod_rule(field: Field) -> str:
+    """zod (v4) schema expression of a field's value, with its bounds (neither optional nor defaulted)."""
     if field.type == "enum":
-        expr = f"z.enum({js(field.options)})"
-    else:
-        expr = _ZOD[field.type]
-        b = bounds(field)
-        if b.max_length is not None:
-            expr += f".max({b.max_length})"
-        if b.not_blank:
-            expr += '.trim().min(1, "Must not be blank")'
-        # .int() already keeps integers (and ids) in the safe range: only a number needs its own bounds
-        if field.type == "number":
-            expr += f".min({_num(b.minimum)}).max({_num(b.maximum)})"  # type: ignore[arg-type]
+        return f"z.enum({js(field.options)})"
+    if field.type == "refs":
+        return f"z.array({_ZOD['ref']}).max({MAX_LINKS})"
+    expr = _ZOD[field.type]
+    b = bounds(field)
+    if b.max_length is not None:
+        expr += f".max({b.max_length})"
+    if b.not_blank:
+        expr += '.trim().min(1, "Must not be blank")'
+    if b.min_length and b.min_length > (1 if b.not_blank else 0):
+        expr += f".min({b.min_length})"
+    # .int() already keeps integers (and ids) in the safe range: a number needs its own bounds, an
+    # integer only those the spec narrows
+    default = _BOUNDS.get(field.type, Bounds())
+    if field.type in ("number", "integer"):
+        if field.type == "number" or b.minimum != default.minimum:
+            expr += f".min({_num(b.minimum)})"  # type: ignore[arg-type]
+        if field.type == "number" or b.maximum != default.maximum:
+            expr += f".max({_num(b.maximum)})"  # type: ignore[arg-type]
+    return expr
+
+
+def zod(field: Field) -> str:
+    """zod (v4) schema expression validating a field in a create body, with its bounds: optional when
+    the field is, with its default when it has one (a refs field is an empty list by default)."""
+    expr = zod_rule(field)
+    default = default_value(field)
+    if field.type == "refs":
+        return expr + ".default([])"
+    if default is not None:
+        return expr + f".default({js(default)})"
     return expr if field.required else expr + ".optional()"
 
 
@@ -169,15 +252,17 @@ def unknown_field(entity: Entity) -> str:
     return next(n for n in (f"notAField{i or ''}" for i in range(len(names) + 1)) if n not in names)
 
 
-def zod_property(field: Field, indent: int) -> str:
+def zod_property(field: Field, indent: int, rule: bool = False) -> str:
     """`name: <zod schema>,` of a field in a schema object at `indent`, as Prettier prints it: an enum
-    whose options do not fit on the line has one option a line."""
-    one = f"{field.name}: {zod(field)},"
+    whose options do not fit on the line has one option a line. With `rule`, the schema of the value
+    only (`zod_rule`: neither optional nor defaulted)."""
+    expr = zod_rule(field) if rule else zod(field)
+    one = f"{field.name}: {expr},"
     if field.type != "enum" or tsformat.fits(one, indent):
         return one
     inner = " " * (indent + 2)
     options = "".join(f"{inner}{tsformat.string(o)},\n" for o in field.options)
-    return f"{field.name}: z.enum([\n{options}{' ' * indent}]){'' if field.required else '.optional()'},"
+    return f"{field.name}: z.enum([\n{options}{' ' * indent}]){expr[len(zod_rule(field)):]},"
 
 
 def max_body_bytes(spec: AppSpec) -> int:
@@ -197,7 +282,9 @@ _INPUT = {"number": "number", "integer": "number", "email": "email", "date": "da
 
 
 def input_type(field: Field) -> str:
-    """HTML input type of a field (text, number, email, date, datetime-local, checkbox, select)."""
+    """HTML input type of a field (text, number, email, date, datetime-local, checkbox, select, multiple)."""
+    if field.type == "refs":
+        return "multiple"
     if field.type in ("enum", "ref"):
         return "select"
     if field.type == "boolean":
@@ -207,19 +294,46 @@ def input_type(field: Field) -> str:
     return _INPUT.get(field.type, "text")
 
 
+def _fit(text: str, b: Bounds, n: int) -> str:
+    """`text` cut or padded to the field's length bounds, still ending in `n`."""
+    if b.max_length is not None and len(text) > b.max_length:
+        text = (text[: b.max_length - len(str(n))].rstrip() + str(n))[-b.max_length:]
+    if b.min_length and len(text.strip()) < b.min_length:
+        text = text + "x" * (b.min_length - len(text.strip()))
+    return text
+
+
+def _within(value: float, b: Bounds, n: int, integer: bool) -> float:
+    """`value`, or when the field's bounds exclude it, the n-th value from the bottom of its range."""
+    lo, hi = b.minimum, b.maximum
+    if (lo is None or value >= lo) and (hi is None or value <= hi):
+        return value
+    if lo is not None and lo > -1e9:
+        start = math.ceil(lo) if integer else lo
+        value = start + (n - 1) * (1 if integer else 0.5)
+    else:
+        start = math.floor(hi) if integer else hi  # type: ignore[arg-type]
+        value = start - (n - 1) * (1 if integer else 0.5)
+    if hi is not None and value > hi:
+        value = math.floor(hi) if integer else hi
+    return value
+
+
 def sample(entity: Entity, field: Field, n: int = 1) -> object:
-    """A valid value of the field for the n-th test record (1 or 2); a ref gives the id 1."""
+    """A valid value of the field for the n-th test record (1 or 2), within its bounds; a ref gives the
+    id 1, a refs field [1]."""
     t = field.type
+    b = bounds(field)
     if t == "string":
-        return f"{entity.name} {field.name} {n}"
+        return _fit(f"{entity.name} {field.name} {n}", b, n)
     if t == "text":
-        return f"Some {words(field.name).lower()} about {entity.name} {n}"
+        return _fit(f"Some {words(field.name).lower()} about {entity.name} {n}", b, n)
     if t == "email":
         return f"{entity.slug}-{field.name.lower()}-{n}@example.com"
     if t == "number":
-        return 1.5 * n
+        return _within(1.5 * n, b, n, integer=False)
     if t == "integer":
-        return 10 + n
+        return int(_within(10 + n, b, n, integer=True))
     if t == "boolean":
         return n == 1
     if t == "date":
@@ -228,6 +342,8 @@ def sample(entity: Entity, field: Field, n: int = 1) -> object:
         return f"2024-0{n}-1{n}T10:30:00.000Z"
     if t == "enum":
         return field.options[(n - 1) % len(field.options)]
+    if t == "refs":
+        return [1]
     return 1  # ref
 
 
@@ -236,11 +352,10 @@ def sample_pairs(entity: Entity, fields: list[Field], n: int = 1) -> list[tuple[
     return [(f.name, tsformat.literal(sample(entity, f, n))) for f in fields]
 
 
-def body_pairs(spec: AppSpec, entity: Entity, fields: list[Field], n: int = 1) -> list[tuple[str, str]]:
-    """Like `sample_pairs`, but a ref field takes the id variable of its target (`customerId`), as the
-    API tests hold them."""
-    return [(f.name, f"{spec.entity(f.ref or '').var}Id" if f.type == "ref" else tsformat.literal(sample(entity, f, n)))
-            for f in fields]
+def body_pairs(spec: AppSpec, entity: Entity, fields: list[Field], n: int = 1, ids: str = "") -> list[tuple[str, str]]:
+    """Like `sample_pairs`, but as the API tests write bodies (`value_expr`): a ref field takes the id of its
+    target (`customerId`, or `ids.customer`), a unique field a value no other record of the test has."""
+    return [(f.name, value_expr(spec, entity, f, n, ids)) for f in fields]
 
 
 def invalid(field: Field) -> object:
@@ -256,7 +371,142 @@ def invalid(field: Field) -> object:
         "datetime": "not-a-datetime",
         "enum": "notAnOption",
         "ref": "abc",
+        "refs": "abc",
     }[field.type]
+
+
+def value_expr(spec: AppSpec, entity: Entity, field: Field, n: int, ids: str = "") -> str:
+    """A TypeScript expression of a valid value of the field in a test body. A ref takes the id of its
+    target (`ids.<target>` when `ids` is given, else the variable `<target>Id`); a unique field a value
+    no other record of the test file has (from `next()`, a counter the test file declares)."""
+    if field.type in ("ref", "refs"):
+        var = spec.entity(field.ref or "").var
+        ref = f"{ids}.{var}" if ids else f"{var}Id"
+        return ref if field.type == "ref" else f"[{ref}]"
+    value = sample(entity, field, n)
+    if not field.unique:
+        return tsformat.literal(value)
+    b = bounds(field)
+    t = field.type
+    if t in ("string", "text"):
+        head = str(value).rstrip("0123456789").rstrip()
+        if b.max_length is not None:
+            head = head[: max(0, b.max_length - 4)].rstrip()
+        if b.min_length and len(head) + 1 < b.min_length:
+            head = head + "x" * (b.min_length - len(head) - 1)
+        return f"`{head}{' ' if head else ''}${{next()}}`".replace("` ", "`")
+    if t == "email":
+        return f"`{entity.slug}-{field.name.lower()}-${{next()}}@example.com`"
+    if t in ("integer", "number"):
+        lo = math.ceil(b.minimum) if b.minimum is not None and b.minimum > -1e9 else 1000
+        if field.max is not None:
+            return f"{lo} + (next() % {max(1, math.floor(b.maximum) - lo + 1)})"  # type: ignore[arg-type]
+        return f"{lo} + next()"
+    if t == "date":
+        return "`${2000 + next()}-06-15`"
+    if t == "datetime":
+        return "new Date(Date.UTC(2024, 0, 1, 0, next())).toISOString()"
+    return tsformat.literal(value)  # enum, boolean: as many records as values at most
+
+
+def needs_counter(spec: AppSpec, entity: Entity) -> bool:
+    """Whether an API test of the entity creates records with unique fields (and so needs `next()`)."""
+    deps, fields = creation_plan(spec, entity)
+    return any(f.unique for f in fields) or any(f.unique for _, dfields in deps for f in dfields)
+
+
+def search_value(entity: Entity, field: Field) -> str | None:
+    """A TypeScript expression of a valid value of a searched field that contains `marker` (a string of
+    at most 8 characters the test declares), or None when the field is too short for one."""
+    b = bounds(field)
+    if field.type == "email":
+        return None if (b.max_length or 254) < 24 else "`${marker}@example.com`"
+    if b.max_length is not None and b.max_length < 8:
+        return None
+    pad = max(0, (b.min_length or 0) - 8)
+    return "`${marker}" + "x" * pad + "`"
+
+
+def violations(entity: Entity, field: Field) -> list[tuple[str, str]]:
+    """Values that break the field's spec constraints, each as (what it breaks, a TypeScript expression)."""
+    out: list[tuple[str, str]] = []
+    if field.min is not None:
+        out.append((f"below min {_num(field.min)}", _num(math.floor(field.min) - 1)))
+    if field.max is not None:
+        out.append((f"above max {_num(field.max)}", _num(math.ceil(field.max) + 1)))
+    if field.min_length:
+        out.append((f"shorter than {field.min_length} characters", f'"x".repeat({field.min_length - 1})'))
+    if field.max_length is not None:
+        n = field.max_length + 1
+        out.append((f"longer than {field.max_length} characters",
+                    f'"x".repeat({n})' if field.type != "email" else f'`${{"x".repeat({n})}}@example.com`'))
+    return out
+
+
+def option_labels(field: Field) -> dict[str, str]:
+    """An enum's options with their labels as the user spelled them: {"inProgress": "in progress"}."""
+    labels = field.option_labels if len(field.option_labels) == len(field.options) else field.options
+    return {o: (lab[:1].upper() + lab[1:]) if lab else words(o) for o, lab in zip(field.options, labels)}
+
+
+def field_label(field: Field) -> str:
+    """The field's name as people read it, in the user's words: "Due date"."""
+    from autodevos.domain.spec import humanize
+
+    if not field.label or field.label == humanize(field.name):
+        return words(field.name)
+    return field.label[:1].upper() + field.label[1:]
+
+
+def entity_title(entity: Entity) -> str:
+    """The entity's plural as people read it, in the user's words: "Order items", "Classes"."""
+    from autodevos.domain.spec import humanize, pluralize
+
+    if not entity.label or entity.label == humanize(entity.name):
+        return words(entity.plural)
+    label = pluralize(entity.label)
+    return label[:1].upper() + label[1:]
+
+
+def entity_word(entity: Entity) -> str:
+    """The entity's singular in lower case, in the user's words: "order item", "class"."""
+    return (entity.label or words(entity.name)).lower()
+
+
+def jsx_text(text: str) -> str:
+    """Text for JSX children: as is when plain, else a JavaScript string in braces."""
+    return text if re.fullmatch(r"[\w .,:;!?'()/+%#@&-]*", text) and text.strip() == text else "{" + js(text) + "}"
+
+
+# --- lists: search, sort and filter ---------------------------------------------------------
+
+LIST_PARAMS = ("page", "pageSize", "q", "sort")
+
+
+def like_of(name: str, table: str) -> str:
+    """The drizzle SQL of `<column> LIKE <pattern>` for a searched field (the pattern escapes % and _ with \\)."""
+    return f"sql`${{{table}.{name}}} LIKE ${{pattern}} ESCAPE '\\\\'`"
+
+
+def search_fields(entity: Entity) -> list[Field]:
+    """The fields `?q=` searches (their text contains it, case-insensitively for ASCII)."""
+    return [f for f in entity.fields if f.type in ("string", "text", "email")]
+
+
+def sort_fields(entity: Entity) -> list[Field]:
+    """The fields a list can be sorted by (`?sort=name`, `?sort=-name`), besides id and the timestamps."""
+    return [f for f in entity.fields if f.type not in ("ref", "refs")]
+
+
+def sort_keys(entity: Entity) -> list[str]:
+    """Every value `?sort=` takes: each key ascending, then "-key" descending."""
+    keys = ["id", *(f.name for f in sort_fields(entity)), "createdAt", "updatedAt"]
+    return [k for key in keys for k in (key, "-" + key)]
+
+
+def filter_fields(entity: Entity) -> list[Field]:
+    """The fields a list can be filtered on by value (`?status=done`, `?done=true`, `?project=3`, `?tags=2`)."""
+    return [f for f in entity.fields if f.type in ("enum", "boolean", "ref", "refs") and f.name not in LIST_PARAMS]
 
 
 def label_expr(entity: Entity, var: str) -> str:
@@ -279,10 +529,26 @@ def refs(entity: Entity) -> list[Field]:
     return [f for f in entity.fields if f.type == "ref"]
 
 
+def related(entity: Entity) -> list[Field]:
+    """The fields that point at other records: ref (many-to-one) and refs (many-to-many)."""
+    return [f for f in entity.fields if f.type in ("ref", "refs")]
+
+
 def ref_targets(spec: AppSpec, entity: Entity) -> list[Entity]:
-    """The distinct entities this entity's ref fields point to, in field order."""
-    names = list(dict.fromkeys(f.ref for f in refs(entity) if f.ref))
+    """The distinct entities this entity's ref and refs fields point to, in field order."""
+    names = list(dict.fromkeys(f.ref for f in related(entity) if f.ref))
     return [spec.entity(n) for n in names]
+
+
+def owned(spec: AppSpec, entity: Entity) -> bool:
+    """Whether the entity's records are private to their owner (ownership needs login and a backend)."""
+    return entity.owned and spec.auth and spec.backend
+
+
+def scoped(spec: AppSpec, entity: Entity) -> bool:
+    """Whether the entity's service needs the signed-in user: its records are owned, or records it
+    refers to are (a user may only refer to records they can see)."""
+    return owned(spec, entity) or any(owned(spec, t) for t in ref_targets(spec, entity))
 
 
 Plan = tuple[list[tuple[Entity, list[Field]]], list[Field]]
@@ -299,7 +565,7 @@ def creation_plan(spec: AppSpec, entity: Entity, _path: tuple[str, ...] = ()) ->
     before: list[tuple[Entity, list[Field]]] = []
     fields: list[Field] = []
     for f in entity.fields:
-        if f.type != "ref":
+        if f.type not in ("ref", "refs"):
             fields.append(f)
             continue
         try:
@@ -322,7 +588,7 @@ def creation_plan(spec: AppSpec, entity: Entity, _path: tuple[str, ...] = ()) ->
 def browser_plan(spec: AppSpec) -> Plan:
     """What the browser test creates through the UI: the first entity with a ref field (or the first
     entity), after the records its refs need; like `creation_plan`, but refs are chosen in a <select>."""
-    target = next((e for e in spec.entities if refs(e)), spec.entities[0])
+    target = next((e for e in spec.entities if related(e)), spec.entities[0])
     before, fields = creation_plan(spec, target)
     return [*before, (target, fields)], fields
 
@@ -339,6 +605,8 @@ def browser_steps(spec: AppSpec) -> list[dict]:
                                        "target": None}
             if f.type == "ref":
                 step |= {"kind": "ref", "value": "", "api": None, "target": f.ref}
+            elif f.type == "refs":
+                step |= {"kind": "refs", "value": "", "api": None, "target": f.ref}
             elif f.type == "boolean":
                 step |= {"kind": "check", "value": "", "api": value}
             elif f.type == "enum":
@@ -411,18 +679,32 @@ class Column:
     ref_const: str | None = None
     """schema.ts name of the referenced table: customersTable."""
     enum: tuple[str, ...] = ()
+    default: object = None
+    """The column's DEFAULT as drizzle-kit's snapshot holds it ('text' quoted, numbers and booleans as is)."""
+    default_call: str = ""
+    """The `.default(...)` call of its builder in schema.ts, if any."""
 
 
 @dataclass(frozen=True)
 class Index:
     name: str
-    column: Column
+    columns: tuple[Column, ...]
     unique: bool
 
     @property
     def call(self) -> str:
         """The drizzle-orm call that declares it in schema.ts (with the table as `t`)."""
-        return f'{"uniqueIndex" if self.unique else "index"}({js(self.name)}).on(t.{self.column.prop})'
+        on = ", ".join(f"t.{c.prop}" for c in self.columns)
+        return f'{"uniqueIndex" if self.unique else "index"}({js(self.name)}).on({on})'
+
+
+@dataclass(frozen=True)
+class Check:
+    """A CHECK constraint: `ts` for schema.ts (inside sql`...`), `sql` as the migration and snapshot write it."""
+
+    name: str
+    ts: str
+    sql: str
 
 
 @dataclass(frozen=True)
@@ -434,6 +716,11 @@ class Table:
     columns: list[Column]
     indexes: list[Index]
     entity: Entity | None = None
+    checks: tuple[Check, ...] = ()
+    primary_key: tuple[Column, ...] = ()
+    """A composite primary key (the join tables of refs fields)."""
+    link: Field | None = None
+    """For a join table: the refs field of `entity` it holds."""
 
     @property
     def fks(self) -> list[Column]:
@@ -447,6 +734,32 @@ def table_name(entity: Entity) -> str:
 def column_name(field: Field) -> str:
     base = snake(field.name)
     return base if field.type != "ref" or base.endswith("_id") else base + "_id"
+
+
+def _default(field: Field) -> tuple[str, object] | None:
+    """(drizzle builder call, snapshot value) of the field's default, or None."""
+    d = field.default
+    if d is None:
+        return None
+    if field.type == "boolean":
+        v = d if isinstance(d, bool) else str(d).lower() in ("true", "yes", "1")
+        return f".default({js(v)})", v
+    if field.type in ("number", "integer"):
+        v = float(d)
+        return f".default({_num(v)})", (int(v) if v.is_integer() else v)
+    text = str(d)
+    return f".default({js(text)})", "'" + text.replace("'", "''") + "'"
+
+
+def default_value(field: Field) -> object:
+    """The field's default as the API and the form use it (a JSON value), or None."""
+    got = _default(field)
+    if got is None:
+        return None
+    value = got[1]
+    if isinstance(value, str):
+        return str(field.default)
+    return value
 
 
 def _column(field: Field, spec: AppSpec) -> Column:
@@ -464,11 +777,15 @@ def _column(field: Field, spec: AppSpec) -> Column:
         sql, builder = "text", f"text({js(col)})"
     if field.required:
         builder += ".notNull()"
+    default = _default(field)
+    if default:
+        builder += default[0]
     if t != "ref":
-        return Column(field.name, col, sql, field.required, builder, enum=tuple(field.options))
+        return Column(field.name, col, sql, field.required, builder, enum=tuple(field.options),
+                      default=default and default[1], default_call=default[0] if default else "")
     target = spec.entity(field.ref or "")
-    # A required ref keeps its target alive (deleting it answers 409); an optional one is cleared.
-    on_delete = "restrict" if field.required else "set null"
+    # restrict: deleting the target answers 409; cascade: deletes this record too; set null: clears the field.
+    on_delete = (field.on_delete or ("restrict" if field.required else "set_null")).replace("_", " ")
     builder += f".references({_references(target)}, {{ onDelete: {js(on_delete)} }})"
     return Column(field.name, col, sql, field.required, builder, ref_table=table_name(target), on_delete=on_delete,
                   ref_const=f"{target.plural}Table")
@@ -485,6 +802,12 @@ def column_code(c: Column, indent: int) -> str:
     if c.ref_const and c.not_null:  # three calls, one with a function argument: always one call a line
         ref = f".references((): AnySQLiteColumn => {c.ref_const}.id, {{ onDelete: {js(c.on_delete)} }}),"
         return f'{c.prop}: integer({js(c.name)})\n{inner}.notNull()\n{inner}{ref}'
+    if c.enum and c.not_null and c.default_call:  # three calls, one with an array in an object: one a line
+        head = f"{c.prop}: text({js(c.name)}, {{ enum: {js(list(c.enum))} }})"
+        if not tsformat.fits(head, indent):
+            head = (f"{c.prop}: text({js(c.name)}, {{\n{inner}enum: [\n" + "".join(f"{inner}  {js(o)},\n" for o in c.enum)
+                    + f"{inner}],\n{pad}}})")
+        return f"{head}\n{inner}.notNull()\n{inner}{c.default_call},"
     if tsformat.fits(one, indent):
         return one
     if c.ref_const:  # the last argument, an object, is broken over lines
@@ -494,28 +817,162 @@ def column_code(c: Column, indent: int) -> str:
         options = f"enum: {js(list(c.enum))},"
         if not tsformat.fits(options, indent + 2):
             options = "enum: [\n" + "".join(f"{inner}  {js(o)},\n" for o in c.enum) + f"{inner}],"
-        return f"{c.prop}: text({js(c.name)}, {{\n{inner}{options}\n{pad}}}){'.notNull()' if c.not_null else ''},"
+        return (f"{c.prop}: text({js(c.name)}, {{\n{inner}{options}\n{pad}}})"
+                f"{'.notNull()' if c.not_null else ''}{c.default_call},")
     return one
+
+
+def _checks(table: str, field: Field, col: Column) -> list[Check]:
+    """The CHECK constraints of a field's bounds (a NULL passes them, as SQL has it)."""
+    parts: list[tuple[str, str]] = []  # (TypeScript, SQL) of each condition
+    ref_ts, ref_sql = f"${{t.{col.prop}}}", f'"{table}"."{col.name}"'
+    for bound, op in ((field.min, ">="), (field.max, "<=")):
+        if bound is not None:
+            parts.append((f"{ref_ts} {op} {_num(bound)}", f"{ref_sql} {op} {_num(bound)}"))
+    for bound, op in ((field.min_length, ">="), (field.max_length, "<=")):
+        if bound is not None:
+            parts.append((f"length({ref_ts}) {op} {bound}", f"length({ref_sql}) {op} {bound}"))
+    if not parts:
+        return []
+    return [Check(f"{table}_{col.name}_check", " AND ".join(p[0] for p in parts), " AND ".join(p[1] for p in parts))]
 
 
 _ID = Column("id", "id", "integer", True, 'integer("id").primaryKey({ autoIncrement: true })', pk=True)
 _STAMPS = [Column("createdAt", "created_at", "text", True, 'text("created_at").notNull()'),
            Column("updatedAt", "updated_at", "text", True, 'text("updated_at").notNull()')]
+_OWNER = Column("ownerId", "owner_id", "integer", True,
+                'integer("owner_id").notNull().references((): AnySQLiteColumn => usersTable.id, { onDelete: "cascade" })',
+                ref_table="users", on_delete="cascade", ref_const="usersTable")
+
+
+def link_columns(entity: Entity, field: Field) -> tuple[str, str]:
+    """SQL names of a join table's two columns: the record's id, the linked record's id (task_id, tag_id)."""
+    own = snake(entity.var) + "_id"
+    other = snake(singularize(field.name)) + "_id"
+    if other == own:
+        other = snake(field.name) + "_id"
+    if other == own:
+        other = "linked_" + own
+    return own, other
+
+
+def link_table(spec: AppSpec, entity: Entity, field: Field) -> Table:
+    """The join table of a refs (many-to-many) field: one row per link, both ends deleted with their records."""
+    name = f"{table_name(entity)}_{snake(field.name)}"
+    target = spec.entity(field.ref or "")
+    cols = []
+    for col, to in zip(link_columns(entity, field), (entity, target)):
+        prop = camel(col)
+        builder = (f"integer({js(col)}).notNull().references((): AnySQLiteColumn => {to.plural}Table.id, "
+                   '{ onDelete: "cascade" })')
+        cols.append(Column(prop, col, "integer", True, builder, ref_table=table_name(to), on_delete="cascade",
+                           ref_const=f"{to.plural}Table"))
+    return Table(link_const(entity, field), name, cols,
+                 [Index(f"{name}_{cols[1].name}_idx", (cols[1],), False)], entity, primary_key=tuple(cols), link=field)
+
+
+def link_const(entity: Entity, field: Field) -> str:
+    """TypeScript name of a refs field's join table in schema.ts: tasksTagsTable."""
+    return f"{entity.plural}{pascal_of(field.name)}Table"
+
+
+def link_props(entity: Entity, field: Field) -> tuple[str, str]:
+    """The join table's two properties in schema.ts: the record's id, the linked record's id (taskId, tagId)."""
+    a, b = link_columns(entity, field)
+    return camel(a), camel(b)
+
+
+def links(entity: Entity) -> list[Field]:
+    """The entity's refs (many-to-many) fields."""
+    return [f for f in entity.fields if f.type == "refs"]
 
 
 def tables(spec: AppSpec) -> list[Table]:
-    """The app's tables, in the spec's order, then `users` when auth is on."""
+    """The app's tables, in the spec's order, each entity's join tables after it, then `users` when auth is on."""
     out: list[Table] = []
+    auth = spec.auth and spec.backend
     for e in spec.entities:
         name = table_name(e)
-        cols = [_ID, *(_column(f, spec) for f in e.fields), *_STAMPS]
-        indexes = [Index(f"{name}_{c.name}_idx", c, False) for c in cols if c.ref_table]
-        out.append(Table(f"{e.plural}Table", name, cols, indexes, e))
-    if spec.auth and spec.backend:
+        owned = e.owned and auth
+        fields = [f for f in e.fields if f.type != "refs"]
+        columns = {f.name: _column(f, spec) for f in fields}
+        cols = [_ID, *columns.values(), *([_OWNER] if owned else []), *_STAMPS]
+        indexes = [Index(f"{name}_{c.name}_idx", (c,), False) for c in cols if c.ref_table]
+        for f in fields:
+            if f.unique:
+                c = columns[f.name]
+                # an owned record's value is unique among its owner's records only
+                indexes.append(Index(f"{name}_{c.name}_unique", (_OWNER, c) if owned else (c,), True))
+        checks = tuple(ch for f in fields for ch in _checks(name, f, columns[f.name]))
+        out.append(Table(f"{e.plural}Table", name, cols, indexes, e, checks))
+        out.extend(link_table(spec, e, f) for f in links(e))
+    if auth:
         email = Column("email", "email", "text", True, 'text("email").notNull()')
-        cols = [_ID, email, Column("passwordHash", "password_hash", "text", True, 'text("password_hash").notNull()'), *_STAMPS]
-        out.append(Table("usersTable", "users", cols, [Index("users_email_unique", email, True)]))
+        cols = [_ID, email, Column("passwordHash", "password_hash", "text", True, 'text("password_hash").notNull()')]
+        if spec.roles:
+            cols.append(Column("role", "role", "text", True, f"text(\"role\", {{ enum: {js(role_names(spec))} }}).notNull()"))
+        out.append(Table("usersTable", "users", [*cols, *_STAMPS], [Index("users_email_unique", (email,), True)]))
     return out
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+ADMIN = "admin"
+"""The built-in role that may do everything and sets the others' roles (a spec role so named is this one)."""
+BUILTIN_DEFAULT = "user"
+
+
+def _rights(spec: AppSpec, role) -> int:
+    return sum(len(spec.entities) if "*" in getattr(role, a) else len(getattr(role, a))
+               for a in ("create", "update", "delete"))
+
+
+def default_role(spec: AppSpec) -> str:
+    """The role a new account gets: a spec role named `user`; else, with two or more other roles, the one
+    with the fewest rights (the last of equals); else a built-in `user` role with none of the listed rights."""
+    others = [r for r in spec.roles if r.name != ADMIN]
+    named = [r for r in others if r.name == BUILTIN_DEFAULT]
+    if named:
+        return named[0].name
+    if len(others) >= 2:
+        fewest = min(_rights(spec, r) for r in others)
+        return [r for r in others if _rights(spec, r) == fewest][-1].name
+    return BUILTIN_DEFAULT
+
+
+def role_names(spec: AppSpec) -> list[str]:
+    """Every role of the app: admin first, then the spec's, and the built-in default when it is one."""
+    names = [ADMIN, *(r.name for r in spec.roles if r.name != ADMIN)]
+    default = default_role(spec)
+    return names if default in names else [*names, default]
+
+
+def role_labels(spec: AppSpec) -> dict[str, str]:
+    """Each role's name as people read it."""
+    spelled = {r.name: r.label for r in spec.roles}
+    return {n: (spelled.get(n) or words(n)) for n in role_names(spec)}
+
+
+def permissions(spec: AppSpec) -> dict[str, dict[str, list[str]]]:
+    """Per entity, per action that some role lists: the roles allowed to do it (admin always is). An action
+    no role lists is open to every signed-in user, so it is absent."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for e in spec.entities:
+        for action in ("create", "update", "delete"):
+            allowed = [r.name for r in spec.roles if r.may(action, e.name)]
+            if allowed:
+                out.setdefault(e.name, {})[action] = list(dict.fromkeys([ADMIN, *allowed]))
+    return out
+
+
+def restricted(spec: AppSpec, entity: Entity) -> dict[str, list[str]]:
+    """The entity's actions some role is needed for: {action: roles allowed}."""
+    return permissions(spec).get(entity.name, {}) if spec.auth and spec.backend else {}
+
+
+def refused(spec: AppSpec, entity: Entity) -> list[tuple[str, list[str]]]:
+    """The entity's actions a new account (the default role) may not do: [(action, roles allowed)]."""
+    return [(a, roles) for a, roles in restricted(spec, entity).items() if default_role(spec) not in roles]
 
 
 # TypeScript names the generated code declares next to the entity types, and the suffixes it adds to
@@ -567,7 +1024,22 @@ def schema_imports(spec: AppSpec) -> str:
                 used.add("type AnySQLiteColumn")
         for i in t.indexes:
             used.add("uniqueIndex" if i.unique else "index")
+        if t.checks:
+            used.add("check")
+        if t.primary_key:
+            used.add("primaryKey")
     return ", ".join(sorted(used, key=lambda n: n.removeprefix("type ").lower()))
+
+
+def table_extras(t: Table) -> list[str]:
+    """What schema.ts declares in a table's third argument: its composite key, indexes and checks."""
+    def on(cols: tuple[Column, ...]) -> str:
+        return ", ".join(f"t.{c.prop}" for c in cols)
+
+    out = [f"primaryKey({{ columns: [{on(t.primary_key)}] }})"] if t.primary_key else []
+    out += [i.call for i in t.indexes]
+    out += [f"check({js(ch.name)}, sql`{ch.ts}`)" for ch in t.checks]
+    return out
 
 
 def migration_statements(spec: AppSpec) -> list[str]:
@@ -576,14 +1048,20 @@ def migration_statements(spec: AppSpec) -> list[str]:
     for t in tables(spec):
         lines = []
         for c in t.columns:
-            lines.append(f"\t`{c.name}` {c.sql}" + (" PRIMARY KEY AUTOINCREMENT" if c.pk else "")
+            default = "" if c.default is None else f" DEFAULT {js(c.default) if isinstance(c.default, bool) else c.default}"
+            lines.append(f"\t`{c.name}` {c.sql}" + (" PRIMARY KEY AUTOINCREMENT" if c.pk else "") + default
                          + (" NOT NULL" if c.not_null else ""))
+        if t.primary_key:
+            lines.append("\tPRIMARY KEY(" + ", ".join(f"`{c.name}`" for c in t.primary_key) + ")")
         for c in t.fks:
             lines.append(f"\tFOREIGN KEY (`{c.name}`) REFERENCES `{c.ref_table}`(`id`) ON UPDATE no action "
                          f"ON DELETE {c.on_delete}")
+        for ch in t.checks:
+            lines.append(f'\tCONSTRAINT "{ch.name}" CHECK({ch.sql})')
         out.append(f"CREATE TABLE `{t.name}` (\n" + ",\n".join(lines) + "\n);")
         for i in t.indexes:
-            out.append(f"CREATE {'UNIQUE ' if i.unique else ''}INDEX `{i.name}` ON `{t.name}` (`{i.column.name}`);")
+            cols = ",".join(f"`{c.name}`" for c in i.columns)
+            out.append(f"CREATE {'UNIQUE ' if i.unique else ''}INDEX `{i.name}` ON `{t.name}` ({cols});")
     return out
 
 
@@ -601,15 +1079,22 @@ def drizzle_snapshot(spec: AppSpec) -> dict:
     out_tables: dict[str, dict] = {}
     for t in tables(spec):
         columns = {c.name: {"name": c.name, "type": c.sql, "primaryKey": c.pk, "notNull": c.not_null,
-                            "autoincrement": c.pk} for c in t.columns}
-        indexes = {i.name: {"name": i.name, "columns": [i.column.name], "isUnique": i.unique} for i in t.indexes}
+                            "autoincrement": c.pk, **({} if c.default is None else {"default": c.default})}
+                   for c in t.columns}
+        indexes = {i.name: {"name": i.name, "columns": [c.name for c in i.columns], "isUnique": i.unique}
+                   for i in t.indexes}
         fks = {}
         for c in t.fks:
             name = f"{t.name}_{c.name}_{c.ref_table}_id_fk"
             fks[name] = {"name": name, "tableFrom": t.name, "tableTo": c.ref_table, "columnsFrom": [c.name],
                          "columnsTo": ["id"], "onDelete": c.on_delete, "onUpdate": "no action"}
+        pks = {}
+        if t.primary_key:
+            pk_name = f"{t.name}_" + "_".join(c.name for c in t.primary_key) + "_pk"
+            pks[pk_name] = {"columns": [c.name for c in t.primary_key], "name": pk_name}
+        checks = {ch.name: {"name": ch.name, "value": ch.sql} for ch in t.checks}
         out_tables[t.name] = {"name": t.name, "columns": columns, "indexes": indexes, "foreignKeys": fks,
-                              "compositePrimaryKeys": {}, "uniqueConstraints": {}, "checkConstraints": {}}
+                              "compositePrimaryKeys": pks, "uniqueConstraints": {}, "checkConstraints": checks}
     return {
         "version": "6",
         "dialect": "sqlite",
@@ -660,9 +1145,29 @@ def error_code(status: int) -> str:
 
 
 def _field_schema(spec: AppSpec, f: Field) -> dict:
+    out = _value_schema(spec, f)
+    notes = [out["description"]] if "description" in out else []
+    default = default_value(f)
+    if default is not None:
+        out["default"] = default
+    if f.unique:
+        notes.append("Unique: no two records may have the same value (409).")
+    if notes:
+        out["description"] = " ".join(notes)
+    return out
+
+
+def _value_schema(spec: AppSpec, f: Field) -> dict:
     t = f.type
     if t == "enum":
-        return {"type": "string", "enum": list(f.options)}
+        labels = option_labels(f)
+        return {"type": "string", "enum": list(f.options),
+                "description": "One of: " + ", ".join(f"`{o}` ({labels[o]})" for o in f.options) + "."}
+    if t == "refs":
+        target = spec.entity(f.ref or "")
+        return {"type": "array", "maxItems": MAX_LINKS,
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER},
+                "description": f"Ids of existing {words(target.plural).lower()} (many-to-many); [] by default."}
     out: dict = {
         "string": {"type": "string", "minLength": 1},
         "text": {"type": "string"},
@@ -680,6 +1185,13 @@ def _field_schema(spec: AppSpec, f: Field) -> dict:
     if b.not_blank:
         out["pattern"] = NOT_BLANK
         out["description"] = "Not blank; leading and trailing spaces are removed."
+        if b.min_length and b.min_length > 1:
+            # at least min_length characters from the first non-space one to the last
+            out["pattern"] = f"{NOT_BLANK}[\\s\\S]{{{b.min_length - 2},}}{NOT_BLANK}"
+            out["description"] = (f"At least {b.min_length} characters besides leading and trailing spaces, "
+                                  "which are removed.")
+    elif b.min_length:
+        out["minLength"] = b.min_length
     if b.minimum is not None:
         out["minimum"] = int(b.minimum) if float(b.minimum).is_integer() else b.minimum
     if b.maximum is not None:
@@ -792,6 +1304,8 @@ def openapi(spec: AppSpec) -> dict:
         paths["/api/auth/me"] = {"get": _operation(
             "me", "The logged-in user", "auth",
             {"200": {"description": "The token's user.", **_json_body(_ref("PublicUser"))}}, (), secured)}
+        if spec.roles:
+            _users_paths(spec, schemas, paths, secured)
     id_param = {"name": "id", "in": "path", "required": True,
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}}
     paging = [
@@ -803,7 +1317,8 @@ def openapi(spec: AppSpec) -> dict:
     for e in spec.entities:
         E, many = e.name, pascal_of(e.plural)
         props = {f.name: _field_schema(spec, f) for f in e.fields}
-        required = [f.name for f in e.fields if f.required]
+        required = [f.name for f in e.fields if f.required and f.type != "refs" and default_value(f) is None]
+        always = [f.name for f in e.fields if f.required or f.type == "refs"]  # in every record
         schemas[f"{E}Input"] = {"type": "object", "required": required, "properties": props, "additionalProperties": False,
                                 "description": f"Body of a create (POST) or replace (PUT) of {article(E)}."}
         schemas[f"{E}Patch"] = {"type": "object", "properties": props, "additionalProperties": False,
@@ -811,7 +1326,9 @@ def openapi(spec: AppSpec) -> dict:
         record_props = {"id": {"type": "integer", "minimum": 1}, **props,
                         "createdAt": {"type": "string", "format": "date-time"},
                         "updatedAt": {"type": "string", "format": "date-time"}}
-        schemas[E] = {"type": "object", "required": ["id", *required, "createdAt", "updatedAt"], "properties": record_props}
+        schemas[E] = {"type": "object", "required": ["id", *always, "createdAt", "updatedAt"], "properties": record_props}
+        if owned(spec, e):
+            schemas[E]["description"] = "Private to the user who created it: other users get 404."
         schemas[f"{E}Page"] = {"type": "object", "required": ["items", "total", "page", "pageSize"], "properties": {
             "items": {"type": "array", "items": _ref(E)}, "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1}, "pageSize": {"type": "integer", "minimum": 1}}}
@@ -819,25 +1336,35 @@ def openapi(spec: AppSpec) -> dict:
         body = {"required": True, **_json_body(_ref(f"{E}Input"), example)}
         one = _json_body(_ref(E))
 
+        roles = restricted(spec, e)
+        taken = (409,) if any(f.unique for f in e.fields) else ()
+
         def op(op_id: str, summary: str, ok: dict, statuses: tuple[int, ...], tag: str = e.plural,
-               **more: object) -> dict:
+               action: str | None = None, **more: object) -> dict:
+            if action in roles:
+                statuses = (*statuses, 403)
+                summary += " (" + _only(spec, roles[action]) + ")"
             return _operation(op_id, summary, tag, ok, statuses, secured, **more)
 
         paths[f"/api/{e.slug}"] = {
-            "get": op(f"list{many}", f"List {words(e.plural).lower()}, a page at a time",
-                      {"200": {"description": f"A page of {e.name} records, oldest first.", **_json_body(_ref(f"{E}Page"))}},
-                      (400,), parameters=paging),
+            "get": op(f"list{many}", f"List {words(e.plural).lower()}, a page at a time, searched, sorted and filtered",
+                      {"200": {"description": f"A page of the {e.name} records the query asks for.",
+                               **_json_body(_ref(f"{E}Page"))}},
+                      (400,), parameters=[*paging, *_list_parameters(spec, e)]),
             "post": op(f"create{E}", f"Create {article(E)}",
-                       {"201": {"description": f"The created {E}.", **one}}, BODY_ERRORS, requestBody=body),
+                       {"201": {"description": f"The created {E}.", **one}}, (*BODY_ERRORS, *taken), requestBody=body,
+                       action="create"),
         }
         paths[f"/api/{e.slug}/{{id}}"] = {
             "parameters": [id_param],
             "get": op(f"get{E}", f"Get {article(E)}", {"200": {"description": f"The {E}.", **one}}, (404,)),
             "put": op(f"replace{E}", f"Replace every field of {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                      (*BODY_ERRORS, 404), requestBody=body),
+                      (*BODY_ERRORS, 404, *taken), requestBody=body, action="update"),
             "patch": op(f"update{E}", f"Change some fields of {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                        (*BODY_ERRORS, 404), requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))}),
-            "delete": op(f"delete{E}", f"Delete {article(E)}", {"204": {"description": "Deleted."}}, (404, 409)),
+                        (*BODY_ERRORS, 404, *taken), requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))},
+                        action="update"),
+            "delete": op(f"delete{E}", f"Delete {article(E)}", {"204": {"description": "Deleted."}}, (404, 409),
+                         action="delete"),
         }
     description = (oneline(spec.description) + "\n\n" if spec.description else "") + API_DESCRIPTION
     return {
@@ -847,6 +1374,74 @@ def openapi(spec: AppSpec) -> dict:
         "paths": paths,
         "components": components,
     }
+
+
+def _users_paths(spec: AppSpec, schemas: dict, paths: dict, secured: list[dict]) -> None:
+    """The role of each user, and the admin's routes that list users and set their roles."""
+    labels = role_labels(spec)
+    role = {"type": "string", "enum": role_names(spec),
+            "description": "One of: " + ", ".join(f"`{n}` ({labels[n]})" for n in role_names(spec))
+                           + f". A new account is `{default_role(spec)}`; `{ADMIN}` may do everything."}
+    schemas["PublicUser"]["required"].append("role")
+    schemas["PublicUser"]["properties"]["role"] = role
+    schemas["RoleChange"] = {"type": "object", "required": ["role"], "additionalProperties": False,
+                             "properties": {"role": role}}
+    schemas["UserPage"] = {"type": "object", "required": ["items", "total", "page", "pageSize"], "properties": {
+        "items": {"type": "array", "items": _ref("PublicUser")}, "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1}, "pageSize": {"type": "integer", "minimum": 1}}}
+    paging = [{"name": "page", "in": "query", "required": False,
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}},
+              {"name": "pageSize", "in": "query", "required": False,
+               "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
+    paths["/api/users"] = {"get": _operation(
+        "listUsers", "List the accounts, oldest first (admins only)", "users",
+        {"200": {"description": "A page of accounts.", **_json_body(_ref("UserPage"))}}, (400, 403), secured,
+        parameters=paging)}
+    paths["/api/users/{id}"] = {
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}}],
+        "patch": _operation(
+            "setUserRole", "Set a user's role (admins only; not their own: 409)", "users",
+            {"200": {"description": "The user, with the new role.", **_json_body(_ref("PublicUser"))}},
+            (*BODY_ERRORS, 403, 404, 409), secured,
+            requestBody={"required": True, **_json_body(_ref("RoleChange"), {"role": default_role(spec)})})}
+
+
+def _only(spec: AppSpec, roles: list[str]) -> str:
+    labels = role_labels(spec)
+    names = [labels[r].lower() for r in roles]
+    return "only " + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
+
+
+def _list_parameters(spec: AppSpec, e: Entity) -> list[dict]:
+    """The query parameters of an entity's list besides paging: q, sort and one filter per field that has one."""
+    out: list[dict] = []
+    searched = search_fields(e)
+    if searched:
+        out.append({"name": "q", "in": "query", "required": False,
+                    "description": "Only the records whose " + ", ".join(f"`{f.name}`" for f in searched)
+                                   + " contains this text (case-insensitive for ASCII letters).",
+                    "schema": {"type": "string", "maxLength": 100}})
+    out.append({"name": "sort", "in": "query", "required": False,
+                "description": "The field to sort by, `-field` for descending order; ties are sorted by id. "
+                               "`id` (oldest first) by default.",
+                "schema": {"type": "string", "enum": sort_keys(e), "default": "id"}})
+    for f in filter_fields(e):
+        if f.type == "enum":
+            schema: dict = {"type": "string", "enum": list(f.options)}
+            what = f"whose `{f.name}` is this value"
+        elif f.type == "boolean":
+            schema = {"type": "boolean"}
+            what = f"whose `{f.name}` is true, or false"
+        elif f.type == "ref":
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}
+            what = f"whose `{f.name}` is this {f.ref} id"
+        else:
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER}
+            what = f"whose `{f.name}` include this {f.ref} id"
+        out.append({"name": f.name, "in": "query", "required": False, "description": f"Only the records {what}.",
+                    "schema": schema})
+    return out
 
 
 def pascal_of(camel_name: str) -> str:
@@ -908,6 +1503,7 @@ def _env(root: Path) -> Environment:
     )
     env.filters.update(js=js, words=words, oneline=oneline, a=article, html=lambda s: str(escape(s)),
                        snake=snake, pascal=pascal_of, json_file=_json, ts=tsformat.literal, ts_block=tsformat.block,
+                       jsx_text=jsx_text, like_of=like_of,
                        pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))
     env.globals.update(
         ts_type=ts_type,
@@ -929,6 +1525,39 @@ def _env(root: Path) -> Environment:
         table_name=table_name,
         schema_imports=schema_imports,
         migration_statements=migration_statements,
+        table_extras=table_extras,
+        zod_rule=zod_rule,
+        owned=owned,
+        scoped=scoped,
+        related=related,
+        links=links,
+        link_const=link_const,
+        link_props=link_props,
+        link_table=link_table,
+        search_fields=search_fields,
+        sort_fields=sort_fields,
+        sort_keys=sort_keys,
+        filter_fields=filter_fields,
+        option_labels=option_labels,
+        field_label=field_label,
+        entity_title=entity_title,
+        entity_word=entity_word,
+        violations=violations,
+        value_expr=value_expr,
+        needs_counter=needs_counter,
+        search_value=search_value,
+        default_value=default_value,
+        restricted=restricted,
+        refused=refused,
+        permissions=permissions,
+        role_names=role_names,
+        role_labels=role_labels,
+        default_role=default_role,
+        ADMIN=ADMIN,
+        union_type=union_type,
+        enum_property=enum_property,
+        if_and=if_and,
+        chain=chain,
         column_code=column_code,
         drizzle_journal=drizzle_journal,
         drizzle_snapshot=drizzle_snapshot,
