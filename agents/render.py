@@ -187,7 +187,7 @@ def _num(value: float) -> str:
 _ZOD = {
     "string": "z.string()",
     "text": "z.string()",
-    "email": "z.email()",
+    "email": "z.email({ pattern: z.regexes.rfc5322Email })",
     "number": "z.number()",
     "integer": "z.number().int()",
     "boolean": "z.boolean()",
@@ -1122,7 +1122,8 @@ ERRORS: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "The logged-in user may not do this."),
     404: ("NotFound", "No such record, or no such route."),
     405: ("MethodNotAllowed", "The path does not have this method; the `Allow` header lists the ones it has."),
-    409: ("Conflict", "The record is still referenced by others, or its unique value is taken."),
+    409: ("Conflict", "A record it refers to does not exist (`issues` names the field), it is still referenced "
+                      "by others, or its unique value is taken."),
     413: ("PayloadTooLarge", "The body is larger than the API accepts."),
     415: ("UnsupportedMediaType", "The body is not JSON: send it with `Content-Type: application/json`."),
     429: ("TooManyRequests", "Too many requests from this client: wait `Retry-After` seconds."),
@@ -1254,12 +1255,12 @@ def openapi(spec: AppSpec) -> dict:
     """An OpenAPI 3.1 description of every route of the generated backend, every error status included."""
     auth = spec.auth
     schemas: dict[str, dict] = {
-        "Issue": {"type": "object", "required": ["path", "message"], "properties": {
+        "ValidationIssue": {"type": "object", "required": ["path", "message"], "properties": {
             "path": {"type": "array", "items": {"type": "string"}, "description": "The field at fault, e.g. [\"title\"]."},
             "message": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error", "message"], "properties": {
             "error": {"type": "string", "enum": ERROR_CODES}, "message": {"type": "string"},
-            "issues": {"type": "array", "items": _ref("Issue")}}},
+            "issues": {"type": "array", "items": _ref("ValidationIssue")}}},
     }
     components: dict = {"schemas": schemas, "responses": _error_responses()}
     components["securitySchemes"] = {"metricsToken": {
@@ -1332,6 +1333,7 @@ def openapi(spec: AppSpec) -> dict:
         schemas[f"{E}Page"] = {"type": "object", "required": ["items", "total", "page", "pageSize"], "properties": {
             "items": {"type": "array", "items": _ref(E)}, "total": {"type": "integer", "minimum": 0},
             "page": {"type": "integer", "minimum": 1}, "pageSize": {"type": "integer", "minimum": 1}}}
+        writes = (*BODY_ERRORS, 409) if related(e) else BODY_ERRORS  # 409: a ref to a record that does not exist
         example = {f.name: sample(e, f, 1) for f in e.fields}
         body = {"required": True, **_json_body(_ref(f"{E}Input"), example)}
         one = _json_body(_ref(E))
@@ -1352,16 +1354,16 @@ def openapi(spec: AppSpec) -> dict:
                                **_json_body(_ref(f"{E}Page"))}},
                       (400,), parameters=[*paging, *_list_parameters(spec, e)]),
             "post": op(f"create{E}", f"Create {article(E)}",
-                       {"201": {"description": f"The created {E}.", **one}}, (*BODY_ERRORS, *taken), requestBody=body,
+                       {"201": {"description": f"The created {E}.", **one}}, (*writes, *taken), requestBody=body,
                        action="create"),
         }
         paths[f"/api/{e.slug}/{{id}}"] = {
             "parameters": [id_param],
             "get": op(f"get{E}", f"Get {article(E)}", {"200": {"description": f"The {E}.", **one}}, (404,)),
             "put": op(f"replace{E}", f"Replace every field of {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                      (*BODY_ERRORS, 404, *taken), requestBody=body, action="update"),
+                      (*writes, 404, *taken), requestBody=body, action="update"),
             "patch": op(f"update{E}", f"Change some fields of {article(E)}", {"200": {"description": f"The {E}.", **one}},
-                        (*BODY_ERRORS, 404, *taken), requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))},
+                        (*writes, 404, *taken), requestBody={"required": True, **_json_body(_ref(f"{E}Patch"))},
                         action="update"),
             "delete": op(f"delete{E}", f"Delete {article(E)}", {"204": {"description": "Deleted."}}, (404, 409),
                          action="delete"),

@@ -209,7 +209,7 @@ def test_field_types_map_to_typescript_and_zod():
     cases = {
         "string": ("string", 'z.string().max(200).trim().min(1, "Must not be blank")'),
         "text": ("string", "z.string().max(10000)"),
-        "email": ("string", "z.email().max(254)"),
+        "email": ("string", "z.email({ pattern: z.regexes.rfc5322Email }).max(254)"),
         "number": ("number", "z.number().min(-1000000000000000).max(1000000000000000)"),
         "integer": ("number", "z.number().int()"),  # .int() keeps it within the safe integer range
         "boolean": ("boolean", "z.boolean()"),
@@ -706,3 +706,22 @@ def test_ts_literals_follow_prettier():
     assert tsformat.call("f", ["a", "b"], 2) == "f(a, b)"
     assert tsformat.call("f", ["a" * 60, "b" * 60], 2, suffix=";") == f"f(\n    {'a' * 60},\n    {'b' * 60},\n  );"
     assert tsformat.union(['"a"', '"b"'], 2, "status: ") == 'status: "a" | "b";'
+
+
+def test_an_entity_named_issue_keeps_the_error_schemas_apart():
+    spec = make_spec(auth=False, entities=[{"name": "Issue", "fields": [{"name": "title"}]}])
+    schemas = json.loads(render_docs(spec)["docs/openapi.json"])["components"]["schemas"]
+    assert set(schemas["Issue"]["properties"]) == {"id", "title", "createdAt", "updatedAt"}
+    assert schemas["Error"]["properties"]["issues"]["items"] == {"$ref": "#/components/schemas/ValidationIssue"}
+    assert set(schemas["ValidationIssue"]["required"]) == {"path", "message"}
+
+
+def test_a_ref_to_a_missing_record_is_a_409_naming_the_field(spec):
+    service = render_backend(spec)["backend/src/services/order-items.ts"]
+    assert "throw missingRefs(issues);" in service
+    doc = json.loads(render_docs(spec)["docs/openapi.json"])
+    for method in ("post",):
+        assert "409" in doc["paths"]["/api/order-items"][method]["responses"]
+    assert {"409"} <= set(doc["paths"]["/api/order-items/{id}"]["put"]["responses"])
+    assert "409" not in doc["paths"]["/api/customers"]["post"]["responses"]  # no refs, nothing to miss
+    assert "answers 409 naming customer" in render_tests(spec)["backend/tests/order-items.test.ts"]
