@@ -569,7 +569,11 @@ def test_bodies_are_strict_and_every_value_bounded(spec):
     assert creds["additionalProperties"] is False and creds["properties"]["email"]["maxLength"] == 254
     assert "72 bytes" in creds["properties"]["password"]["description"]
     auth_schema = files["backend/src/schemas/auth.ts"]
-    assert "z.strictObject({" in auth_schema and 'Buffer.byteLength(p, "utf8") <= MAX_PASSWORD_BYTES' in auth_schema
+    assert "export const credentialsSchema = z.strictObject({" in auth_schema
+    assert 'Buffer.byteLength(password, "utf8") <= MAX_PASSWORD_BYTES' in auth_schema and ".refine(fitsBcrypt" in auth_schema
+    assert "loginSchema = z.strictObject(" in auth_schema
+    service = files["backend/src/services/auth.ts"]
+    assert "fitsBcrypt(password) ? users.findByEmail(email) : undefined" in service  # never a truncated compare
     page = render_frontend(spec)["frontend/src/pages/OrderItemPage.tsx"]
     assert "maxLength={200}" in page and "maxLength={10000}" in page  # the form knows the same limits
 
