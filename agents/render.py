@@ -1581,6 +1581,7 @@ def _env(root: Path) -> Environment:
         ts_import=tsformat.import_names,
         ts_call=tsformat.call,
         ts_union=tsformat.union,
+        jsx_tag=tsformat.jsx_tag,
     )
     return env
 

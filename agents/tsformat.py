@@ -118,3 +118,13 @@ def union(members: list[str], indent: int, prefix: str, suffix: str = ";") -> st
         return one
     inner = " " * (indent + 2)
     return prefix.rstrip() + "\n" + "\n".join(f"{inner}| {m}" for m in members) + suffix
+
+
+def jsx_tag(tag: str, attrs: list[str], indent: int, self_closing: bool = False) -> str:
+    """A JSX opening tag (or a self-closing element) as Prettier prints it: on one line when it fits,
+    else one attribute a line and `>` (or `/>`) on a line of its own."""
+    one = f"<{tag} {' '.join(attrs)}{' />' if self_closing else '>'}"
+    if fits(one, indent):
+        return one
+    inner = " " * (indent + 2)
+    return f"<{tag}\n" + "".join(f"{inner}{a}\n" for a in attrs) + " " * indent + ("/>" if self_closing else ">")
