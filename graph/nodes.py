@@ -27,7 +27,7 @@ from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, ne
 from autodevos.domain.spec import AppSpec
 from autodevos.graph.output import place_files, remove_if_unchanged
 from autodevos.graph.plans import PLANS, PlanMissing, TaskPlan, keep_plan
-from autodevos.graph.routing import plan_repair, plan_restore
+from autodevos.graph.routing import packages_to_approve, plan_repair, plan_restore
 from autodevos.graph.scheduler import COORDINATORS, Coordinator
 from autodevos.graph.settings import Context
 from autodevos.graph.state import State, TaskInput
@@ -48,6 +48,11 @@ def asker(ctx: Context, role: str, thread: str) -> RoleAsk | None:
         return None
     return role_ask(model, base_url, ctx.db_path, thread, cache=ctx.cache, replay=ctx.replay, timeout=ctx.call_timeout,
                     prices=ctx.prices, budget=Budget(ctx.max_tokens_total, ctx.max_cost), streaming=ctx.streaming)
+
+
+def model_written(ctx: Context) -> bool:
+    """Whether a model writes any of the app's files in this run (the planner's model writes none)."""
+    return any(role != "planner" and parse_model(ctx.model_for(role)[0])[0].name != "offline" for role in registry.model_roles())
 
 
 def _thread(runtime: Runtime[Context]) -> str:
@@ -200,7 +205,8 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                 if ctx.task_delay:
                     await asyncio.sleep(ctx.task_delay)
                 ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser, ask=asker(ctx, agent, thread),
-                               plan=plan.plan, previous=inp.get("previous") or [])
+                               plan=plan.plan, previous=inp.get("previous") or [], sandbox=ctx.sandbox,
+                               model_written=model_written(ctx), trust_model=ctx.trust_model, trusted=tuple(inp.get("trusted") or ()))
                 try:
                     out = await work(task, plan.plan.spec, ws)
                 finally:
@@ -327,7 +333,29 @@ async def approve_task(state: State, runtime: Runtime[Context]) -> dict[str, Any
 
 
 async def review(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """After tasks ran. Step mode: a person approves the task's files or rejects them with feedback.
+    """After tasks ran. Verify refused model-written package files: a person approves them (verify
+    runs again, trusting those exact files) or rejects them (they go back to their agent as a
+    failed verify does). Then the tasks' review."""
+    asked = None if state.get("hold") else packages_to_approve(state)
+    if asked is None:
+        return await review_tasks(state, runtime)
+    verify_id, files = asked
+    answer = interrupt({"kind": "packages", "task": verify_id, "files": files,
+                        "findings": next(s["output"] for s in state["tasks"][verify_id]["report"] if s.get("step") == "packages")})
+    decision = planner_agent.read_decision(answer)
+    record = {**_record("packages", decision), "files": files}
+    if decision["action"] != "approve":
+        rest = await review_tasks(state, runtime)
+        return {**rest, "decisions": [record, *rest.get("decisions", [])]}
+    ctx = runtime.context or Context()
+    store = await _store(ctx)
+    await store.write(store.mark_pending(_thread(runtime), [verify_id]))
+    return {"trusted": list(files.values()), "tasks": {verify_id: {**state["tasks"][verify_id], "status": "pending"}},
+            "decisions": [record], "planner_notes": [f"package files approved by {record['who']}: {', '.join(files)}; verify runs again"]}
+
+
+async def review_tasks(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Step mode: a person approves the task's files or rejects them with feedback.
     Otherwise: send a failed verify back to the agent that owns the failing files."""
     ctx = runtime.context or Context()
     if state.get("hold"):  # the budget gate asks first; nothing ran that could be reviewed

@@ -22,11 +22,12 @@ def tasks_to_dispatch(state: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]
     out = []
     for task in plan.get("tasks", []):
         if records.get(task["id"], {}).get("status") not in TERMINAL:
-            out.append((task["agent"], _payload(key, task, records, feedback)))
+            out.append((task["agent"], _payload(key, task, records, feedback, state.get("trusted"))))
     return out
 
 
-def _payload(key: str, task: dict[str, Any], records: dict[str, Any], feedback: dict[str, Any]) -> dict[str, Any]:
+def _payload(key: str, task: dict[str, Any], records: dict[str, Any], feedback: dict[str, Any],
+             trusted: list[str] | None = None) -> dict[str, Any]:
     """What one task node is sent: its task's id, the key of the plan it belongs to, and why it runs
     again with the paths it wrote last time (if it does). Never the plan or the spec: LangGraph
     stores every Send in the checkpoint tables, so the bytes per task must not grow with the plan."""
@@ -35,7 +36,26 @@ def _payload(key: str, task: dict[str, Any], records: dict[str, Any], feedback: 
     if again:
         payload["feedback"] = again
         payload["previous"] = list((records.get(task["id"]) or {}).get("files") or [])
+    if trusted and task["agent"] == "verify":
+        payload["trusted"] = list(trusted)
     return payload
+
+
+def packages_to_approve(state: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """After verify refused model-written package files: (verify task id, path -> SHA-256 of the
+    files a person is asked to approve), or None (nothing refused, or this very set was already
+    answered with a reject, which goes to the repair instead)."""
+    records = state.get("tasks") or {}
+    for task in (state.get("plan") or {}).get("tasks", []):
+        rec = records.get(task["id"]) or {}
+        if task["agent"] != "verify" or rec.get("status") != "failed":
+            continue
+        for step in rec.get("report") or []:
+            if step.get("step") == "packages" and not step.get("ok") and step.get("trust"):
+                asked = dict(step["trust"])
+                answered = [d for d in state.get("decisions") or [] if d.get("gate") == "packages" and d.get("files") == asked]
+                return None if answered else (task["id"], asked)
+    return None
 
 
 def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str], str] | None:
@@ -73,7 +93,8 @@ def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str],
     if owner is None:
         return None
     step = bad[0]
-    text = (f"verify step `npm run {step.get('step')}` in {step.get('package')}/ failed "
+    what = step.get("step") if step.get("step") in ("packages", "hadolint") else f"npm run {step.get('step')}"
+    text = (f"verify step `{what}` in {step.get('package')}/ failed "
             f"(repair {state.get('repairs', 0) + 1} of {max_repairs}):\n{(step.get('output') or '')[-2000:]}")
     return owner, {owner, verify_task.id} | dependants(plan, owner), text
 
@@ -106,7 +127,7 @@ def after_step_gate(state: dict[str, Any]) -> str:
 def current_task_payload(state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     plan = state["plan"]
     task = next(t for t in plan["tasks"] if t["id"] == state["current"])
-    return task["agent"], _payload(plan_key(plan), task, state.get("tasks") or {}, state.get("feedback") or {})
+    return task["agent"], _payload(plan_key(plan), task, state.get("tasks") or {}, state.get("feedback") or {}, state.get("trusted"))
 
 
 def after_planner(state: dict[str, Any]) -> str:

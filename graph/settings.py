@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from autodevos.agents.sandbox import Policy
 from autodevos.graph.checkpoint import redact
 
 Approval = Literal["none", "plan", "step"]
@@ -64,6 +65,12 @@ class Context:
     verify: bool = setting(True, "Plan a verify task that installs, checks, tests and builds the app.")
     browser: bool = setting(True, "Run the generated app's browser test during verify.")
     max_repairs: int = setting(2, "How often a failed verify goes back to the agent that owns the failing files.")
+    sandbox: Policy = setting("auto", (
+        "Where verify runs the app's scripts: auto (in a bubblewrap sandbox when there is one; a model-written app is not "
+        "run without one), required (never without one) or off (as your user, with your files and network)."))
+    trust_model: bool = setting(False, (
+        "Run a model-written package.json or .npmrc that asks for what the generator does not (a dependency, script, "
+        "override or registry setting) without asking a person first."))
     task_delay: float = setting(0.0, "Test-only: seconds each task sleeps before it writes, to widen crash windows.")
 
     def model_for(self, role: str) -> tuple[str, str | None]:

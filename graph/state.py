@@ -56,6 +56,8 @@ class State(TypedDict, total=False):
     """In step mode: the task a person approved and that runs (or awaits review) now."""
     decisions: Annotated[list[dict[str, Any]], append]
     """Every answer a person gave at a pause: gate, action, who, when, feedback, refusal."""
+    trusted: Annotated[list[str], append]
+    """SHA-256 of the model-written package files a person approved for verify to install and run."""
     hold: Annotated[str | None, latest]
     """Why the run waits for a person before it goes on (the model budget was reached); None: it does not."""
     outcome: dict[str, Any]
@@ -74,3 +76,5 @@ class TaskInput(TypedDict):
     """Why the task runs again (a failed verify step, a person's rejection), when it does."""
     previous: NotRequired[list[str]]
     """The paths the task wrote last time, when it runs again."""
+    trusted: NotRequired[list[str]]
+    """verify: SHA-256 of the package files a person approved, when there are any."""
