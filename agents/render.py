@@ -810,9 +810,12 @@ def column_code(c: Column, indent: int) -> str:
         return f"{head}\n{inner}.notNull()\n{inner}{c.default_call},"
     if tsformat.fits(one, indent):
         return one
-    if c.ref_const:  # the last argument, an object, is broken over lines
-        return (f"{c.prop}: integer({js(c.name)}).references((): AnySQLiteColumn => {c.ref_const}.id, {{\n"
-                f"{inner}onDelete: {js(c.on_delete)},\n{pad}}}),")
+    if c.ref_const:  # the last argument, an object, is broken over lines; if that is still too long, every one
+        hugged = f"{c.prop}: integer({js(c.name)}).references((): AnySQLiteColumn => {c.ref_const}.id, {{"
+        if tsformat.fits(hugged, indent):
+            return f"{hugged}\n{inner}onDelete: {js(c.on_delete)},\n{pad}}}),"
+        return (f"{c.prop}: integer({js(c.name)}).references(\n{inner}(): AnySQLiteColumn => {c.ref_const}.id,\n"
+                f"{inner}{{ onDelete: {js(c.on_delete)} }},\n{pad}),")
     if c.enum:
         options = f"enum: {js(list(c.enum))},"
         if not tsformat.fits(options, indent + 2):
@@ -1582,6 +1585,7 @@ def _env(root: Path) -> Environment:
         ts_call=tsformat.call,
         ts_union=tsformat.union,
         jsx_tag=tsformat.jsx_tag,
+        ts_chain=tsformat.chain,
     )
     return env
 

@@ -128,3 +128,13 @@ def jsx_tag(tag: str, attrs: list[str], indent: int, self_closing: bool = False)
         return one
     inner = " " * (indent + 2)
     return f"<{tag}\n" + "".join(f"{inner}{a}\n" for a in attrs) + " " * indent + ("/>" if self_closing else ">")
+
+
+def chain(head: str, calls: list[str], indent: int, prefix: str = "", suffix: str = ";") -> str:
+    """`prefix head.a(x).b(y)suffix` (e.g. a supertest request) on one line when it fits, else `head` on
+    the first line and one `.call` a line under it (Prettier's member chain, with simple arguments)."""
+    one = f"{prefix}{head}{''.join(calls)}{suffix}"
+    if fits(one, indent):
+        return one
+    inner = " " * (indent + 2)
+    return f"{prefix}{head}\n" + "\n".join(f"{inner}{c}" for c in calls) + suffix

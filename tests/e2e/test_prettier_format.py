@@ -92,3 +92,27 @@ def test_generated_code_passes_prettier_check(name: str, prettier: Path, tmp_pat
                               timeout=120)
         assert proc.returncode == 0, f"{side}: {proc.stdout}{proc.stderr}"
         assert "All matched files use Prettier code style!" in proc.stdout
+
+
+def test_every_corpus_request_renders_prettier_formatted_code(prettier: Path, tmp_path: Path) -> None:
+    """The apps of the 128 requests of tests/data/requests (the extractor's specs: roles, ownership,
+    constraints, relations, long names), all in one tree, one `prettier --check` per side."""
+    import yaml
+    from autodevos.agents.extract import extract_spec
+
+    corpus = sorted((Path(__file__).parents[1] / "data" / "requests").glob("*/*.yaml"))
+    assert len(corpus) >= 100
+    for request_file in corpus:
+        spec = extract_spec(yaml.safe_load(request_file.read_text(encoding="utf-8"))["request"])
+        for rel, text in render_app(spec).items():
+            side, _, rest = rel.partition("/")
+            if side in ("backend", "frontend") and not rest.startswith("drizzle/"):
+                path = tmp_path / side / request_file.stem / rest
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+    for side in ("backend", "frontend"):
+        config = render_app(SPECS["one-field"])[f"{side}/.prettierrc.json"]
+        (tmp_path / side / ".prettierrc.json").write_text(config, encoding="utf-8")
+        proc = subprocess.run([str(prettier), "--check", "."], cwd=tmp_path / side, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, f"{side}: {proc.stdout[-4000:]}{proc.stderr[-4000:]}"
