@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
-import json
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import autodevos.interrupts  # first: a Ctrl-C while the rest loads exits quietly
 import typer
 import yaml
 from autodevos.agents import registry
 from autodevos.agents.answers import first_error
+from autodevos.agents.db import explain_database_error
 from autodevos.agents.llm import PROVIDERS, ModelError
 from autodevos.agents.understanding import understood, warnings
+from autodevos.display import json_text, plain
 from autodevos.domain.spec import AppSpec
 from autodevos.graph import queries as insp
 from autodevos.graph.config import ConfigError, load_config
@@ -25,6 +29,7 @@ from autodevos.graph.runner import (
     RunResult,
     answer_pause,
     check_request,
+    check_thread_id,
     improve_run,
     replay_run,
     resume_run,
@@ -35,7 +40,6 @@ from autodevos.graph.store import StoreError
 from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
-from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.tree import Tree
@@ -47,8 +51,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = Console(emoji=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
+"""Every string printed may quote the user (display.plain escapes it): no `:name:` emoji codes either."""
 
 DEFAULTS = RunSettings()
 """Where the command line's defaults come from: the settings' own (graph/settings.py)."""
@@ -70,17 +75,34 @@ def _guard(fn):
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         for problem in registry.problems():  # a plugin that cannot be used: one line, and the rest runs
-            err.print(f"[yellow]warning:[/yellow] {escape(problem)}", highlight=False)
+            err.print(f"[yellow]warning:[/yellow] {plain(problem)}", highlight=False)
         try:
+            autodevos.interrupts.loaded()  # from here on a Ctrl-C is a KeyboardInterrupt, handled below
             fn(*args, **kwargs)
         except (Fail, RunError, ModelError, StoreError, ConfigError) as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-            raise typer.Exit(getattr(exc, "code", 2)) from None
+            _error(str(exc), getattr(exc, "code", 2))
+        except sqlite3.DatabaseError as exc:  # corrupt, full, locked, read-only: the file and what to do
+            _error(explain_database_error(exc, kwargs.get("db") or DEFAULT_DB), 2)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
+                raise
+            _error(f"cannot write {exc.filename or 'a file'}: {exc.strerror}; free some space or fix its permissions, "
+                   "then `autodevos resume THREAD` goes on", 2)
         except KeyboardInterrupt:
             err.print("interrupted; `autodevos resume THREAD` continues the run")
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _error(message: str, code: int) -> None:
+    err.print(f"[red]error:[/red] {plain(message)}", highlight=False)
+    raise typer.Exit(code) from None
+
+
+def _json(data: Any) -> None:
+    """--json output: the data as JSON, every control character of the user's text escaped."""
+    out.print(json_text(data), soft_wrap=True)
 
 
 # ---- display ---------------------------------------------------------------------------------
@@ -98,8 +120,7 @@ class Progress:
         kind = event.get("kind")
         if kind in ("started", "resumed"):
             word = "Run" if kind == "started" else "Resuming run"
-            target = sys.stderr if self.quiet else None
-            Console(file=target).print(f"{word} [bold]{event['thread_id']}[/bold] (thread id)")
+            (err if self.quiet else out).print(f"{word} [bold]{plain(event['thread_id'])}[/bold] (thread id)")
         elif kind == "planned" and event.get("plan"):
             for tid, task in ((t["id"], t) for t in event["plan"]["tasks"]):
                 self.rows[tid] = {"agent": task["agent"], "status": "pending"}
@@ -131,8 +152,8 @@ def task_table(rows: dict[str, dict[str, Any]], title: str = "Tasks") -> Table:
         status = rec.get("status", "pending")
         dur = rec.get("duration")
         table.add_row(
-            tid, rec.get("agent", ""), f"[{STATUS_STYLE.get(status, '')}]{status}[/]", str(rec.get("attempts") or 0),
-            f"{dur:.2f}" if isinstance(dur, (int, float)) else "", (rec.get("error") or "")[:120],
+            plain(tid), plain(rec.get("agent", "")), f"[{STATUS_STYLE.get(status, '')}]{plain(status)}[/]", str(rec.get("attempts") or 0),
+            f"{dur:.2f}" if isinstance(dur, (int, float)) else "", plain((rec.get("error") or "")[:120]),
         )
     return table
 
@@ -147,19 +168,21 @@ def usage_table(usage: dict[str, Any]) -> Table:
     rows = [*usage["tasks"].items(), ("run", usage["run"])]
     for name, u in rows:
         cost = "?" if u.get("unpriced") and not u["cost"] else f"{u['cost']:.4f}" + ("+?" if u.get("unpriced") else "")
-        table.add_row(f"[bold]{name}[/]" if name == "run" else name, str(u["calls"]), str(u["cached"]), str(u["failed"]),
+        table.add_row(f"[bold]{name}[/]" if name == "run" else plain(name), str(u["calls"]), str(u["cached"]), str(u["failed"]),
                       f"{u['prompt_tokens']:,}", f"{u['completion_tokens']:,}", f"{u['total_tokens']:,}", cost)
     return table
 
 
 def verify_table(task_id: str, steps: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"Verify ({task_id})", title_justify="left")
-    for col in ("package", "step", "result", "seconds", "detail"):
+    table = Table(title=f"Verify ({plain(task_id)})", title_justify="left")
+    for col in ("package", "step", "result", "seconds", "sandbox", "detail"):
         table.add_column(col, overflow="fold")
     for st in steps:
         result = "[dim]skipped[/]" if st.get("skipped") else ("[green]ok[/]" if st["ok"] else "[red]failed[/]")
-        detail = st.get("skipped") or ("" if st["ok"] else escape((st.get("output") or "").strip().splitlines()[-1:][0][:150] if (st.get("output") or "").strip() else ""))
-        table.add_row(st["package"], st["step"], result, f"{st['seconds']:.1f}", detail)
+        where = st.get("sandbox") or ""
+        where = f"[yellow]{where}[/]" if where in ("off", "none") else where
+        detail = st.get("skipped") or ("" if st["ok"] else (st.get("output") or "").strip().splitlines()[-1:][0][:150] if (st.get("output") or "").strip() else "")
+        table.add_row(plain(st["package"]), plain(st["step"]), result, f"{st['seconds']:.1f}", where, plain(detail))
     return table
 
 
@@ -169,50 +192,53 @@ def plan_tree(plan: dict[str, Any], notes: list[str]) -> Tree:
     spec = AppSpec.model_validate(plan["spec"])
     info = understood(spec)
     flags = [k for k in ("auth", "frontend", "backend") if getattr(spec, k)]
-    tree = Tree(f"[bold]Plan[/bold] for {escape(spec.title)} ({', '.join(flags)})")
+    tree = Tree(f"[bold]Plan[/bold] for {plain(spec.title)} ({', '.join(flags)})")
     ents = tree.add("entities")
     for e in info["entities"]:
-        head = ents.add(f"[bold]{e['name']}[/bold]" + (" [dim](assumed)[/]" if e["assumed"] else "")
-                        + (" [magenta]private per user[/]" if e["owned"] else "") + (f' [dim]<- "{escape(e["source"][:60])}"[/]' if e["source"] else ""))
+        head = ents.add(f"[bold]{plain(e['name'])}[/bold]" + (" [dim](assumed)[/]" if e["assumed"] else "")
+                        + (" [magenta]private per user[/]" if e["owned"] else "") + (f' [dim]<- "{plain(e["source"][:60])}"[/]' if e["source"] else ""))
         for f in e["fields"]:
             extra = f" [cyan]{', '.join(f['constraints'])}[/]" if f["constraints"] else ""
-            src = " [dim](assumed)[/]" if f["assumed"] else (f' [dim]<- "{escape(f["source"][:50])}"[/]' if f["source"] else "")
-            head.add(f"{f['name']}: {escape(f['type'])}{extra}{src}")
+            src = " [dim](assumed)[/]" if f["assumed"] else (f' [dim]<- "{plain(f["source"][:50])}"[/]' if f["source"] else "")
+            head.add(f"{plain(f['name'])}: {plain(f['type'])}{extra}{src}")
     if info["relations"]:
         rels = tree.add("relations")
         for r in info["relations"]:
             arrow = "<->" if r["kind"] == "many_to_many" else "->"
-            rels.add(f"{r['from']}.{r['field']} {arrow} {r['to']} [dim]{r['kind']}{'' if r['required'] else ', optional'}[/]"
-                     + (f' [dim]<- "{escape(r["source"][:50])}"[/]' if r["source"] else ""))
+            rels.add(f"{plain(r['from'])}.{plain(r['field'])} {arrow} {plain(r['to'])} [dim]{r['kind']}{'' if r['required'] else ', optional'}[/]"
+                     + (f' [dim]<- "{plain(r["source"][:50])}"[/]' if r["source"] else ""))
     if info["roles"]:
         roles = tree.add("roles")
         for r in info["roles"]:
             rights = "; ".join(f"only they {a} {', '.join(r[a])}" for a in ("create", "update", "delete") if r[a])
-            roles.add(f"{escape(r['label'])}" + (f" [dim]({escape(rights)})[/]" if rights else ""))
+            roles.add(f"{plain(r['label'])}" + (f" [dim]({plain(rights)})[/]" if rights else ""))
     if info["rules"]:
         rules = tree.add("rules [dim](kept verbatim)[/]")
         for r in info["rules"]:
-            rules.add(f"{escape(r['text'][:120])} [dim]({r['kind']})[/]")
+            rules.add(f"{plain(r['text'][:120])} [dim]({r['kind']})[/]")
     if info["unparsed"]:
         lost = tree.add("[yellow]not understood[/] [dim](edit the plan or reject with feedback)[/]")
         for p in info["unparsed"]:
-            lost.add(f"[yellow]{escape(p[:120])}[/]")
+            lost.add(f"[yellow]{plain(p[:120])}[/]")
     if info["not_built"]:
         nb = tree.add("[yellow]not built yet[/]")
         for line in info["not_built"]:
-            nb.add(escape(line[:160]))
+            nb.add(plain(line[:160]))
     tasks = tree.add("tasks")
     for t in plan["tasks"]:
-        deps = f" after {', '.join(t['depends_on'])}" if t["depends_on"] else ""
-        tasks.add(f"{t['id']} [dim]({t['agent']}){deps}[/dim]")
+        deps = f" after {plain(', '.join(t['depends_on']))}" if t["depends_on"] else ""
+        tasks.add(f"{plain(t['id'])} [dim]({plain(t['agent'])}){deps}[/dim]")
     for note in notes:
-        tree.add(f"[dim]{escape(note)}[/dim]")
+        tree.add(f"[dim]{plain(note)}[/dim]")
     return tree
 
 
 def _finish(result: RunResult, as_json: bool, strict: bool = False) -> None:
+    for rec in result.tasks.values():
+        if isinstance(rec.get("report"), list):
+            _warn_unsandboxed(rec["report"])
     if as_json:
-        out.print_json(json.dumps(insp.result_json(result)))
+        _json(insp.result_json(result))
     else:
         counts: dict[str, int] = {}
         for rec in result.tasks.values():
@@ -225,22 +251,32 @@ def _finish(result: RunResult, as_json: bool, strict: bool = False) -> None:
         _print_written_by(insp.written_by(result.tasks))
         if result.plan:
             for line in warnings(AppSpec.model_validate(result.plan["spec"])):
-                out.print(f"[yellow]{escape(line)}[/]")
+                out.print(f"[yellow]{plain(line)}[/]")
         colour = "green" if result.ok else "red"
-        out.print(f"[{colour}]Run {result.thread_id} {result.status}[/]: {summary}; {len(result.files)} files in {result.out_dir}")
+        out.print(f"[{colour}]Run {plain(result.thread_id)} {result.status}[/]: {summary}; {len(result.files)} files in {plain(result.out_dir)}")
     if result.status == "interrupted":
         if not as_json:
-            out.print(f"Continue with: autodevos resume {result.thread_id} (or autodevos approve {result.thread_id} ...)")
+            out.print(f"Continue with: autodevos resume {plain(result.thread_id)} (or autodevos approve {plain(result.thread_id)} ...)")
         raise typer.Exit(3)
     if not result.ok:
         raise typer.Exit(1)
     baseline = insp.from_baseline(result.tasks)
     if baseline:
         err.print(f"[yellow]warning:[/yellow] {len(baseline)} task(s) kept the offline baseline because the model's answers "
-                  f"were not usable: {', '.join(baseline)} (why: autodevos status {result.thread_id})"
+                  f"were not usable: {plain(', '.join(baseline))} (why: autodevos status {plain(result.thread_id)})"
                   + ("; --strict-model: exit 1" if strict else "; --strict-model makes this an error"), highlight=False)
         if strict:
             raise typer.Exit(1)
+
+
+def _warn_unsandboxed(steps: list[dict[str, Any]]) -> None:
+    """One warning line when verify ran the app's scripts outside a sandbox."""
+    from autodevos.agents.sandbox import unsandboxed_warning
+
+    kinds = {st.get("sandbox") for st in steps if not st.get("skipped")}
+    line = next((unsandboxed_warning(k) for k in ("off", "none") if k in kinds), None)
+    if line:
+        err.print(f"[yellow]warning:[/yellow] {plain(line)}", highlight=False)
 
 
 def _print_written_by(written: dict[str, dict[str, str]]) -> None:
@@ -250,10 +286,14 @@ def _print_written_by(written: dict[str, dict[str, str]]) -> None:
     groups: dict[str, list[str]] = {}
     for tid, w in written.items():
         groups.setdefault(w["outcome"], []).append(tid)
-    out.print("Files: " + "; ".join(f"{insp.OUTCOMES[o]}: {', '.join(groups[o])}" for o in insp.OUTCOMES if o in groups))
+    out.print("Files: " + "; ".join(f"{insp.OUTCOMES[o]}: {plain(', '.join(groups[o]))}" for o in insp.OUTCOMES if o in groups))
     for tid, w in written.items():
         if w["outcome"] == "baseline":
-            out.print(f"  [yellow]{tid}[/yellow] baseline: {escape(w.get('reason', ''))}", highlight=False)
+            out.print(f"  [yellow]{plain(tid)}[/yellow] baseline: {plain(w.get('reason', ''))}", highlight=False)
+
+
+def _wait_option() -> Any:
+    return typer.Option(False, "--wait", help="When another run writes into the same folder, wait for it to end instead of stopping.")
 
 
 def _strict_option() -> Any:
@@ -261,17 +301,21 @@ def _strict_option() -> Any:
 
 
 MERGE_WORDS = {"kept": "your edits kept", "merged": "your edits merged with the new generation",
-               "kept-deleted": "deleted by you, left deleted", "restored": "deleted by you, generated again (it changed)"}
+               "kept-deleted": "deleted by you, left deleted", "restored": "deleted by you, generated again (it changed)",
+               "removed": "no longer generated, removed (you had not edited them)"}
 
 
 def _print_merge(merge: dict[str, list[str]]) -> None:
     """What happened to the user's edits in a folder generated before."""
     for kind, words in MERGE_WORDS.items():
         if merge.get(kind):
-            out.print(f"{words}: {', '.join(merge[kind])}")
+            out.print(f"{words}: {plain(', '.join(merge[kind]))}")
+    if merge.get("stale-kept"):
+        err.print(f"[yellow]no longer generated, kept because you edited them[/yellow] ({len(merge['stale-kept'])} files; "
+                  f"delete them if the app no longer needs them): {plain(', '.join(merge['stale-kept']))}")
     if merge.get("conflict"):
         err.print(f"[yellow]conflicts[/yellow] ({len(merge['conflict'])} files; markers <<<<<<< ======= >>>>>>> written, "
-                  f"nothing overwritten — resolve them by hand): {', '.join(merge['conflict'])}")
+                  f"nothing overwritten — resolve them by hand): {plain(', '.join(merge['conflict']))}")
 
 
 def _load_spec(path: Path | None) -> dict[str, Any] | None:
@@ -313,7 +357,8 @@ def run(
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Never pause (overrides --approve)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     strict_model: bool = _strict_option(),
-    thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
+    thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one (letters, digits, - and _)."),
+    wait: bool = _wait_option(),
     planner_model: str = typer.Option(None, "--planner-model", help="Model for the planner only (else --model)."),
     agent_model: list[str] = typer.Option(None, "--agent-model", help="ROLE=MODEL[@URL] for one agent, e.g. backend=ollama:qwen2.5-coder; repeatable."),
     config: Path = typer.Option(None, "--config", help=f"YAML file that sets any of: {', '.join(f.name for f in config_fields())} (models: per role)."),
@@ -322,6 +367,8 @@ def run(
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Pause the run when its model calls cost this many USD."),
     call_timeout: float = typer.Option(None, "--call-timeout", min=1, help=f"Seconds one model call may take (default {DEFAULTS.call_timeout:g})."),
     stream: bool = typer.Option(None, "--stream/--no-stream", show_default="no-stream", help="Stream model answers (servers that time out long answers)."),
+    sandbox: str = typer.Option(DEFAULTS.sandbox, "--sandbox", help="Where verify runs the app's scripts: auto (in a bubblewrap sandbox when there is one; a model-written app needs one), required, or off (as you, with your files and network)."),
+    trust_model: bool = typer.Option(DEFAULTS.trust_model, "--trust-model", help="Install and run model-written package files that ask for dependencies, scripts or npm settings the generator does not use, without asking."),
     task_delay: float = typer.Option(DEFAULTS.task_delay, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
 ) -> None:
     """Plan and build an app from REQUEST.
@@ -336,6 +383,8 @@ def run(
         raise Fail(f"--db {db} is a folder, not a SQLite file")
     from autodevos.graph.runner import new_thread_id
 
+    if thread is not None:
+        check_thread_id(thread)  # before it names a folder: out/THREAD
     thread_id = thread or new_thread_id()
     chosen = load_config(config) if config else {}
     models = dict(chosen.pop("models", {}))
@@ -355,10 +404,24 @@ def run(
         fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
         approval="none" if auto_approve else ("step" if step else approve), checkpointer=checkpointer,
+        sandbox=sandbox, trust_model=trust_model,
     )
     if settings.approval not in APPROVALS:
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
-    _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress), str(db), as_json, strict_model)
+    if settings.verify:
+        _check_sandbox(settings)
+    _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress, wait=wait), str(db), as_json, strict_model)
+
+
+def _check_sandbox(settings: RunSettings) -> None:
+    """Before anything runs: verify will have the sandbox --sandbox asks for (one line if not)."""
+    from autodevos.agents.sandbox import SandboxUnavailable, decide
+    from autodevos.graph.nodes import model_written
+
+    try:
+        decide(settings.sandbox, model_written(settings))
+    except (SandboxUnavailable, ValueError) as exc:
+        raise Fail(str(exc)) from None
 
 
 @app.command()
@@ -367,9 +430,10 @@ def improve(
     folder: Path = typer.Argument(..., help="An app folder AutoDevOS generated earlier (your edits in it are kept)."),
     change: str = typer.Argument(..., help="The change, in plain language."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run that generated FOLDER."),
-    thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one."),
+    thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one (letters, digits, - and _)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     strict_model: bool = _strict_option(),
+    wait: bool = _wait_option(),
 ) -> None:
     """Change an app generated earlier: only the tasks the change touches run again, and their
     files are merged with your edits (conflicts get markers and are listed).
@@ -379,8 +443,10 @@ def improve(
     _need_db(db)
     if not folder.is_dir():
         raise Fail(f"{folder} is not a folder")
-    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress), str(db), as_json,
-               strict_model)
+    if thread is not None:
+        check_thread_id(thread)
+    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress, wait=wait), str(db),
+               as_json, strict_model)
 
 
 @app.command()
@@ -393,6 +459,7 @@ def resume(
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Raise (or set) the run's cost budget in USD; 0: no limit."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     strict_model: bool = _strict_option(),
+    wait: bool = _wait_option(),
 ) -> None:
     """Continue a run that stopped (crash, kill, Ctrl-C, budget reached); finished tasks are not run again.
 
@@ -400,7 +467,7 @@ def resume(
     """
     _need_db(db)
     budget = {"max_tokens_total": max_tokens_total, "max_cost": max_cost}
-    _drive_cli(lambda progress: resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer, budget=budget),
+    _drive_cli(lambda progress: resume_run(thread_id, str(db), on_event=progress, checkpointer=checkpointer, budget=budget, wait=wait),
                str(db), as_json, strict_model)
 
 
@@ -434,6 +501,7 @@ def approve(
     checkpointer: str = typer.Option(None, "--checkpointer", help="PostgreSQL URL, when the run keeps its checkpoints there (default: as stored)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     strict_model: bool = _strict_option(),
+    wait: bool = _wait_option(),
 ) -> None:
     """Answer a paused run from a script, then let it carry on.
 
@@ -449,8 +517,8 @@ def approve(
         if plan_file is None:
             raise Fail("--decision edit needs --plan FILE with the edited plan")
         answer["plan"] = _read_plan_file(plan_file)
-    _drive_cli(lambda progress: answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer), str(db), as_json,
-               strict_model)
+    _drive_cli(lambda progress: answer_pause(thread_id, str(db), answer, on_event=progress, checkpointer=checkpointer, wait=wait),
+               str(db), as_json, strict_model)
 
 
 def _read_plan_file(path: Path) -> Any:
@@ -462,7 +530,8 @@ def _read_plan_file(path: Path) -> Any:
         raise Fail(f"--plan {path} is not readable YAML or JSON: {str(exc).splitlines()[0]}") from None
 
 
-CHOICES = {"plan": ("approve", "edit", "reject", "quit"), "task": ("approve", "skip", "quit"), "result": ("approve", "reject", "quit")}
+CHOICES = {"plan": ("approve", "edit", "reject", "quit"), "task": ("approve", "skip", "quit"), "result": ("approve", "reject", "quit"),
+           "packages": ("approve", "reject", "quit")}
 
 
 def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
@@ -470,16 +539,16 @@ def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
     while result.status == "interrupted" and result.pending:
         last = (result.decisions or [{}])[-1]
         if last.get("refused"):
-            err.print(f"[red]edit refused:[/red] {escape(last['refused'])}")
+            err.print(f"[red]edit refused:[/red] {plain(last['refused'])}")
         question = result.pending[0]
         kind = question.get("kind", "plan")
         if kind == "budget":
-            err.print(f"Run {result.thread_id} paused: {escape(str(question.get('reason')))}. Raise the budget and go on: "
-                      f"autodevos resume {result.thread_id} --max-tokens-total N (or --max-cost USD)")
+            err.print(f"Run {plain(result.thread_id)} paused: {plain(str(question.get('reason')))}. Raise the budget and go on: "
+                      f"autodevos resume {plain(result.thread_id)} --max-tokens-total N (or --max-cost USD)")
             return result
         if as_json or not sys.stdin.isatty():
-            err.print(f"Run {result.thread_id} waits for an answer ({kind}): "
-                      f"autodevos approve {result.thread_id} --decision {'|'.join(c for c in CHOICES[kind] if c != 'quit')}")
+            err.print(f"Run {plain(result.thread_id)} waits for an answer ({kind}): "
+                      f"autodevos approve {plain(result.thread_id)} --decision {'|'.join(c for c in CHOICES[kind] if c != 'quit')}")
             return result
         show_question(question, result.out_dir)
         choices = CHOICES[kind]
@@ -487,7 +556,7 @@ def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
         choice = next((c for c in choices if c.startswith(choice)), choice) if choice else "approve"
         answer: dict[str, Any] = {"action": choice, "who": os.environ.get("USER") or "user"}
         if choice == "quit":
-            out.print(f"Stopped. Continue later with: autodevos resume {result.thread_id}")
+            out.print(f"Stopped. Continue later with: autodevos resume {plain(result.thread_id)}")
             return result
         if choice not in choices:
             err.print(f"answer one of: {', '.join(choices)}")
@@ -501,7 +570,7 @@ def _answer_pauses(result: RunResult, db: str, as_json: bool) -> RunResult:
             try:
                 answer["plan"] = yaml.safe_load(text)
             except yaml.YAMLError as exc:
-                err.print(f"[red]edit refused:[/red] not YAML ({escape(str(exc).splitlines()[0])})")
+                err.print(f"[red]edit refused:[/red] not YAML ({plain(str(exc).splitlines()[0])})")
                 continue
         thread, given = result.thread_id, answer
         result = _with_progress(lambda progress: answer_pause(thread, db, given, on_event=progress), False)  # noqa: B023
@@ -527,16 +596,19 @@ def show_question(question: dict[str, Any], out_dir: str) -> None:
     kind = question.get("kind")
     if kind == "plan":
         out.print(plan_tree(question["plan"], question.get("notes", [])))
+    elif kind == "packages":
+        out.print(f"[bold]verify refused model-written package files[/bold] (approve: they are installed and run, in the sandbox; "
+                  f"reject: they go back to their agent)\n{plain(question['findings'])}")
     elif kind == "task":
         task = question["task"]
-        out.print(f"[bold]Next task: {task['id']}[/bold] ({task['agent']}): {task['description']}")
+        out.print(f"[bold]Next task: {plain(task['id'])}[/bold] ({plain(task['agent'])}): {plain(task['description'])}")
         for dep, files in question.get("inputs", {}).items():
-            out.print(f"  input from {dep}: {len(files)} files")
+            out.print(f"  input from {plain(dep)}: {len(files)} files")
     elif kind == "result":
-        out.print(f"[bold]Task {question['task']} {question['status']}[/bold]; {len(question['files'])} files"
-                  + (f"; error: {escape(question['error'])}" if question.get("error") else ""))
+        out.print(f"[bold]Task {plain(question['task'])} {plain(question['status'])}[/bold]; {len(question['files'])} files"
+                  + (f"; error: {plain(question['error'])}" if question.get("error") else ""))
         for path in question["files"][:30]:
-            out.print(f"  {path}")
+            out.print(f"  {plain(path)}")
         shown = next((p for p in question["files"] if p.endswith((".ts", ".tsx", ".md"))), None)
         if shown and (Path(out_dir) / shown).is_file():
             text = (Path(out_dir) / shown).read_text(encoding="utf-8", errors="replace")
@@ -559,23 +631,23 @@ def status(
     if thread_id is None:
         runs = insp.list_runs(str(db))
         if as_json:
-            out.print_json(json.dumps(runs))
+            _json(runs)
             return
-        table = Table(title=f"Runs in {db}", title_justify="left")
+        table = Table(title=f"Runs in {plain(db)}", title_justify="left")
         for col in ("thread", "status", "created", "request", "out"):
             table.add_column(col, overflow="fold")
         for r in runs:
-            table.add_row(r["thread_id"], r["status"], r["created"], r["request"][:60], r["out_dir"])
+            table.add_row(*(plain(x) for x in (r["thread_id"], r["status"], r["created"], r["request"][:60], r["out_dir"])))
         out.print(table)
         return
     info = asyncio.run(insp.run_info(str(db), thread_id))
     if as_json:
-        out.print_json(json.dumps(info))
+        _json(info)
         return
-    out.print(f"Run [bold]{thread_id}[/bold]: {info['status']} — {info['request'][:100]}")
-    out.print(f"Output: {info['out_dir']}")
+    out.print(f"Run [bold]{plain(thread_id)}[/bold]: {plain(info['status'])} — {plain(info['request'][:100])}")
+    out.print(f"Output: {plain(info['out_dir'])}")
     for note in info["notes"]:
-        out.print(f"[dim]{note}[/dim]")
+        out.print(f"[dim]{plain(note)}[/dim]")
     out.print(task_table(info["tasks"]))
     _print_written_by(info["written_by"])
     if info["usage"]["run"]["calls"]:
@@ -584,13 +656,13 @@ def status(
         when = time.strftime("%H:%M:%S", time.localtime(d["when"]))
         what = f"{d['gate']}{' ' + d['task'] if d.get('task') else ''}: {d['action']}"
         extra = f" — {d['feedback']}" if d.get("feedback") else (f" — refused: {d['refused']}" if d.get("refused") else "")
-        out.print(f"[dim]{when}[/dim] {escape(d['who'])} {escape(what)}{escape(extra)}")
+        out.print(f"[dim]{when}[/dim] {plain(d['who'])} {plain(what)}{plain(extra)}")
     if info["waiting"]:
         if "budget" in info["waiting"]:
-            out.print(f"Paused at the model budget: autodevos resume {thread_id} --max-tokens-total N (or --max-cost USD) "
-                      f"goes on; autodevos approve {thread_id} --decision reject stops the run")
+            out.print(f"Paused at the model budget: autodevos resume {plain(thread_id)} --max-tokens-total N (or --max-cost USD) "
+                      f"goes on; autodevos approve {plain(thread_id)} --decision reject stops the run")
         else:
-            out.print(f"Waiting for an answer ({', '.join(info['waiting'])}): autodevos approve {thread_id} --decision ...")
+            out.print(f"Waiting for an answer ({', '.join(info['waiting'])}): autodevos approve {plain(thread_id)} --decision ...")
 
 
 @app.command()
@@ -608,13 +680,13 @@ def history(
     _need_db(db)
     rows = asyncio.run(insp.checkpoints(str(db), thread_id, checkpointer))
     if as_json:
-        out.print_json(json.dumps(rows))
+        _json(rows)
         return
-    table = Table(title=f"Checkpoints of {thread_id}", title_justify="left")
+    table = Table(title=f"Checkpoints of {plain(thread_id)}", title_justify="left")
     for col in ("checkpoint", "step", "source", "next", "time", "tasks done"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["checkpoint_id"], str(r["step"]), r["source"], ", ".join(r["next"]), r["created_at"], str(r["tasks_done"]))
+        table.add_row(*(plain(x) for x in (r["checkpoint_id"], r["step"], r["source"], ", ".join(r["next"]), r["created_at"], r["tasks_done"])))
     out.print(table)
 
 
@@ -636,6 +708,8 @@ def fork(
     _need_db(db)
     from autodevos.graph.runner import fork_run, new_thread_id
 
+    if thread is not None:
+        check_thread_id(thread)
     new = thread or new_thread_id()
     plan = _read_plan_file(edit_plan) if edit_plan else None
     _drive_cli(lambda progress: fork_run(thread_id, str(db), at, str(out_dir or Path("out") / new), plan, new, on_event=progress), str(db), as_json)
@@ -658,14 +732,14 @@ def diff(
 
     d = asyncio.run(app_diff(str(db), thread_a, thread_b))
     if as_json:
-        out.print_json(json.dumps(d))
+        _json(d)
         return
-    out.print(f"{thread_a} → {thread_b}: {len(d['added'])} added, {len(d['removed'])} removed, "
+    out.print(f"{plain(thread_a)} → {plain(thread_b)}: {len(d['added'])} added, {len(d['removed'])} removed, "
               f"{len(d['changed'])} changed, {d['same']} the same")
     for path in d["added"]:
-        out.print(f"[green]+ {escape(path)}[/]")
+        out.print(f"[green]+ {plain(path)}[/]")
     for path in d["removed"]:
-        out.print(f"[red]- {escape(path)}[/]")
+        out.print(f"[red]- {plain(path)}[/]")
     for path in d["changed"]:
         out.print(Syntax(d["diffs"][path], "diff", word_wrap=True))
 
@@ -680,13 +754,13 @@ def list_agents(as_json: bool = typer.Option(False, "--json", help="Print JSON."
     """
     rows = registry.listing()
     if as_json:
-        out.print_json(json.dumps({"agents": rows, "problems": list(registry.problems())}))
+        _json({"agents": rows, "problems": list(registry.problems())})
         return
     table = Table(title="Agents", title_justify="left")
     for col in ("agent", "from", "in the default plan", "model role", "prompts"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["name"], r["origin"], r["plan"], "yes" if r["model_role"] else "no", r["prompts"])
+        table.add_row(plain(r["name"]), plain(r["origin"]), plain(r["plan"]), "yes" if r["model_role"] else "no", plain(r["prompts"]))
     out.print(table)
 
 
@@ -725,21 +799,21 @@ def models_check(
         raise Fail(f"--db {db} is a folder, not a SQLite file")
     report = asyncio.run(check_and_keep(model, base_url, str(db) if db else None, timeout=timeout))
     if as_json:
-        out.print_json(json.dumps(report.as_json()))
+        _json(report.as_json())
     if report.error:
         raise Fail(report.error)
     if as_json:
         return
-    table = Table(title=f"{report.model} at {report.server}", title_justify="left")
+    table = Table(title=f"{plain(report.model)} at {plain(report.server)}", title_justify="left")
     for col in ("capability", "result", "seconds", "detail"):
         table.add_column(col, overflow="fold")
     for p in report.probes:
-        table.add_row(p.name, f"[{RESULT_STYLE[p.result]}]{p.result}[/]", f"{p.seconds:.2f}", escape(p.detail))
+        table.add_row(p.name, f"[{RESULT_STYLE[p.result]}]{p.result}[/]", f"{p.seconds:.2f}", plain(p.detail))
     out.print(table)
     verdict = report.verdict
     assert verdict is not None
-    out.print(f"[bold]Verdict: {verdict.verdict}[/bold]" + (f" ({escape(verdict.why)})" if verdict.why else "")
-              + f": {VERDICT_MEANS[verdict.verdict]}." + (f" Kept in {db}." if db else ""))
+    out.print(f"[bold]Verdict: {verdict.verdict}[/bold]" + (f" ({plain(verdict.why)})" if verdict.why else "")
+              + f": {VERDICT_MEANS[verdict.verdict]}." + (f" Kept in {plain(db)}." if db else ""))
 
 
 def _need_db(db: Path) -> None:

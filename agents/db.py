@@ -57,6 +57,23 @@ def open_database(path: Path) -> tuple[sqlite3.Connection, sqlite_utils.Database
         return conn, sqlite_utils.Database(conn)
 
 
+def explain_database_error(exc: sqlite3.Error, path: str | Path) -> str:
+    """One line for a database error: which file, what is wrong with it, and what to do."""
+    said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = said.lower()
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        return (f"the run database {path} is damaged ({said}); restore it from a backup, or start again with a new --db "
+                f"(`sqlite3 {path} .recover` can save what is still readable)")
+    if "full" in low:
+        return f"no space left for the run database {path} ({said}); free some disk space or pass --db on another disk, then resume"
+    if "locked" in low or "busy" in low:
+        return f"the run database {path} stayed locked by another process ({said}); try again when that process is done"
+    if "readonly" in low or "read-only" in low or "unable to open" in low or "i/o" in low or "permission" in low:
+        return (f"cannot write the run database {path} ({said}); check that the file and its folder are writable and that "
+                "its disk has space and is mounted read-write, or pass another --db")
+    return f"the run database {path} failed ({said}); if this repeats, start again with a new --db"
+
+
 @contextlib.contextmanager
 def store_errors(path: Path) -> Iterator[None]:
     """A database or file error on path becomes a StoreError the CLI prints as one line."""

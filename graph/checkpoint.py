@@ -26,8 +26,24 @@ async def sqlite_checkpointer(path: str | Path) -> AsyncIterator[AsyncSqliteSave
         saver = AsyncSqliteSaver(conn)
         await _retry_locked(saver.setup)
         yield saver
+    except BaseException:
+        await _quiesce(conn)
+        raise
     finally:
         await conn.close()
+
+
+async def _quiesce(conn: aiosqlite.Connection) -> None:
+    """The run was cancelled (Ctrl-C): a checkpoint write LangGraph had in flight may still send its
+    statement after this. Let it run and close its cursor, and undo what it left uncommitted: a
+    connection closed while a statement is open lives on, holding the database's write lock, until
+    the process ends (everything after it, releasing the run's lease included, would wait on it)."""
+    import asyncio
+
+    for _ in range(3):
+        await asyncio.sleep(0.05)
+        with contextlib.suppress(Exception):
+            await conn.rollback()
 
 
 async def _retry_locked(make: Any, seconds: float = 60.0) -> Any:

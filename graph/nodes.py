@@ -25,7 +25,7 @@ from autodevos.agents.files import FileSet, UnsafePathError
 from autodevos.agents.llm import ModelError, parse_model
 from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, next_step_task, validate_plan
 from autodevos.domain.spec import AppSpec
-from autodevos.graph.output import place_files, remove_if_unchanged
+from autodevos.graph.output import drop_stale, place_files, remove_if_unchanged
 from autodevos.graph.plans import PLANS, PlanMissing, TaskPlan, keep_plan
 from autodevos.graph.routing import packages_to_approve, plan_repair, plan_restore
 from autodevos.graph.scheduler import COORDINATORS, Coordinator
@@ -225,6 +225,13 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                         rec.report = {**(rec.report if isinstance(rec.report, dict) else {}), "merge": placed}
                 if stale:
                     dropped = await _drop_unedited(store, Path(ctx.out_dir), [p for p in stale if p not in files])
+                if sum(1 for t in plan.plan.tasks if t.agent == agent) == 1:  # this task is all its agent makes now
+                    gone, kept = await _drop_no_longer_made(store, Path(ctx.out_dir), thread, agent, set(files))
+                    dropped += gone
+                    merge = {k: v for k, v in (("removed", gone), ("stale-kept", kept)) if v}
+                    if merge:
+                        report = rec.report if isinstance(rec.report, dict) else {}
+                        rec.report = {**report, "merge": {**(report.get("merge") or {}), **merge}}
                 rec.status, rec.error = "completed", None
             except BudgetReached as exc:  # not a failure, not a try: the task runs again once a person raises the budget
                 await store.write(store.mark_unstarted(thread, task.id))
@@ -263,6 +270,19 @@ async def _drop_unedited(store: RunStore, out_dir: Path, paths: list[str]) -> li
     if removed:
         await store.write(store.forget_generated(str(out_dir), removed))
     return removed
+
+
+async def _drop_no_longer_made(store: RunStore, out_dir: Path, thread: str, agent: str, made: set[str]) -> tuple[list[str], list[str]]:
+    """A changed request on a folder generated before: the files this agent made there in earlier
+    runs and does not make now are removed when nobody edited them, and kept (and listed) when
+    somebody did. Returns (removed, kept)."""
+    before = await asyncio.to_thread(store.made_before, str(out_dir), thread, agent)
+    if not before:
+        return [], []
+    removed, kept, forget = await asyncio.to_thread(drop_stale, out_dir, before, made)
+    if forget:
+        await store.write(store.forget_generated(str(out_dir), forget))
+    return removed, kept
 
 
 async def _task_plan(store: RunStore, inp: TaskInput) -> TaskPlan:

@@ -95,3 +95,35 @@ def remove_if_unchanged(out_dir: Path, expected: dict[str, str | None]) -> list[
         except (OSError, UnicodeDecodeError, ValueError):
             continue
     return removed
+
+
+def drop_stale(out_dir: Path, made_before: dict[str, str | None], made_now: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """What an agent generated in out_dir before and does not generate now: removed when it is still as
+    generated (or already gone), kept when the user edited it. Returns (removed, kept, forget: the
+    paths that are no merge base any more)."""
+    removed, kept, forget = [], [], []
+    for path, digest in sorted(made_before.items()):
+        if path in made_now:
+            continue
+        try:
+            target = resolve_inside(out_dir, path)
+        except ValueError:
+            continue
+        try:
+            data = target.read_bytes()
+        except FileNotFoundError:
+            forget.append(path)  # gone already (a crash after the delete, or the user removed it)
+            continue
+        except OSError:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None  # not text: not what was generated
+        if digest and text is not None and content_hash(text) == digest:
+            target.unlink()
+            removed.append(path)
+            forget.append(path)
+        else:
+            kept.append(path)
+    return removed, kept, forget

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
+import re
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from autodevos.agents.codegen import AgentWork
 from autodevos.agents.llm import check_model, parse_model, price_of, resolve_model
 from autodevos.domain.dag import Plan, PlanError, validate_plan
 from autodevos.graph.checkpoint import DURABILITY, CheckpointerError
+from autodevos.graph.folder_lock import FolderBusy, hold_folder
 from autodevos.graph.nodes import asker
 from autodevos.graph.plans import keep_plan
 from autodevos.graph.session import open_graph
@@ -79,6 +82,39 @@ def check_request(request: str, allow_empty: bool = False) -> None:
         raise RunError("the request holds a NUL byte; it must be plain text")
 
 
+THREAD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""A thread id: a name, never a path (it becomes out/THREAD when --out is not given)."""
+
+
+def check_thread_id(thread_id: str) -> None:
+    if not THREAD_ID.match(thread_id):
+        raise RunError(f"--thread {thread_id!r} is not a thread id: use 1 to 64 letters, digits, '-' or '_', "
+                       "starting with a letter or digit")
+
+
+def make_folder(out_dir: str) -> None:
+    """Create the output folder if it is not there (the folder lock is taken on it)."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RunError(f"--out {out_dir} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"cannot create --out {out_dir}: {exc.strerror or exc}") from None
+
+
+@contextlib.asynccontextmanager
+async def writing_into(out_dir: str, what: str, wait: bool) -> AsyncIterator[None]:
+    """One writer per output folder: hold its lock while inside; another holder is a RunError naming
+    it (or, with wait, a wait until it is done)."""
+    make_folder(out_dir)
+    try:
+        async with hold_folder(out_dir, what, wait):
+            yield
+    except FolderBusy as exc:
+        raise RunError(str(exc)) from None
+
+
 def check_output_folder(out_dir: str, force: bool, generated: bool = False) -> None:
     """The output folder must be new, empty, generated earlier (then the user's edits are merged), or forced."""
     out = Path(out_dir)
@@ -130,21 +166,35 @@ async def start_run(
     agents: Mapping[str, AgentWork] | None = None,
     notes: list[str] | None = None,
     extra: dict[str, Any] | None = None,
+    wait: bool = False,
 ) -> RunResult:
-    """Start a new run; notes are shown as the planner's, extra is stored with the settings."""
+    """Start a new run; notes are shown as the planner's, extra is stored with the settings. The
+    output folder is held for the run: another writer there is refused, or waited for (wait)."""
     check_request(settings.request, allow_empty=bool(settings.spec_override or settings.plan))
+    if thread_id is not None:
+        check_thread_id(thread_id)
     if settings.plan is not None:
         try:
             validate_plan(Plan.model_validate(settings.plan), tuple(agents or registry.names()))
         except (PlanError, ValidationError) as exc:
             raise RunError(f"the plan is invalid: {exc}") from None
     check_models(settings)
+    thread_id = thread_id or new_thread_id()
+    async with writing_into(settings.out_dir, f"run {thread_id}", wait):
+        return await _start_held(settings, thread_id, on_event, agents, notes, extra)
+
+
+async def _start_held(settings: RunSettings, thread_id: str, on_event: Callable[[Event], None] | None,
+                      agents: Mapping[str, AgentWork] | None, notes: list[str] | None, extra: dict[str, Any] | None) -> RunResult:
+    """start_run, once the output folder is held."""
     store = _open(settings.db_path)
     generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
     check_output_folder(settings.out_dir, settings.force, generated)
-    thread_id = thread_id or new_thread_id()
     stored = settings.stored(**(extra or {}))
-    await asyncio.to_thread(store.create_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
+    other = await asyncio.to_thread(store.claim_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
+    if other is not None:
+        raise RunError(f"thread id {thread_id!r} is taken by another run ({_said(other['request'])} into {other['out_dir']}); "
+                       f"leave out --thread for a new id, or `autodevos resume {thread_id}` to go on with that run")
     if on_event:
         on_event({"kind": "started", "thread_id": thread_id})
     inputs: dict[str, Any] = {"request": settings.request, "spec_override": settings.spec_override}
@@ -162,12 +212,25 @@ async def improve_run(
     thread_id: str | None = None,
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
+    wait: bool = False,
 ) -> RunResult:
     """Change an app generated earlier: plan only the tasks the change touches, run them, and
-    merge their files with the user's edits."""
+    merge their files with the user's edits. The folder is held from before the last run's spec is
+    read until the change is written, so two improves never both start from the same spec."""
+    check_request(change)
+    if thread_id is not None:
+        check_thread_id(thread_id)
+    thread_id = thread_id or new_thread_id()
+    if not Path(out_dir).is_dir():
+        raise RunError(f"{out_dir} is not a folder")
+    async with writing_into(out_dir, f"improve {thread_id}", wait):
+        return await _improve_held(out_dir, change, db_path, thread_id, on_event, agents)
+
+
+async def _improve_held(out_dir: str, change: str, db_path: str, thread_id: str, on_event: Callable[[Event], None] | None,
+                        agents: Mapping[str, AgentWork] | None) -> RunResult:
     from autodevos.agents.planner import apply_feedback, model_change, place_verify
 
-    check_request(change)
     where = str(Path(out_dir).resolve())
     store = _open(db_path)
     row = await asyncio.to_thread(store.last_run_for, where)
@@ -176,7 +239,6 @@ async def improve_run(
     old = Plan.model_validate_json(row["plan"])
     previous = await stored_settings(row["thread_id"], db_path)
     previous.replay = False  # a change is new work, even in a folder a replay wrote
-    thread_id = thread_id or new_thread_id()
     ask = asker(previous.context(), "planner", thread_id)
     if ask is None:
         spec, applied = apply_feedback(old.spec, change)
@@ -195,8 +257,14 @@ async def improve_run(
     plan, more = await asyncio.to_thread(place_verify, plan, previous.verify and any(t.agent in registry.get("verify").after for t in plan.tasks))
     settings = dataclasses.replace(previous, request=f"{previous.request}\n\nchange: {change}", out_dir=where,
                                    plan=plan.model_dump(), spec_override=None, force=False, db_path=db_path, replay=False)
-    return await start_run(settings, thread_id, on_event, agents, notes=[*applied, *notes, *more],
-                           extra={"improved_from": row["thread_id"], "change": change})
+    return await _start_held(settings, thread_id, on_event, agents, [*applied, *notes, *more],
+                             {"improved_from": row["thread_id"], "change": change})
+
+
+def _said(request: str) -> str:
+    """A stored request in a message: quoted, on one line, cut short."""
+    text = " ".join(request.split())
+    return repr(text[:60] + ("..." if len(text) > 60 else ""))
 
 
 async def stored_settings(thread_id: str, db_path: str, checkpointer: str | None = None) -> RunSettings:
@@ -218,10 +286,17 @@ async def resume_run(
     agents: Mapping[str, AgentWork] | None = None,
     checkpointer: str | None = None,
     budget: dict[str, Any] | None = None,
+    wait: bool = False,
 ) -> RunResult:
     """Carry on a stopped run. budget ({'max_tokens_total': N, 'max_cost': X}) raises the run's
     model budget first; a run paused at its budget then goes on at once."""
     settings = await stored_settings(thread_id, db_path, checkpointer)
+    async with writing_into(settings.out_dir, f"resume {thread_id}", wait):
+        return await _resume_held(settings, thread_id, db_path, on_event, agents, budget)
+
+
+async def _resume_held(settings: RunSettings, thread_id: str, db_path: str, on_event: Callable[[Event], None] | None,
+                       agents: Mapping[str, AgentWork] | None, budget: dict[str, Any] | None) -> RunResult:
     changes = {k: v for k, v in (budget or {}).items() if v is not None}
     if changes:
         settings = await _update_settings(thread_id, db_path, settings, changes)
@@ -277,13 +352,15 @@ async def answer_pause(
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
     checkpointer: str | None = None,
+    wait: bool = False,
 ) -> RunResult:
     """Answer the question a paused run is waiting on, and carry the run on."""
     settings = await stored_settings(thread_id, db_path, checkpointer)
     check_models(settings)
-    if not await _pending_questions(settings, thread_id, agents):
-        raise RunError(f"run {thread_id!r} is not waiting for an answer")
-    return await _drive(settings, thread_id, Command(resume=decision), on_event, agents)
+    async with writing_into(settings.out_dir, f"approve {thread_id}", wait):
+        if not await _pending_questions(settings, thread_id, agents):
+            raise RunError(f"run {thread_id!r} is not waiting for an answer")
+        return await _drive(settings, thread_id, Command(resume=decision), on_event, agents)
 
 
 LEASE_TTL = 30.0
@@ -398,11 +475,23 @@ async def fork_run(
         values["tasks"] = {t.id: {"agent": t.agent, "status": "pending", "attempts": 0} for t in new_plan.tasks}
         values["files"] = {}
     settings = dataclasses.replace(settings, out_dir=out_dir, force=False)
-    check_output_folder(out_dir, force=False)
+    if new_thread is not None:
+        check_thread_id(new_thread)
     new_thread = new_thread or new_thread_id()
-    store = _open(db_path)
+    async with writing_into(out_dir, f"fork {new_thread}", False):
+        return await _fork_held(settings, thread_id, checkpoint_id, out_dir, plan, new_thread, values, snap, on_event, agents)
+
+
+async def _fork_held(settings: RunSettings, thread_id: str, checkpoint_id: str, out_dir: str, plan: dict[str, Any] | None,
+                     new_thread: str, values: dict[str, Any], snap: Any, on_event: Callable[[Event], None] | None,
+                     agents: Mapping[str, AgentWork] | None) -> RunResult:
+    check_output_folder(out_dir, force=False)
+    store = _open(settings.db_path)
     stored = settings.stored(forked_from={"thread_id": thread_id, "checkpoint_id": checkpoint_id})
-    await asyncio.to_thread(store.create_run, new_thread, settings.request, stored["out_dir"], settings.model, stored)
+    other = await asyncio.to_thread(store.claim_run, new_thread, settings.request, stored["out_dir"], settings.model, stored)
+    if other is not None:
+        raise RunError(f"thread id {new_thread!r} is taken by another run ({_said(other['request'])} into {other['out_dir']}); "
+                       "leave out --thread for a new id")
     await asyncio.to_thread(_carry_over, store, thread_id, new_thread, values, Path(out_dir))
     if values.get("plan"):  # the fork's tasks read their plan from the run database by its key
         values["plan"] = await keep_plan(store, new_thread, Plan.model_validate(values["plan"]))

@@ -12,13 +12,14 @@ is recognised on resume and not run again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,10 +135,7 @@ class RunStore:
                     conn.execute("ROLLBACK")
                 results = [(fut, None, exc) for _, fut in batch]
             for fut, value, exc in results:
-                if exc is None:
-                    fut.set_result(value)
-                else:
-                    fut.set_exception(exc)
+                _settle(fut, value, exc)
             if stop:
                 return
 
@@ -189,6 +187,21 @@ class RunStore:
                 replace=True,
             )
 
+    def claim_run(self, thread_id: str, request: str, out_dir: str, model: str, settings: dict[str, Any]) -> dict[str, Any] | None:
+        """create_run, unless the thread id belongs to another run (another request, or another
+        folder): then nothing is written and that run's row is returned. The same request into the
+        same folder is the same run started again, and takes its row over. One transaction, so two
+        processes claiming one id at once cannot both get it."""
+        now = time.time()
+        with self._lock, self._immediate():
+            row = self._conn.execute("SELECT request, out_dir, status FROM adv_runs WHERE thread_id = ?", (thread_id,)).fetchone()
+            if row is not None and (row[0] or row[1]) and (row[0], row[1]) != (request, out_dir):
+                return {"thread_id": thread_id, "request": row[0] or "", "out_dir": row[1] or "", "status": row[2]}
+            self._conn.execute(
+                "INSERT OR REPLACE INTO adv_runs (thread_id, request, out_dir, model, created, updated, status, plan, settings) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', NULL, ?)", (thread_id, request, out_dir, model, now, now, json.dumps(settings)))
+        return None
+
     def get_run(self, thread_id: str) -> dict[str, Any] | None:
         with self._lock:
             rows = list(self.db["adv_runs"].rows_where("thread_id = ?", [thread_id]))
@@ -228,8 +241,8 @@ class RunStore:
         A lease is held by 'host:pid:token' until it expires. One whose process is gone on this
         host (killed) is taken over at once.
         """
-        now = time.time()
-        with self._lock:
+        with self._lock, self._immediate():  # read and take in one write transaction: two processes never both win
+            now = time.time()
             row = self._conn.execute("SELECT lease_owner, lease_until FROM adv_runs WHERE thread_id = ?", (thread_id,)).fetchone()
             if row is None:
                 return None
@@ -240,15 +253,36 @@ class RunStore:
                                (owner, now + ttl, thread_id))
             return None
 
+    @contextlib.contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """One write transaction on the shared connection (hold self._lock): BEGIN IMMEDIATE takes
+        the database's write lock first, so what is read inside cannot change before it commits."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
     def renew_lease(self, thread_id: str, owner: str, ttl: float) -> None:
         with self._lock:
             self._conn.execute("UPDATE adv_runs SET lease_until = ? WHERE thread_id = ? AND lease_owner = ?",
                                (time.time() + ttl, thread_id, owner))
 
     def release_lease(self, thread_id: str, owner: str) -> None:
+        """Give the run up. Best effort and quick: a lease whose process has ended is taken over at
+        once anyway, so a database busy at that moment (a run cut short by Ctrl-C) is not waited on."""
         with self._lock:
-            self._conn.execute("UPDATE adv_runs SET lease_owner = NULL, lease_until = NULL WHERE thread_id = ? AND lease_owner = ?",
-                               (thread_id, owner))
+            self._conn.execute("PRAGMA busy_timeout=2000")
+            try:
+                self._conn.execute("UPDATE adv_runs SET lease_owner = NULL, lease_until = NULL WHERE thread_id = ? AND lease_owner = ?",
+                                   (thread_id, owner))
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                self._conn.execute("PRAGMA busy_timeout=60000")
 
     # tasks ------------------------------------------------------------------------------
     def task_records(self, thread_id: str) -> dict[str, TaskRecord]:
@@ -336,6 +370,21 @@ class RunStore:
                 rows.update({r[1]: dict(zip(names, r, strict=True)) for r in cur.fetchall()})
         return rows
 
+    def made_before(self, out_dir: str, thread_id: str, agent: str) -> dict[str, str | None]:
+        """path -> hash put on disk, for what `agent` generated in out_dir in runs other than
+        thread_id (by the task ledger of the run that last wrote each path) and is still recorded there."""
+        with self._lock:
+            rows = self._conn.execute("SELECT path, written, thread_id FROM adv_generated WHERE out_dir = ? AND thread_id IS NOT ? "
+                                      "AND digest IS NOT NULL", (out_dir, thread_id)).fetchall()
+        by_thread: dict[str, list[tuple[str, str | None]]] = {}
+        for path, written, thread in rows:
+            by_thread.setdefault(thread or "", []).append((path, written))
+        found: dict[str, str | None] = {}
+        for thread, paths in by_thread.items():
+            owned = {p for rec in self.task_records(thread).values() if rec.agent == agent for p in rec.files}
+            found.update({p: w for p, w in paths if p in owned})
+        return found
+
     def has_generated(self, out_dir: str) -> bool:
         with self._lock:
             return self._conn.execute("SELECT 1 FROM adv_generated WHERE out_dir = ? LIMIT 1", (out_dir,)).fetchone() is not None
@@ -384,6 +433,20 @@ class RunStore:
         return row[0]
 
 
+
+
+def _settle(fut: Future, value: Any, exc: BaseException | None) -> None:
+    """Hand a write's result to its caller; a caller that gave up (Ctrl-C cancelled its wait) is
+    passed over, so the writer thread lives on and the writes queued behind it still commit."""
+    if fut.cancelled():
+        return
+    try:
+        if exc is None:
+            fut.set_result(value)
+        else:
+            fut.set_exception(exc)
+    except InvalidStateError:
+        pass
 
 
 def _record(row: dict[str, Any]) -> TaskRecord:
