@@ -26,7 +26,20 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from autodevos.domain.spec import ENTITY_RESERVED, RESERVED, AppSpec, Entity, Field, Role, Rule, camel, pascal, singularize
+from autodevos.domain.spec import (
+    ENTITY_RESERVED,
+    AppSpec,
+    Entity,
+    Field,
+    Role,
+    Rule,
+    camel,
+    name_problem,
+    pascal,
+    pluralize,
+    safe_name,
+    singularize,
+)
 from pydantic import ValidationError
 
 
@@ -1042,15 +1055,20 @@ def resolve(draft: Draft) -> AppSpec:
                 o.owned |= e.owned
                 draft.relations = [(other if a == name else a, other if b == name else b, k, r, w) for a, b, k, r, w in draft.relations]
                 del draft.entities[name]
-    # entity names that are reserved or generic
+    # entity names that are reserved or generic; names the generated code cannot use (a TypeScript or
+    # DOM global, a plural the app's own modules have) are renamed by domain.spec.safe_name
+    renamed: dict[str, str] = {}
     for name in list(draft.entities):
-        if not _entity_name_ok(name, draft):
-            e = draft.entities.pop(name)
-            if name.lower() in ENTITY_RESERVED and e.weight >= 2:
-                new = name + "Entry"
-                e.name, e.label = new, e.label or name.lower()
-                draft.entities[new] = e
-                draft.relations = [(new if a == name else a, new if b == name else b, k, r, w) for a, b, k, r, w in draft.relations]
+        generic = not _entity_name_ok(name, draft)
+        new = safe_name(name, "entity") if not generic or (name.lower() in ENTITY_RESERVED and draft.entities[name].weight >= 2) else None
+        if new == name:
+            continue
+        e = draft.entities.pop(name)
+        if new and new not in draft.entities:
+            e.name, e.label = new, e.label or name.lower()
+            draft.entities[new] = e
+            renamed[name] = new
+            draft.relations = [(new if a == name else a, new if b == name else b, k, r, w) for a, b, k, r, w in draft.relations]
     # roles that are only roles: a person noun named with no fields, only as a role or sign-in
     role_names = {pascal(r) for r in draft.roles}
     for name in list(draft.entities):
@@ -1062,8 +1080,9 @@ def resolve(draft: Draft) -> AppSpec:
     assumptions = list(draft.assumptions)
     if not entities and (m := re.search(r"\b([a-z]+)\s+(?:app|application|tracker|manager|list|organi[sz]er|planner|log|catalog(?:ue)?|system|website|site)\b", draft.text.lower())):
         np = noun_phrase(m.group(1))
-        if np and m.group(1) not in lex["stop"] and "NOUN" in _pos(m.group(1)) and m.group(1) not in ("web", "mobile", "simple", "small", "little"):
-            entities[np[0]] = EntityDraft(name=np[0], label=np[1], source=m.group(0), weight=1)
+        named = safe_name(np[0], "entity") if np else None
+        if named and m.group(1) not in lex["stop"] and "NOUN" in _pos(m.group(1)) and m.group(1) not in ("web", "mobile", "simple", "small", "little"):
+            entities[named] = EntityDraft(name=named, label=np[1], source=m.group(0), weight=1)
     if not entities:
         entities["Item"] = EntityDraft(name="Item", label="item", source="")
         assumptions.append("the request names no records to keep, so the app manages generic items (name, description)")
@@ -1074,6 +1093,10 @@ def resolve(draft: Draft) -> AppSpec:
         assumed_item = False
 
     by_lower = {n.lower(): n for n in entities}
+    by_lower.update({old.lower(): new for old, new in renamed.items() if new in entities and old.lower() not in by_lower})
+    # a renamed entity keeps the plural of the user's word (its route and files: comments, not comment-entries) when that is safe
+    kept_plural = {new: plural for old, new in renamed.items()
+                   if name_problem(plural := pluralize(camel(old)), "plural") is None and plural.lower() not in by_lower}
     refs: dict[str, list[Field]] = {n: [] for n in entities}
 
     def add_ref(src: str, dst: str, kind: str, required: bool, words: str, fname: str | None = None) -> None:
@@ -1139,15 +1162,18 @@ def resolve(draft: Draft) -> AppSpec:
             fields.insert(0, Field(name="name", type="string", assumed=True, label="name"))
             assumptions.append(f"{name} has no fields in the request, so it gets a name")
         owned = e.owned or (draft.owned_all and not assumed_item)
-        built.append(Entity(name=e.name, fields=fields, owned=owned, label=e.label, source=e.source[:200], assumed=assumed_item))
-    roles = [Role(name=r, label=v["label"], source=v["source"][:200], create=sorted(v.get("create", [])),
-                  update=sorted(v.get("update", [])), delete=sorted(v.get("delete", []))) for r, v in draft.roles.items()]
+        built.append(Entity(name=e.name, fields=fields, owned=owned, label=e.label, source=e.source[:200], assumed=assumed_item,
+                            plural=kept_plural.get(e.name, "")))
+    roles = [Role(name=r, label=v["label"], source=v["source"][:200], **{act: sorted(renamed.get(x, x) for x in v.get(act, []))
+                                                                       for act in ("create", "update", "delete")})
+             for r, v in draft.roles.items()]
     known = {e.name for e in built}
     for r in roles:
         for act in ("create", "update", "delete"):
             setattr(r, act, [x for x in getattr(r, act) if x == "*" or x in known])
     rule_entities = getattr(draft, "rule_entities", {})
-    rules = [Rule(text=t, entities=[x for x in rule_entities.get(t, []) if x in known], kind=_rule_kind(t)) for t in draft.rules]
+    rules = [Rule(text=t, entities=[renamed.get(x, x) for x in rule_entities.get(t, []) if renamed.get(x, x) in known], kind=_rule_kind(t))
+             for t in draft.rules]
     title = _title(draft.text.lower(), built)
     data: dict[str, Any] = dict(name=title, title=title.title(), description=" ".join(draft.text.split())[:500], entities=built,
                                 auth=draft.auth, frontend=draft.frontend, backend=draft.backend, roles=roles, rules=rules,
@@ -1186,8 +1212,9 @@ def _field(fd: FieldDraft, assumed: bool) -> Field | None:
         kind, options = "boolean", []
     name = fd.name
     label = fd.label
-    if name.lower() in RESERVED or name in AUTO:
-        name = name + ("Name" if name.lower() == "class" else "Value")
+    name = safe_name(name, "field")  # class -> className, valueOf -> valueOfValue, id -> idValue
+    if name is None:
+        return None
     if kind == "enum" and len({camel(o).lower() for o in options}) != len(options):
         kind, options = "string", []
     min_, max_ = fd.min, fd.max

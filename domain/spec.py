@@ -46,6 +46,87 @@ AUTO_FIELDS = {"id", "createdAt", "updatedAt"}
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
+MAX_NAME = 60
+"""Most characters of an entity, plural or field name (they become file, table, column and type names)."""
+
+TS_GLOBALS: frozenset[str] = frozenset(n.lower() for n in """
+    Partial Required Readonly Record Pick Omit Exclude Extract NonNullable Parameters ConstructorParameters ReturnType
+    InstanceType ThisParameterType OmitThisParameter ThisType Uppercase Lowercase Capitalize Uncapitalize Awaited NoInfer
+    PropertyKey PropertyDescriptor ArrayLike PromiseLike ReadonlyArray ReadonlyMap ReadonlySet Iterable Iterator
+    IterableIterator AsyncIterable AsyncIterator Generator AsyncGenerator TemplateStringsArray Any Unknown Never
+    Object Function Array String Number Boolean Symbol BigInt Date RegExp Error EvalError RangeError ReferenceError
+    SyntaxError TypeError URIError AggregateError Promise Map Set WeakMap WeakSet WeakRef FinalizationRegistry Proxy
+    Reflect JSON Math Intl Atomics ArrayBuffer SharedArrayBuffer DataView Int8Array Uint8Array Uint8ClampedArray
+    Int16Array Uint16Array Int32Array Uint32Array Float32Array Float64Array BigInt64Array BigUint64Array GlobalThis
+    Console Buffer Process NodeJS
+    Event EventTarget CustomEvent FormEvent Node NodeList Element HTMLElement Document DocumentFragment Window Location
+    Navigator History Storage Request Response Headers FormData URL URLSearchParams Blob File FileList FileReader Image
+    Audio Text Comment Range Selection Option Attr Notification AbortController AbortSignal
+""".split())
+"""TypeScript's utility types, JavaScript's built-in objects and the DOM's globals (lower case): an
+entity named like one would shadow or clash with it in the generated code (`Omit<Task, "id">`)."""
+
+PROTOTYPE_MEMBERS: frozenset[str] = frozenset(n.lower() for n in (
+    "constructor", "__proto__", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString",
+    "toString", "valueOf", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"))
+"""Object.prototype's members (lower case): a record whose field is named like one reads the
+inherited function when the field is missing (every PATCH without it would fail)."""
+
+APP_MODULES: frozenset[str] = frozenset({
+    "app", "api", "common", "config", "database", "db", "errors", "health", "index", "logger", "metrics", "schema", "server"})
+"""The generated app's own module names (schemas/common.ts, tests/health.test.ts, ...): an entity's
+plural names its files and route, so it must not be one of them. (`auth` and `users` clash only in
+an app with login; the generator refuses those: agents.render.check_spec.)"""
+
+NameKind = Literal["entity", "plural", "field"]
+
+
+def name_problem(name: str, kind: NameKind) -> str | None:
+    """Why `name` (as the spec keeps it: PascalCase entity, camelCase plural or field) cannot be used
+    in the generated app, or None when it can."""
+    low = name.lower()
+    if not _IDENT.match(name):
+        return "is not an identifier (letters and digits, starting with a letter)"
+    if len(name) > MAX_NAME:
+        return f"is {len(name)} characters long (at most {MAX_NAME})"
+    if low in PROTOTYPE_MEMBERS:
+        return "is a member every JavaScript object has (Object.prototype)"
+    if low in RESERVED or keyword.iskeyword(name if kind != "entity" else low):
+        return "is a reserved word"
+    if kind == "entity" and low in ENTITY_RESERVED:
+        return "is a reserved word"
+    if kind == "entity" and low in TS_GLOBALS:
+        return "is a TypeScript or DOM global type the generated code would shadow"
+    if kind == "plural" and low in APP_MODULES:
+        return "is the name of one of the app's own modules"
+    if kind == "field" and name in AUTO_FIELDS:
+        return "is added automatically"
+    return None
+
+
+def safe_name(name: str, kind: Literal["entity", "field"]) -> str | None:
+    """The name to use for the user's word `name`: itself (PascalCase for an entity, camelCase for a
+    field) when it is safe, else renamed (Omit -> OmitEntry, valueOf -> valueOfValue, class ->
+    className; the user's word stays the label); None when no renaming makes it usable. An entity's
+    plural, derived from its name, must be safe too (Metric -> metrics, one of the app's modules)."""
+    if kind == "entity":
+        candidates = [pascal(name)]
+        candidates.append(candidates[0] + "Entry")
+    else:
+        base = camel(name)
+        candidates = [base, "className" if base.lower() == "class" else base + "Value"]
+    for candidate in candidates:
+        if name_problem(candidate, kind) is None and (kind == "field" or name_problem(pluralize(camel(candidate)), "plural") is None):
+            return candidate
+    return None
+
+
+def _refused(what: str, name: str, kind: Literal["entity", "field"], problem: str) -> ValueError:
+    """A one-line refusal of a name, with the name that would do when there is one."""
+    safe = safe_name(name, kind) if len(name) <= MAX_NAME else None
+    hint = f"; call it {safe!r} (the user's word can stay its label)" if safe and safe != name else ""
+    return ValueError(f"{what} {name[:80]!r}{'...' if len(name) > 80 else ''} {problem}{hint}")
+
 
 def camel(words: str) -> str:
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", words) if p]
@@ -89,15 +170,12 @@ class Field(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if v.strip().lower() in RESERVED:
-            raise ValueError(f"field name {v.strip()!r} is a reserved word")
+        if v.strip().lower() in RESERVED | PROTOTYPE_MEMBERS:
+            raise _refused("field name", v.strip(), "field", "is a reserved word")
         v = camel(v)
-        if not _IDENT.match(v):
-            raise ValueError(f"field name {v!r} is not an identifier")
-        if v.lower() in RESERVED or keyword.iskeyword(v):
-            raise ValueError(f"field name {v!r} is a reserved word")
-        if v in AUTO_FIELDS:
-            raise ValueError(f"field name {v!r} is added automatically")
+        problem = name_problem(v, "field")
+        if problem:
+            raise _refused("field name", v, "field", problem)
         return v
 
     @model_validator(mode="after")
@@ -169,20 +247,25 @@ class Entity(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if v.strip().lower() in ENTITY_RESERVED:
-            raise ValueError(f"entity name {v.strip()!r} is a reserved word")
+        if v.strip().lower() in ENTITY_RESERVED | PROTOTYPE_MEMBERS:
+            raise _refused("entity name", v.strip(), "entity", "is a reserved word")
         v = pascal(v)
-        if not _IDENT.match(v):
-            raise ValueError(f"entity name {v!r} is not an identifier")
-        if v.lower() in ENTITY_RESERVED or keyword.iskeyword(v.lower()):
-            raise ValueError(f"entity name {v!r} is a reserved word")
+        problem = name_problem(v, "entity")
+        if problem:
+            raise _refused("entity name", v, "entity", problem)
         return v
 
     @model_validator(mode="after")
     def _fields(self) -> Entity:
-        if not self.plural:
+        derived = not self.plural
+        if derived:
             self.plural = pluralize(camel(self.name))
         self.plural = camel(self.plural)
+        problem = name_problem(self.plural, "plural")
+        if problem:
+            safe = safe_name(self.name, "entity") if derived else None
+            hint = f"; call the entity {safe!r} or give it another plural" if safe and safe != self.name else "; give it another plural"
+            raise ValueError(f"entity {self.name!r}: plural {self.plural[:80]!r} {problem}{hint}")
         seen: set[str] = set()
         for f in self.fields:
             if f.name.lower() in seen:

@@ -131,6 +131,21 @@ def check_output_folder(out_dir: str, force: bool, generated: bool = False) -> N
         raise RunError(f"--out {out_dir} is not writable")
 
 
+def check_buildable(spec: dict[str, Any]) -> None:
+    """A hand-written spec the generator could not build (two entities sharing a table, a route the
+    login routes have, ...) is refused before any task runs, not by a failing task."""
+    from autodevos.agents.answers import first_error
+    from autodevos.agents.render import SUPPORTED, RenderError, check_spec
+    from autodevos.domain.spec import AppSpec, buildable
+
+    try:
+        check_spec(buildable(AppSpec.model_validate(spec), SUPPORTED))
+    except ValidationError as exc:
+        raise RunError(f"the spec is invalid: {first_error(exc, 'spec')}") from None
+    except RenderError as exc:
+        raise RunError(f"the spec cannot be built: {exc}") from None
+
+
 def check_models(settings: RunSettings) -> None:
     """Fail before a run starts when a role's model cannot be used (unknown provider or role, missing key)."""
     roles = registry.model_roles()
@@ -173,6 +188,8 @@ async def start_run(
     check_request(settings.request, allow_empty=bool(settings.spec_override or settings.plan))
     if thread_id is not None:
         check_thread_id(thread_id)
+    if settings.spec_override is not None:
+        check_buildable(settings.spec_override)
     if settings.plan is not None:
         try:
             validate_plan(Plan.model_validate(settings.plan), tuple(agents or registry.names()))

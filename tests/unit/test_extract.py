@@ -25,7 +25,8 @@ def field(spec: AppSpec, entity: str, name: str):
 @pytest.mark.parametrize("request_text, entities", [
     ("a pet clinic with owners, pets and visits", {"Owner", "Pet", "Visit"}),
     ("crm with contacts, companies and deals", {"Contact", "Company", "Deal"}),
-    ("Support desk: tickets with status and priority, and comments on tickets", {"Ticket", "Comment"}),
+    # Comment is a DOM global: renamed (domain.spec.safe_name), its word kept as the label and its plural as the route
+    ("Support desk: tickets with status and priority, and comments on tickets", {"Ticket", "CommentEntry"}),
     ("invoices for customers with amount and due date", {"Invoice", "Customer"}),
     ("a REST API only to manage employees and departments", {"Employee", "Department"}),
     ("simple notes app", {"Note"}),
@@ -139,6 +140,16 @@ def test_reserved_words_are_renamed_with_the_users_word_as_label():
     spec = extract_spec("Students: name, class, birth date")
     f = field(spec, "Student", "className")
     assert f.label == "class"
+
+
+def test_names_the_generated_code_cannot_use_are_renamed_keeping_the_users_word():
+    spec = extract_spec("Support desk: tickets with status and priority, and comments on tickets")
+    comment = spec.entity("CommentEntry")  # Comment is a DOM global
+    assert comment.label == "comments" and comment.plural == "comments" and comment.slug == "comments"
+    assert any(f.type == "ref" and f.ref == "Ticket" for f in comment.fields)  # the relation survives the rename
+    spec = extract_spec("Notes (title, to string, constructor)")  # Object.prototype members
+    assert {f.name for f in spec.entity("Note").fields} == {"title", "toStringValue", "constructorValue"}
+    assert field(spec, "Note", "toStringValue").label == "to string"
 
 
 def test_vague_request_gets_assumed_items_and_says_so():
