@@ -408,18 +408,20 @@ def run(
     )
     if settings.approval not in APPROVALS:
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
-    if settings.verify:
-        _check_sandbox(settings)
+    _check_sandbox(settings)
     _drive_cli(lambda progress: start_run(settings, thread_id=thread_id, on_event=progress, wait=wait), str(db), as_json, strict_model)
 
 
 def _check_sandbox(settings: RunSettings) -> None:
-    """Before anything runs: verify will have the sandbox --sandbox asks for (one line if not)."""
-    from autodevos.agents.sandbox import SandboxUnavailable, decide
+    """Before anything runs: --sandbox is a policy, and verify will have the sandbox it asks for (one line if not)."""
+    from autodevos.agents.sandbox import POLICIES, SandboxUnavailable, decide
     from autodevos.graph.nodes import model_written
 
     try:
-        decide(settings.sandbox, model_written(settings))
+        if settings.sandbox not in POLICIES:
+            raise ValueError(f"--sandbox {settings.sandbox!r}: use one of {', '.join(POLICIES)}")
+        if settings.verify:
+            decide(settings.sandbox, model_written(settings))
     except (SandboxUnavailable, ValueError) as exc:
         raise Fail(str(exc)) from None
 

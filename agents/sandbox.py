@@ -101,9 +101,9 @@ def decide(policy: str, model_written: bool) -> str:
     if found.ok:
         return "bwrap"
     if policy == "required" or model_written:
-        who = "--sandbox required" if policy == "required" else "model-written code"
-        raise SandboxUnavailable(f"{who} is verified only inside a sandbox and {found.why}: {INSTALL_HINT}, "
-                                 "or pass --sandbox off to verify without one")
+        who = ("--sandbox required: verify runs the app only inside a sandbox" if policy == "required"
+               else "a model writes this app, and verify runs model-written code only inside a sandbox")
+        raise SandboxUnavailable(f"{who}; {found.why}: {INSTALL_HINT}, or pass --sandbox off to verify without one")
     return "none"
 
 

@@ -1,5 +1,6 @@
 """Apps from different requests, generated offline and verified for real inside the graph:
-install, type-check, lint, unit/API/component tests, build, and the browser test in Chromium."""
+install, type-check, lint, unit/API/component tests, build, and the browser test in Chromium,
+every step inside the bubblewrap sandbox (the default when it is there)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def steps_of(result) -> dict[tuple[str, str], dict]:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", list(REQUESTS))
-def test_generated_app_passes_verify(name, tmp_path, npm, chromium):
+def test_generated_app_passes_verify(name, tmp_path, npm, chromium, sandbox):
     result = run_app(tmp_path, REQUESTS[name])
     verify = result.tasks["verify"]
     assert result.ok, json.dumps(verify.get("report"), indent=1)[-6000:]
@@ -45,6 +46,7 @@ def test_generated_app_passes_verify(name, tmp_path, npm, chromium):
     if spec["frontend"]:
         e2e = steps[("frontend", "e2e")]
         assert e2e["ok"] and not e2e["skipped"], e2e
+    assert {s["sandbox"] for s in steps.values() if not s["skipped"]} == {"bwrap"}, steps
     # every entity the request named has its API exercised by the backend tests that just passed
     app = tmp_path / "app"
     test_output = steps[("backend", "test")]["output"]

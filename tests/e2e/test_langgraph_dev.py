@@ -102,10 +102,11 @@ def test_studio_reads_the_graph_schemas(server):
 
 
 @pytest.mark.e2e
-def test_studio_run_with_verify_completes_without_allow_blocking(server, tmp_path, npm, chromium):
+def test_studio_run_with_verify_completes_without_allow_blocking(server, tmp_path, npm, chromium, sandbox):
     """The server runs with its blocking-call check on (no --allow-blocking); verify installs, checks,
-    tests, builds and browser-tests the app inside a graph node, and the run completes. The fixture
-    then checks the server's log for BlockingError."""
+    tests, builds and browser-tests the app inside a graph node, every step in the sandbox (the same
+    code path as the CLI), and the run completes. The fixture then checks the server's log for
+    BlockingError."""
     import httpx
     from langgraph_sdk import get_client
 
@@ -127,3 +128,4 @@ def test_studio_run_with_verify_completes_without_allow_blocking(server, tmp_pat
     steps = {(s["package"], s["step"]): s for s in tasks["verify"]["report"]}
     assert all(s["ok"] for s in steps.values())
     assert not steps[("frontend", "e2e")].get("skipped")  # the browser test ran
+    assert {s["sandbox"] for s in steps.values() if not s.get("skipped")} == {"bwrap"}, steps

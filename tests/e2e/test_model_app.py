@@ -23,7 +23,7 @@ FIXED = files_answer({"backend/src/about.ts": 'export const ABOUT: string = "wri
 
 
 @pytest.fixture(autouse=True)
-def _key(monkeypatch):
+def _key(monkeypatch, sandbox):  # model-written code is verified only inside the sandbox
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-model-app")
 
 

@@ -43,7 +43,7 @@ def with_probe(work):
     return tests_agent
 
 
-def test_api_key_reaches_no_file_log_or_app_process(tmp_path, monkeypatch, capfd, caplog):
+def test_api_key_reaches_no_file_log_or_app_process(tmp_path, monkeypatch, capfd, caplog, sandbox):
     key = f"sk-canary-{uuid.uuid4().hex}"
     monkeypatch.setenv("OPENAI_API_KEY", key)
     chat_model.cache_clear()
