@@ -186,6 +186,40 @@ def verify_table(task_id: str, steps: list[dict[str, Any]]) -> Table:
     return table
 
 
+FATE_STYLE = {"fixed": "green", "routed back": "yellow", "gave up": "red", "listed": ""}
+
+
+def review_table(findings: list[dict[str, Any]]) -> Table:
+    """The code review's findings, each with its fate (fixed, routed back, gave up, listed)."""
+    from autodevos.agents.review.findings import counts
+
+    told = ", ".join(f"{n} {fate}" for fate, n in counts(findings).items())
+    table = Table(title=f"Code review ({told})", title_justify="left")
+    for col in ("where", "severity", "check", "fate", "task", "why"):
+        table.add_column(col, overflow="fold")
+    for f in findings:
+        where = f"{f['file']}:{f['line']}" if f.get("line") else f["file"]
+        style = FATE_STYLE.get(f["fate"], "")
+        fate = f"[{style}]{plain(f['fate'])}[/]" if style else plain(f["fate"])
+        table.add_row(plain(where), plain(f["severity"]), plain(f"{f['source']}: {f['rule']}"), fate, plain(f.get("owner", "")),
+                      plain(" ".join(f["message"].split())[:200]))
+    return table
+
+
+def _print_review(findings: list[dict[str, Any]], thread_id: str) -> None:
+    """The review's findings, and one warning line when blocking ones are left in the app."""
+    from autodevos.agents.review.report import not_fixed
+
+    if not findings:
+        return
+    out.print(review_table(findings))
+    left = not_fixed(findings)
+    if left:
+        err.print(f"[yellow]warning:[/yellow] {len(left)} blocking review finding(s) are not fixed: "
+                  f"{plain(', '.join(f['file'] + (':' + str(f['line']) if f.get('line') else '') for f in left[:5]))} "
+                  f"(REVIEW.md in the app; autodevos status {plain(thread_id)})", highlight=False)
+
+
 def plan_tree(plan: dict[str, Any], notes: list[str]) -> Tree:
     """The plan as a person checks it: what was understood (with the words it came from), what was
     not, what will not be built yet, and the tasks."""
@@ -249,6 +283,7 @@ def _finish(result: RunResult, as_json: bool, strict: bool = False) -> None:
                 out.print(verify_table(tid, rec["report"]))
         _print_merge(result.merge)
         _print_written_by(insp.written_by(result.tasks))
+        _print_review(insp.findings_of(result.tasks), result.thread_id)
         if result.plan:
             for line in warnings(AppSpec.model_validate(result.plan["spec"])):
                 out.print(f"[yellow]{plain(line)}[/]")
@@ -652,6 +687,7 @@ def status(
         out.print(f"[dim]{plain(note)}[/dim]")
     out.print(task_table(info["tasks"]))
     _print_written_by(info["written_by"])
+    _print_review(info["review"], thread_id)
     if info["usage"]["run"]["calls"]:
         out.print(usage_table(info["usage"]))
     for d in info["decisions"]:

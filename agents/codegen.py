@@ -39,6 +39,12 @@ class Workspace:
     """verify: run model-written package files that ask for more than the generator does, unasked."""
     trusted: tuple[str, ...] = ()
     """verify: SHA-256 of the package files a person approved."""
+    inputs: dict[str, list[str]] = field(default_factory=dict)
+    """The files of the tasks this one follows (directly or through others), by task id: what a reviewer reads."""
+    last_report: Any = None
+    """This task's report from its previous run in this run, if it ran before (a reviewer's earlier findings)."""
+    max_repairs: int = 0
+    """How often a failure this task finds may send its owner back in this run (--max-repairs; 0 in step mode)."""
 
 
 @dataclass

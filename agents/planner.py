@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Collection
 from typing import Any
 
 from autodevos.agents import registry
@@ -99,22 +100,32 @@ async def model_change(spec: AppSpec, change: str, ask: Any, max_reasks: int = 2
     return found.value, [*found.notes, "change applied to the spec by the model"]
 
 
-def place_verify(plan: Plan, verify: bool) -> tuple[Plan, list[str]]:
-    """Add a verify task after the code and test tasks, or drop it; say why when dropped."""
+def place_verify(plan: Plan, verify: bool, available: Collection[str] | None = None) -> tuple[Plan, list[str]]:
+    """Add the checks the planner places (the registry's agents outside the default plan: code_review,
+    then verify), each after the last of the tasks it follows, or drop them; say why when dropped.
+
+    A review does not stand in for what it follows: verify depends on the review and on the code and
+    test tasks too, so a person who skips the review holds nothing up. `available`: the agents the
+    graph has (a check without a node is not placed); default: every registered agent."""
     import shutil
 
-    tasks = [t for t in plan.tasks if t.agent != "verify"]
+    checks = [a for a in registry.agents() if not a.planned]
+    tasks = [t for t in plan.tasks if t.agent not in {a.name for a in checks}]
     if not verify:
         return Plan(spec=plan.spec, tasks=tasks), ([] if len(tasks) == len(plan.tasks) else ["verify turned off"])
     if shutil.which("npm") is None:
         return Plan(spec=plan.spec, tasks=tasks), ["no npm on the PATH: the app is written but not verified (install Node.js 20+)"]
     if len(tasks) != len(plan.tasks):
         return plan, []
-    verifier = registry.get("verify")
-    code = [t.id for t in tasks if t.agent in verifier.after]
-    ends = [t for t in code if not any(t in o.depends_on for o in tasks if o.id in code)]
-    verify_task = Task(id="verify", agent="verify", depends_on=ends, description=str(verifier.describe))
-    return validate_plan(Plan(spec=plan.spec, tasks=[*tasks, verify_task]), registry.names()), []
+    reviewers = set(registry.reviewers())
+    for check in checks:
+        if available is not None and check.name not in available:
+            continue
+        follows = [t for t in tasks if t.agent in check.after]
+        ends = [t.id for t in follows if not any(t.id in o.depends_on for o in follows if o.agent not in reviewers)]
+        text = check.describe(plan.spec) if callable(check.describe) else check.describe
+        tasks.append(Task(id=check.name, agent=check.name, depends_on=ends, description=text))
+    return validate_plan(Plan(spec=plan.spec, tasks=tasks), registry.names()), []
 
 
 ACTIONS = ("approve", "edit", "reject", "skip", "quit")

@@ -71,7 +71,11 @@ class AgentSpec:
     interfaces: tuple[str, ...] = ()
     """The other agents' files (folders end in /) its model must agree with, most useful first."""
     planned: bool = True
-    """In the default plan; False: the planner places it (verify, when verify is on)."""
+    """In the default plan; False: the planner places it with the checks (code_review, verify), when verify is on."""
+    reviewer: bool = False
+    """It reviews the files of the tasks it follows instead of writing code: it is given their paths and
+    its last report, a model may read for it (a model role with no area), its blocking findings send
+    their owners back (graph.routing.plan_review_repair), and a person skipping it holds nothing up."""
     origin: str = "built-in"
     """Where the entry comes from: built-in, or the plugin's package and version."""
 
@@ -93,6 +97,12 @@ def _frontend_text(spec: AppSpec) -> str:
     names = ", ".join(e.plural for e in spec.entities)
     auth = " and a login screen" if spec.auth else ""
     return f"Vite + React + TypeScript + Tailwind pages for {names}{auth}."
+
+
+async def _review(task: Any, spec: AppSpec, ws: Any) -> Any:
+    from autodevos.agents.review import review_app  # the review stands on the registry: imported when it runs
+
+    return await review_app(task, spec, ws)
 
 
 async def _verify(task: Any, spec: AppSpec, ws: Any) -> Any:
@@ -118,7 +128,11 @@ BUILTIN: tuple[AgentSpec, ...] = (
                           "docs/openapi.json")),
     AgentSpec("docs", render.render_docs, after=("tests",), describe="README, architecture notes and an API reference.",
               interfaces=(*_PACKAGES, "backend/src/types.ts", "docker-compose.yml")),
-    AgentSpec("verify", work=_verify, model_role=False, planned=False, after=("backend", "frontend", "devops", "tests"),
+    AgentSpec("code_review", work=_review, model_role=False, reviewer=True, planned=False,
+              after=("backend", "frontend", "devops", "tests"),
+              describe="Review the code: ESLint security rules, duplication, every route against the spec "
+                       "(with a model: each task's changes); blocking findings go back to their agent."),
+    AgentSpec("verify", work=_verify, model_role=False, planned=False, after=("backend", "frontend", "devops", "tests", "code_review"),
               describe="Install, type-check, lint, test, build and browser-test the app."),
 )
 """The built-in agents, in plan order (each after the agents it follows)."""
@@ -274,9 +288,14 @@ def renderers() -> dict[str, Renderer]:
     return {a.name: a.render for a in agents() if a.model_role and a.render is not None}
 
 
+def reviewers() -> tuple[str, ...]:
+    """The agents that review the others' files (a model may read for them; they write none of the app's code)."""
+    return tuple(a.name for a in agents() if a.reviewer)
+
+
 def model_roles() -> tuple[str, ...]:
-    """The roles that may have a model of their own: the planner and every code agent."""
-    return ("planner", *renderers())
+    """The roles that may have a model of their own: the planner, every code agent and every reviewer."""
+    return ("planner", *renderers(), *reviewers())
 
 
 def default_plan(spec: AppSpec) -> Plan:
@@ -301,5 +320,5 @@ def listing() -> list[dict[str, Any]]:
         place = ("after " + ", ".join(a.after) if a.after else "at the start") + (f", when the spec has {a.when}" if a.when else "")
         rows.append({"name": a.name, "origin": a.origin, "plan": place if a.planned else f"placed by the planner ({place})",
                      "model_role": a.model_role, "renders": a.render is not None,
-                     "prompts": str(a.prompts) if a.prompts is not None else f"prompts/{a.name}/" if a.model_role else ""})
+                     "prompts": str(a.prompts) if a.prompts is not None else f"prompts/{a.name}/" if a.model_role or a.reviewer else ""})
     return rows

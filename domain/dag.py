@@ -153,10 +153,13 @@ def ready_tasks(plan: Plan, status: dict[str, str]) -> list[str]:
     ]
 
 
-def blocked_by(task: Task, status: dict[str, str]) -> str | None:
-    """The first dependency that ended without completing, if any (the task must be skipped)."""
+def blocked_by(task: Task, status: dict[str, str], waived: Collection[str] = ()) -> str | None:
+    """The first dependency that ended without completing, if any (the task must be skipped).
+
+    `waived`: tasks whose skip holds nothing up (a review: nothing after it needs its files); a
+    failure of theirs still does."""
     for dep in task.depends_on:
-        if status.get(dep) in ("failed", "skipped"):
+        if status.get(dep) == "failed" or (status.get(dep) == "skipped" and dep not in waived):
             return dep
     return None
 
@@ -187,14 +190,16 @@ def critical_path(plan: Plan, durations: dict[str, float]) -> float:
     return max(finish.values(), default=0.0)
 
 
-def next_step_task(plan: Plan, status: dict[str, str]) -> tuple[str | None, str | None]:
-    """Step mode: (the next pending task in dependency order, the dependency that blocks it, if any)."""
+def next_step_task(plan: Plan, status: dict[str, str], waived: Collection[str] = ()) -> tuple[str | None, str | None]:
+    """Step mode: (the next pending task in dependency order, the dependency that blocks it, if any).
+    `waived`: as for blocked_by."""
     by_id = {t.id: t for t in plan.tasks}
     for tid in topological_order(plan):
         if status.get(tid, "pending") != "pending":
             continue
         task = by_id[tid]
-        culprit = blocked_by(task, status)
-        if culprit is not None or all(status.get(d) == "completed" for d in task.depends_on):
+        culprit = blocked_by(task, status, waived)
+        if culprit is not None or all(status.get(d) == "completed" or (d in waived and status.get(d) == "skipped")
+                                      for d in task.depends_on):
             return tid, culprit
     return None, None

@@ -27,7 +27,7 @@ from autodevos.domain.dag import TERMINAL, Plan, PlanError, Task, blocked_by, ne
 from autodevos.domain.spec import AppSpec
 from autodevos.graph.output import drop_stale, place_files, remove_if_unchanged
 from autodevos.graph.plans import PLANS, PlanMissing, TaskPlan, keep_plan
-from autodevos.graph.routing import packages_to_approve, plan_repair, plan_restore
+from autodevos.graph.routing import packages_to_approve, plan_repair, plan_restore, plan_review_repair
 from autodevos.graph.scheduler import COORDINATORS, Coordinator
 from autodevos.graph.settings import Context
 from autodevos.graph.state import State, TaskInput
@@ -52,7 +52,7 @@ def asker(ctx: Context, role: str, thread: str) -> RoleAsk | None:
 
 def model_written(ctx: Context) -> bool:
     """Whether a model writes any of the app's files in this run (the planner's model writes none)."""
-    return any(role != "planner" and parse_model(ctx.model_for(role)[0])[0].name != "offline" for role in registry.model_roles())
+    return any(parse_model(ctx.model_for(role)[0])[0].name != "offline" for role in registry.renderers())
 
 
 def _thread(runtime: Runtime[Context]) -> str:
@@ -85,7 +85,7 @@ def make_planner(agents: tuple[str, ...]):
             finally:
                 await ask.aclose()
         if not state.get("plan") or feedback:
-            plan, more = await asyncio.to_thread(planner_agent.place_verify, plan, ctx.verify and "verify" in agents)
+            plan, more = await asyncio.to_thread(planner_agent.place_verify, plan, ctx.verify and "verify" in agents, agents)
             notes = [*notes, *more]
         store = await _store(ctx)
         kept = await keep_plan(store, _thread(runtime), plan)
@@ -184,7 +184,7 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
         await co.wait_for(task.depends_on)
         if co.paused:
             return _held(task, agent, known, co.paused)
-        culprit = blocked_by(task, co.status)
+        culprit = blocked_by(task, co.status, waived(plan.plan))
         if culprit is not None or co.stop_reason is not None:
             why = f"dependency {culprit!r} did not complete" if culprit else co.stop_reason
             rec = TaskRecord(task.id, agent, "skipped", attempts=known.attempts if known else 0, error=why)
@@ -206,7 +206,9 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                     await asyncio.sleep(ctx.task_delay)
                 ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser, ask=asker(ctx, agent, thread),
                                plan=plan.plan, previous=inp.get("previous") or [], sandbox=ctx.sandbox,
-                               model_written=model_written(ctx), trust_model=ctx.trust_model, trusted=tuple(inp.get("trusted") or ()))
+                               model_written=model_written(ctx), trust_model=ctx.trust_model, trusted=tuple(inp.get("trusted") or ()),
+                               inputs=_inputs(plan.plan, task, co.known), last_report=known.report if known is not None else None,
+                               max_repairs=0 if ctx.approval == "step" else ctx.max_repairs)
                 try:
                     out = await work(task, plan.plan.spec, ws)
                 finally:
@@ -295,6 +297,25 @@ async def _task_plan(store: RunStore, inp: TaskInput) -> TaskPlan:
     return await PLANS.get(store, inp["plan_key"])
 
 
+def waived(plan: Plan) -> set[str]:
+    """The tasks whose skip holds nothing up: reviews (nothing after them needs their files)."""
+    reviewers = set(registry.reviewers())
+    return {t.id for t in plan.tasks if t.agent in reviewers}
+
+
+def _inputs(plan: Plan, task: Task, known: dict[str, TaskRecord]) -> dict[str, list[str]]:
+    """The files of every task this one follows, directly or through others, as the ledger has them."""
+    by_id = {t.id: t for t in plan.tasks}
+    seen: set[str] = set()
+    stack = list(task.depends_on)
+    while stack:
+        tid = stack.pop()
+        if tid not in seen and tid in by_id:
+            seen.add(tid)
+            stack.extend(by_id[tid].depends_on)
+    return {tid: sorted(known[tid].files) for tid in sorted(seen) if tid in known}
+
+
 def _held(task: Task, agent: str, known: TaskRecord | None, why: str) -> dict[str, Any]:
     """The update of a task left pending because the run holds (its budget is used up)."""
     rec = known.as_state() if known is not None else {"agent": agent, "attempts": 0}
@@ -332,7 +353,7 @@ async def approve_task(state: State, runtime: Runtime[Context]) -> dict[str, Any
     """Step mode: ask before the next task runs (approve, skip, or quit and resume later)."""
     plan = Plan.model_validate(state["plan"])
     status = {tid: r["status"] for tid, r in (state.get("tasks") or {}).items()}
-    task_id, culprit = next_step_task(plan, status)
+    task_id, culprit = next_step_task(plan, status, waived(plan))
     if task_id is None:
         return {"current": None}
     if culprit is None:
@@ -393,6 +414,13 @@ async def review_tasks(state: State, runtime: Runtime[Context]) -> dict[str, Any
             return {"tasks": {current: {**rec, "status": "pending"}}, "feedback": {current: decision.get("feedback") or ""},
                     "decisions": [record]}
         return {"current": None, "feedback": {current: None}, "decisions": [record]}
+    reviewed = plan_review_repair(state, ctx.max_repairs)
+    if reviewed is not None:  # blocking findings go back to the tasks that wrote their files
+        review_id, feedback, again, note = reviewed
+        store = await _store(ctx)
+        await store.write(store.mark_pending(_thread(runtime), sorted(again)))
+        tasks = {tid: {**state["tasks"][tid], "status": "pending"} for tid in again}
+        return {"tasks": tasks, "feedback": feedback, "planner_notes": [note]}
     repair = plan_repair(state, ctx.max_repairs)
     if repair is None:
         restore = plan_restore(state, ctx.max_repairs)

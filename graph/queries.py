@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from autodevos.agents.calls import call_totals
+from autodevos.agents.review.report import findings_of
 from autodevos.agents.understanding import understood
 from autodevos.domain.spec import AppSpec
 from autodevos.graph.runner import RunError, RunResult, stored_settings
@@ -48,6 +49,7 @@ async def run_info(db_path: str, thread_id: str) -> dict[str, Any]:
     totals = await asyncio.to_thread(call_totals, db_path, thread_id)
     info["usage"] = {"run": asdict(totals.run), "tasks": {tid: asdict(u) for tid, u in sorted(totals.tasks.items())}}
     info["written_by"] = written_by(info["tasks"])
+    info["review"] = findings_of(info["tasks"])
     return info
 
 
@@ -112,6 +114,7 @@ def result_json(result: RunResult) -> dict[str, Any]:
     data["ok"] = result.ok
     data["merge"] = result.merge
     data["written_by"] = written_by(result.tasks)
+    data["review"] = findings_of(result.tasks)
     if result.plan:
         data["understood"] = understood(AppSpec.model_validate(result.plan["spec"]))
     return data

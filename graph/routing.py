@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from autodevos.agents.review.findings import Finding, Rounds, feedback_for
 from autodevos.domain.dag import TERMINAL, Plan, dependants
 from autodevos.graph.plans import plan_key
 
@@ -97,6 +98,42 @@ def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str],
     text = (f"verify step `{what}` in {step.get('package')}/ failed "
             f"(repair {state.get('repairs', 0) + 1} of {max_repairs}):\n{(step.get('output') or '')[-2000:]}")
     return owner, {owner, verify_task.id} | dependants(plan, owner), text
+
+
+def plan_review_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, dict[str, str], set[str], str] | None:
+    """After a review sent blocking findings back: (review task, owner task -> the findings as its
+    feedback, tasks to run again, a note), or None when no review did.
+
+    The review decided which findings go back (agents/review: only while a round is left); this
+    routes them: each owner runs again with its findings, and so do the tasks after it (the
+    review, its tests, verify, docs). `max_repairs` bounds it again: a report claiming more
+    rounds than the run allows sends nothing."""
+    plan_data = state.get("plan")
+    if not plan_data:
+        return None
+    plan = Plan.model_validate(plan_data)
+    records = state.get("tasks", {})
+    ids = {t.id for t in plan.tasks}
+    for task in plan.tasks:
+        rec = records.get(task.id) or {}
+        report = rec.get("report")
+        review = report.get("review") if isinstance(report, dict) else None
+        if rec.get("status") != "failed" or not isinstance(review, dict):
+            continue
+        sent = [f for f in review.get("findings") or [] if f.get("fate") == "routed back" and f.get("owner") in ids - {task.id}]
+        if not sent or int(review.get("rounds") or 0) > max_repairs:
+            continue
+        found = [Finding.from_dict(f) for f in sent]
+        rounds = Rounds(done=int(review["rounds"]) - 1, allowed=max_repairs)
+        owners = sorted({f.owner for f in found})
+        feedback = {o: feedback_for(o, found, int(review.get("pass") or 1), rounds) for o in owners}
+        again = {task.id, *owners}
+        for owner in owners:
+            again |= dependants(plan, owner)
+        note = (f"code review: {len(found)} blocking finding{'s go' if len(found) != 1 else ' goes'} back to {', '.join(owners)} "
+                f"(review round {rounds.done + 1} of {max_repairs})")
+        return task.id, feedback, again, note
+    return None
 
 
 def _paths(step: dict[str, Any]) -> list[str]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 from autodevos.agents.registry import default_plan, improvement_plan, names
 from autodevos.domain import dag
-from autodevos.domain.dag import Plan, PlanError, Slot, Task, blocked_by, critical_path, ready_tasks, validate_plan
+from autodevos.domain.dag import (
+    Plan,
+    PlanError,
+    Slot,
+    Task,
+    blocked_by,
+    critical_path,
+    next_step_task,
+    ready_tasks,
+    validate_plan,
+)
 from autodevos.domain.spec import AppSpec, Entity
 
 
@@ -91,9 +101,22 @@ def test_place_verify_goes_after_the_last_code_tasks():
     from autodevos.agents.planner import place_verify
 
     p, notes = place_verify(default_plan(spec()), True)
-    assert p.task("verify").depends_on == ["devops", "tests"] and notes == []
+    assert p.task("code_review").depends_on == ["devops", "tests"] and notes == []
+    # verify follows the review and what the review follows: a skipped review holds nothing up
+    assert p.task("verify").depends_on == ["devops", "tests", "code_review"]
     p, notes = place_verify(p, False)
     assert [t.id for t in p.tasks] == ["backend", "frontend", "devops", "tests", "docs"] and notes == ["verify turned off"]
+    p, _ = place_verify(default_plan(spec()), True, available=("backend", "frontend", "devops", "tests", "docs", "verify"))
+    assert "code_review" not in {t.id for t in p.tasks} and p.task("verify").depends_on == ["devops", "tests"]
+
+
+def test_a_skipped_review_holds_nothing_up_a_failed_one_does():
+    p = plan(Task(id="a", agent="docs"), Task(id="r", agent="docs", depends_on=["a"]), Task(id="v", agent="docs", depends_on=["a", "r"]))
+    assert blocked_by(p.task("v"), {"a": "completed", "r": "skipped"}) == "r"
+    assert blocked_by(p.task("v"), {"a": "completed", "r": "skipped"}, waived={"r"}) is None
+    assert blocked_by(p.task("v"), {"a": "completed", "r": "failed"}, waived={"r"}) == "r"
+    assert next_step_task(p, {"a": "completed", "r": "skipped"}, waived={"r"}) == ("v", None)
+    assert next_step_task(p, {"a": "completed", "r": "skipped"}) == ("v", "r")
 
 
 def test_spec_refuses_required_reference_cycles_and_auth_without_backend():

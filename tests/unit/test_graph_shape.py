@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from autodevos.graph.session import compile_graph
 
-AGENTS = {"frontend", "backend", "devops", "tests", "docs", "verify"}
+AGENTS = {"frontend", "backend", "devops", "tests", "docs", "code_review", "verify"}
 
 
 def test_nodes_and_edges_of_the_drawn_graph():
@@ -26,3 +26,4 @@ def test_nodes_and_edges_of_the_drawn_graph():
             ("review", "finish", True), ("finish", "__end__", False)} <= edges
     mermaid = compile_graph().get_graph().draw_mermaid()
     assert "approve_plan -.-> backend" in mermaid and "backend --> review" in mermaid
+    assert "approve_plan -.-> code_review" in mermaid and "code_review --> review" in mermaid  # the code review, drawn

@@ -40,18 +40,19 @@ def plugins(monkeypatch):
 
 def test_every_list_of_agents_is_derived_from_the_builtin_entries():
     names = tuple(a.name for a in registry.BUILTIN)
-    assert registry.names() == names == ("backend", "frontend", "devops", "tests", "docs", "verify")
-    assert registry.model_roles() == ("planner", "backend", "frontend", "devops", "tests", "docs")
+    assert registry.names() == names == ("backend", "frontend", "devops", "tests", "docs", "code_review", "verify")
+    assert registry.model_roles() == ("planner", "backend", "frontend", "devops", "tests", "docs", "code_review")
+    assert registry.reviewers() == ("code_review",) and "code_review" not in registry.renderers()  # a model reads, writes no code
     assert set(registry.works()) == set(names)
     drawn = compile_graph().get_graph()
     assert {n for n in drawn.nodes} >= set(names)
     plan = registry.default_plan(SPEC)
-    assert [t.id for t in plan.tasks] == ["backend", "frontend", "devops", "tests", "docs"]  # verify is placed by the planner
+    assert [t.id for t in plan.tasks] == ["backend", "frontend", "devops", "tests", "docs"]  # the review and verify are placed by the planner
     assert set(areas_for(SPEC).direct) and interfaces_for("frontend", SPEC)
 
 
 def test_a_plugin_is_an_entry_from_elsewhere(plugins):
-    assert plugins.names() == ("backend", "frontend", "devops", "tests", "docs", "verify", "seed", "audit")
+    assert plugins.names() == ("backend", "frontend", "devops", "tests", "docs", "code_review", "verify", "seed", "audit")
     assert plugins.find("seed").origin == "tests.plugin_agents:SEED"  # no distribution: the entry point's value
     # the default plan: after the agents it follows, only when the spec meets its condition
     plan = registry.default_plan(SPEC)
@@ -110,5 +111,7 @@ def test_the_agents_command_lists_builtin_and_plugin_agents(plugins):
     rows = {r["name"]: r for r in data["agents"]}
     assert rows["backend"]["origin"] == "built-in" and rows["seed"]["plan"] == "after backend, when the spec has backend"
     assert rows["verify"]["plan"].startswith("placed by the planner")
+    assert rows["code_review"]["plan"] == "placed by the planner (after backend, frontend, devops, tests)"
+    assert rows["code_review"]["prompts"] == "prompts/code_review/"
     assert len(data["problems"]) == 3
     assert "plugin agent 'broken'" in result.stderr and result.stderr.count("warning:") == 3
