@@ -119,7 +119,7 @@ def messages(diff: TaskDiff, spec: AppSpec, earlier: list[dict[str, Any]], mode:
     task = diff.task
     sent = [f for f in earlier if f.get("owner") == task.id and f.get("source") == "model"]
     values = {
-        "task_id": task.id, "agent": task.agent, "task_description": task.description or "(none)",
+        "task_id": task.id, "task_agent": task.agent, "task_description": task.description or "(none)",
         "spec_part": spec_part(spec, task.agent), "diff": diff.text,
         "earlier": "\n".join(f"- {f['file']}:{f['line']} ({f['severity']}, {f['fate']}) {f['rule']}: {f['message']}" for f in sent)
                    or "(none)",
