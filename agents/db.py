@@ -62,8 +62,8 @@ def explain_database_error(exc: sqlite3.Error, path: str | Path) -> str:
     said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     low = said.lower()
     if "malformed" in low or "not a database" in low or "corrupt" in low:
-        return (f"the run database {path} is damaged ({said}); restore it from a backup, or start again with a new --db "
-                f"(`sqlite3 {path} .recover` can save what is still readable)")
+        return (f"{path} is not a usable SQLite database ({said}): it is damaged; restore it from a backup, or start again "
+                f"with a new --db (`sqlite3 {path} .recover` can save what is still readable)")
     if "full" in low:
         return f"no space left for the run database {path} ({said}); free some disk space or pass --db on another disk, then resume"
     if "locked" in low or "busy" in low:
@@ -80,7 +80,7 @@ def store_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a usable SQLite database ({exc})") from None
+        raise StoreError(explain_database_error(exc, path)) from None
     except OSError as exc:
         raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from None
 
