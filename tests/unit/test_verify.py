@@ -82,3 +82,38 @@ def test_verify_makes_no_blocking_call_on_the_event_loop(tmp_path, monkeypatch):
     assert [s.step for s in runs[0]][-1] == "hadolint"
     assert "prepared node_modules" in runs[2][0].output
     assert (second / "backend" / "node_modules" / "left-pad" / "index.js").is_file()
+
+
+RECORDING_NPM = """#!/bin/sh
+# records its arguments; `install` leaves npm's hidden lockfile with two packages that have install scripts
+echo "$@" >> "$NPM_LOG"
+if [ "$1" = install ]; then
+  mkdir -p node_modules
+  printf '{"packages": {"node_modules/better-sqlite3": {"version": "12.1.0", "hasInstallScript": true},
+    "node_modules/sneaky": {"version": "1.0.0", "hasInstallScript": true}}}' > node_modules/.package-lock.json
+fi
+exit 0
+"""
+
+
+def test_install_runs_no_script_then_rebuilds_only_allowed_packages_npm_just_added(tmp_path, monkeypatch):
+    from autodevos.agents.verify import install
+
+    bin_dir, log = tmp_path / "bin", tmp_path / "npm.log"
+    bin_dir.mkdir()
+    (bin_dir / "npm").write_text(RECORDING_NPM)
+    (bin_dir / "npm").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    monkeypatch.setenv("NPM_LOG", str(log))
+    monkeypatch.setenv("AUTODEVOS_CACHE", str(tmp_path / "cache"))
+    pkg = tmp_path / "app" / "backend"
+    pkg.mkdir(parents=True)
+    (pkg / "package.json").write_text(json.dumps({"name": "b", "dependencies": {"better-sqlite3": "^12", "sneaky": "^1"}}))
+    first = asyncio.run(install(pkg))
+    assert first.ok
+    assert log.read_text().splitlines() == ["install --prefer-offline --no-audit --no-fund --ignore-scripts", "rebuild better-sqlite3"]
+    assert "install scripts not run (not on the allow-list): sneaky" in first.output
+    assert "install scripts run (allow-listed, new or changed): better-sqlite3" in first.output
+    log.unlink()
+    again = asyncio.run(install(pkg))  # installed already: nothing new to build
+    assert again.ok and log.read_text().splitlines() == ["install --prefer-offline --no-audit --no-fund --ignore-scripts"]
