@@ -385,7 +385,7 @@ def run(
     force: bool = typer.Option(DEFAULTS.force, "--force", help="Write into a non-empty --out folder."),
     verify: bool = typer.Option(DEFAULTS.verify, "--verify/--no-verify", help="Install, type-check, lint, test and build the app (needs Node.js 20+)."),
     browser: bool = typer.Option(DEFAULTS.browser, "--browser/--no-browser", help="Run the app's browser test during verify (needs Chromium)."),
-    max_repairs: int = typer.Option(DEFAULTS.max_repairs, "--max-repairs", min=0, max=10, help="How often a failed verify goes back to the owning agent."),
+    max_repairs: int = typer.Option(DEFAULTS.max_repairs, "--max-repairs", min=0, max=10, help="How often a failed verify, and apart from it a blocking code-review finding, goes back to the owning agent."),
     checkpointer: str = typer.Option(None, "--checkpointer", help="postgres://USER@HOST:PORT/DB to keep checkpoints in PostgreSQL (password from PGPASSWORD); default: the --db file."),
     approve: str = typer.Option(DEFAULTS.approval, "--approve", help="Pause for a person: 'plan' (approve, edit or reject the plan) or 'none'."),
     step: bool = typer.Option(False, "--step", help="Step through: pause at the plan, before each task and after it (one task at a time)."),

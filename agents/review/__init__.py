@@ -139,4 +139,5 @@ async def review_app(task: Any, spec: Any, ws: Any) -> Any:
                          "tools": [r.as_dict() for r in runs], "notes": notes}}
     if sent:
         raise ReviewBlocked(decided, report)
-    return AgentResult({REVIEW_FILE: said.review_markdown(spec, report["review"])}, report)
+    text = await asyncio.to_thread(said.review_markdown, spec, report["review"])  # reads its template: off the event loop
+    return AgentResult({REVIEW_FILE: text}, report)

@@ -142,7 +142,7 @@ async def eslint(app: Path, tools: Path, paths: list[str], texts: Mapping[str, s
         results = json.loads(report or "[]")
     except ValueError:
         return [], ToolRun("eslint", False, seconds, len(paths), "ESLint's JSON report could not be read")
-    return eslint_findings(app, results, texts), ToolRun("eslint", True, seconds, len(paths))
+    return await asyncio.to_thread(eslint_findings, app, results, texts), ToolRun("eslint", True, seconds, len(paths))
 
 
 def _temp_file() -> str:
