@@ -124,7 +124,7 @@ def test_studio_run_with_verify_completes_without_allow_blocking(server, tmp_pat
     assert run["status"] == "success", run
     tasks = state["values"]["tasks"]
     assert {t: r["status"] for t, r in tasks.items()} == dict.fromkeys(
-        ["backend", "frontend", "devops", "tests", "docs", "verify"], "completed"), {t: r.get("error") for t, r in tasks.items()}
+        ["backend", "frontend", "devops", "tests", "docs", "code_review", "verify"], "completed"), {t: r.get("error") for t, r in tasks.items()}
     steps = {(s["package"], s["step"]): s for s in tasks["verify"]["report"]}
     assert all(s["ok"] for s in steps.values())
     assert not steps[("frontend", "e2e")].get("skipped")  # the browser test ran

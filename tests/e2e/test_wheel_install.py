@@ -107,7 +107,7 @@ def test_the_installed_command_runs_offline_outside_the_checkout(installed):
     assert {"backend", "frontend", "devops", "tests", "docs"} <= set(result["tasks"])
     assert (work / "app" / "backend" / "package.json").is_file() and (work / "app" / "frontend" / "src" / "App.tsx").is_file()
     agents = json.loads(sh(installed["bin"], "agents", "--json", cwd=work, env=clean_env()).stdout)
-    assert [a["name"] for a in agents["agents"]][:6] == ["backend", "frontend", "devops", "tests", "docs", "verify"]
+    assert [a["name"] for a in agents["agents"]][:7] == ["backend", "frontend", "devops", "tests", "docs", "code_review", "verify"]
 
 
 @pytest.mark.e2e
