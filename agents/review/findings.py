@@ -11,7 +11,7 @@ Fates, decided once per review pass from this pass's findings and the last pass'
 |---|---|
 | `routed back` | blocking, and the run may still send it back (a round is left) |
 | `fixed` | found by an earlier pass, gone now |
-| `listed` | not blocking; or blocking in a run that sends nothing back (--max-repairs 0, step mode) |
+| `listed` | not blocking; or blocking where nothing can go back (--max-repairs 0, step mode, no task of this run wrote the file) |
 | `gave up` | blocking, and the rounds are used up |
 """
 
@@ -142,7 +142,7 @@ def one_line(f: Finding) -> str:
 
 def feedback_for(owner: str, findings: Iterable[Finding], pass_no: int, rounds: Rounds) -> str:
     """What an owner is told when its findings come back: each one, where, which check, why."""
-    mine = [f for f in findings if f.owner == owner]
+    mine = [f for f in findings if f.owner == owner and f.fate == "routed back"]
     lines = [f"code review (round {rounds.done + 1} of {rounds.allowed}, review pass {pass_no}) found "
              f"{len(mine)} blocking problem{'s' * (len(mine) != 1)} in this task's files; fix each at its cause, "
              "keep the rest as it is:"]

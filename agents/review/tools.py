@@ -206,29 +206,28 @@ def _squash(text: str) -> str:
 
 
 def duplication_findings(root: Path, clones: list[dict], baseline: Mapping[str, str]) -> list[Finding]:
-    """jscpd's clones -> findings, leaving out those both of whose sides are the offline
-    generator's code (its per-entity files are alike by design): only what this run's agents added."""
-    squashed = [_squash(t) for t in baseline.values()]
+    """jscpd's clones -> findings, leaving out those both of whose sides the offline generator
+    writes in those very files (its per-entity files are alike by design): only what this run's
+    agents added counts, a copy of the generator's own code into another file included."""
+    squashed = {path: _squash(text) for path, text in baseline.items()}
     texts: dict[str, list[str]] = {}
 
-    def side(info: dict) -> tuple[str, int, str] | None:
+    def side(info: dict) -> tuple[str, int, str, bool] | None:
         try:
             rel = Path(info["name"]).resolve().relative_to(root).as_posix()
             lines = texts.setdefault(rel, (root / rel).read_text(encoding="utf-8").splitlines())
         except (KeyError, ValueError, OSError, UnicodeDecodeError):
             return None
         start, end = int(info.get("start") or 1), int(info.get("end") or info.get("start") or 1)
-        return rel, start, _squash("\n".join(lines[start - 1:end]))
+        text = _squash("\n".join(lines[start - 1:end]))
+        return rel, start, text, text in squashed.get(rel, "")
 
     found = []
     for c in clones:
         a, b = side(c.get("firstFile") or {}), side(c.get("secondFile") or {})
-        if a is None or b is None:
+        if a is None or b is None or (a[3] and b[3]):
             continue
-        if all(any(text in base for base in squashed) for _, _, text in (a, b)):
-            continue
-        new = a if not any(a[2] in base for base in squashed) else b
-        other = b if new is a else a
+        new, other = (a, b) if not a[3] else (b, a)
         digest = hashlib.sha256(new[2].encode()).hexdigest()[:10]
         lines = int(c.get("lines") or 0)
         found.append(Finding("duplication", "duplicated-code", new[0], new[1], "warning",
