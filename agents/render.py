@@ -20,7 +20,7 @@ from pathlib import Path
 
 from autodevos.agents import tsformat
 from autodevos.agents.files import check_relpath
-from autodevos.domain.spec import AppSpec, Entity, Field, buildable, camel, singularize
+from autodevos.domain.spec import GENERATED_TYPES, AppSpec, Entity, Field, buildable, camel, singularize
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import escape
 
@@ -980,8 +980,7 @@ def refused(spec: AppSpec, entity: Entity) -> list[tuple[str, list[str]]]:
 
 # TypeScript names the generated code declares next to the entity types, and the suffixes it adds to
 # an entity's name (OrderItemInput, OrderItemPage, ...): an entity must not be called like one of them.
-TS_NAMES = {"Db", "ValidationIssue", "PageOf", "BaseRecord", "Repositories", "PublicUser", "AuthResult", "ApiError",
-            "ResourceClient", "FormState", "HttpError", "Credentials", "WithoutNulls"}
+TS_NAMES = GENERATED_TYPES  # kept in domain.spec, whose safe_name never gives one of them
 TS_SUFFIXES = ("Input", "Create", "Update", "Patch", "Page", "Repository", "Service", "Controller")
 
 

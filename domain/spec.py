@@ -78,6 +78,12 @@ APP_MODULES: frozenset[str] = frozenset({
 plural names its files and route, so it must not be one of them. (`auth` and `users` clash only in
 an app with login; the generator refuses those: agents.render.check_spec.)"""
 
+GENERATED_TYPES: frozenset[str] = frozenset({
+    "Db", "ValidationIssue", "PageOf", "BaseRecord", "Repositories", "PublicUser", "AuthResult", "ApiError", "ResourceClient",
+    "FormState", "HttpError", "Credentials", "WithoutNulls"})
+"""Types the generated code declares beside the entity types: the generator refuses an entity named
+like one (agents.render.check_spec), and safe_name never gives such a name."""
+
 NameKind = Literal["entity", "plural", "field"]
 
 
@@ -115,8 +121,10 @@ def safe_name(name: str, kind: Literal["entity", "field"]) -> str | None:
     else:
         base = camel(name)
         candidates = [base, "className" if base.lower() == "class" else base + "Value"]
+    taken = {n.lower() for n in GENERATED_TYPES} if kind == "entity" else set()
     for candidate in candidates:
-        if name_problem(candidate, kind) is None and (kind == "field" or name_problem(pluralize(camel(candidate)), "plural") is None):
+        if name_problem(candidate, kind) is None and candidate.lower() not in taken \
+                and (kind == "field" or name_problem(pluralize(camel(candidate)), "plural") is None):
             return candidate
     return None
 
