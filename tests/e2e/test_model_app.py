@@ -44,7 +44,7 @@ def test_model_written_app_passes_verify(tmp_path):
     with ScriptedOpenAI([script]) as server:
         result, data = run(server, tmp_path)
     assert result.exit_code == 0, result.output
-    assert set(script.asked) == {"planner", "backend", "tests", "docs", "devops"}
+    assert set(script.asked) == {"planner", "backend", "tests", "docs", "devops", "code_review"}  # the reviewer reads the diffs
     steps = verify_steps(data)
     assert steps and all(steps.values()), steps
     assert {"backend:install", "backend:typecheck", "backend:lint", "backend:test", "backend:build"} <= set(steps)
