@@ -40,8 +40,10 @@ MAX_BYTES = 400_000
 """Longer files are not analyzed (a generated bundle, not code anyone reads)."""
 
 _install_lock = threading.Lock()
-_failed: dict[str, str] = {}
-"""Toolchain key -> why its install failed in this process (not tried again on every review pass)."""
+_failed: dict[str, tuple[float, str]] = {}
+"""Toolchain key -> (when, why) its install failed in this process: not tried again on every review
+pass, but again after RETRY_AFTER seconds (a long-lived server outlives a registry outage)."""
+RETRY_AFTER = 600.0
 
 
 @dataclass
@@ -90,8 +92,8 @@ def toolchain(timeout: float = 300) -> tuple[Path | None, str]:
     with _install_lock:
         if (home / INSTALLED).is_file():
             return home, ""
-        if key in _failed:
-            return None, _failed[key]
+        if key in _failed and time.monotonic() - _failed[key][0] < RETRY_AFTER:
+            return None, _failed[key][1]
         package, config = _toolchain_text()
         home.parent.mkdir(parents=True, exist_ok=True)
         scratch = home.parent / f".{key}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
@@ -107,8 +109,9 @@ def toolchain(timeout: float = 300) -> tuple[Path | None, str]:
                 code, out = 124, f"timed out after {timeout:.0f} s"
             if code != 0:
                 last = [line for line in out.strip().splitlines() if line.strip()][-1:] or ["(no output)"]
-                _failed[key] = f"the review's analyzers could not be installed: npm install exited {code}: {last[0][:200]}"
-                return None, _failed[key]
+                why = f"the review's analyzers could not be installed: npm install exited {code}: {last[0][:200]}"
+                _failed[key] = (time.monotonic(), why)
+                return None, why
             (scratch / INSTALLED).write_text(key, encoding="utf-8")
             try:
                 scratch.rename(home)
