@@ -216,7 +216,7 @@ def _print_review(findings: list[dict[str, Any]], thread_id: str) -> None:
     left = not_fixed(findings)
     if left:
         err.print(f"[yellow]warning:[/yellow] {len(left)} blocking review finding(s) are not fixed: "
-                  f"{plain(', '.join(f['file'] + (':' + str(f['line']) if f.get('line') else '') for f in left[:5]))} "
+                  f"{plain(', '.join(f['file'] + (':' + str(f['line']) if f.get('line') else '') + ' (' + f['rule'] + ')' for f in left[:5]))} "
                   f"(REVIEW.md in the app; autodevos status {plain(thread_id)})", highlight=False)
 
 

@@ -305,7 +305,7 @@ def default_plan(spec: AppSpec) -> Plan:
 
 def improvement_plan(old: Plan, spec: AppSpec) -> tuple[Plan, list[str]]:
     """The tasks a change of the spec touches (domain.dag.improvement_plan over this registry)."""
-    return dag.improvement_plan(old, spec, layout())
+    return dag.improvement_plan(old, spec, layout(), tuple(a.name for a in agents() if not a.planned))
 
 
 def validate_plan(plan: Plan) -> Plan:

@@ -127,9 +127,10 @@ def _reads(slot: Slot | None, spec: AppSpec) -> dict[str, Any]:
     return data if keys is None else {k: data[k] for k in keys}
 
 
-def improvement_plan(old: Plan, spec: AppSpec, layout: Layout) -> tuple[Plan, list[str]]:
+def improvement_plan(old: Plan, spec: AppSpec, layout: Layout, checks: Collection[str] = ("verify",)) -> tuple[Plan, list[str]]:
     """The tasks a change of the spec touches: those whose part of the spec changed or that are
-    new; their dependencies on untouched tasks are dropped (those tasks' files stay as they are)."""
+    new; their dependencies on untouched tasks are dropped (those tasks' files stay as they are).
+    `checks`: the agents the planner places after the layout's (verify, a review): never 'no longer planned'."""
     full = default_plan(spec, layout)
     slots = {s.agent: s for s in layout}
     before = {t.id: t for t in default_plan(old.spec, layout).tasks} | {t.id: t for t in old.tasks}  # an improve's plan holds only what it ran
@@ -137,7 +138,7 @@ def improvement_plan(old: Plan, spec: AppSpec, layout: Layout) -> tuple[Plan, li
     ids = {t.id for t in touched}
     tasks = [t.model_copy(update={"depends_on": [d for d in t.depends_on if d in ids]}) for t in touched]
     left = sorted(t.id for t in full.tasks if t.id not in ids and t.id in before)
-    gone = sorted(t for t in before if t not in {x.id for x in full.tasks} and before[t].agent != "verify")
+    gone = sorted(t for t in before if t not in {x.id for x in full.tasks} and before[t].agent not in checks)
     notes = [f"improve: runs {', '.join(t.id for t in tasks) or 'no task'}" + (f"; unchanged: {', '.join(left)}" if left else "")]
     if gone:
         notes.append(f"improve: no longer planned: {', '.join(gone)} (their files are left in place)")

@@ -169,3 +169,14 @@ def test_improvement_plan_leaves_devops_alone_when_only_fields_change():
     plan, notes = improvement_plan(default_plan(old_spec), apply_feedback(old_spec, "add a field estimate (integer) to todo")[0])
     assert [t.id for t in plan.tasks] == ["backend", "frontend", "tests", "docs"]
     assert "unchanged: devops" in notes[0]
+
+
+def test_the_checks_the_planner_places_are_not_no_longer_planned_in_an_improve():
+    from autodevos.agents.extract import extract_spec
+    from autodevos.agents.planner import apply_feedback, place_verify
+
+    old_spec = extract_spec("A todo app with todos")
+    old, _ = place_verify(default_plan(old_spec), True)
+    assert {"code_review", "verify"} <= {t.id for t in old.tasks}
+    plan, notes = improvement_plan(old, apply_feedback(old_spec, "add a field estimate (integer) to todo")[0])
+    assert not any("no longer planned" in n for n in notes), notes
