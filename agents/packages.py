@@ -119,7 +119,10 @@ def package_files(app_dir: Path, packages: tuple[str, ...]) -> dict[str, str]:
 
 def install_script_packages(node_modules: Path) -> dict[str, str]:
     """npm's record of the installed packages that have install scripts (its hidden lockfile,
-    node_modules/.package-lock.json): path -> 'version resolved integrity'."""
+    node_modules/.package-lock.json): path -> version. (Only the version: npm writes `integrity`
+    into that file on some installs and not on others, and `resolved` not at all with
+    omit-lockfile-registry-resolved; a package from elsewhere than the registry is the package
+    review's business.)"""
     try:
         data = json.loads((node_modules / ".package-lock.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -127,8 +130,7 @@ def install_script_packages(node_modules: Path) -> dict[str, str]:
     packages = data.get("packages") if isinstance(data, dict) else None
     if not isinstance(packages, dict):
         return {}
-    return {path: f"{meta.get('version')} {meta.get('resolved')} {meta.get('integrity')}"
-            for path, meta in packages.items() if isinstance(meta, dict) and meta.get("hasInstallScript")}
+    return {path: str(meta.get("version")) for path, meta in packages.items() if isinstance(meta, dict) and meta.get("hasInstallScript")}
 
 
 def package_name(path: str) -> str:
