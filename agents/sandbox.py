@@ -52,6 +52,12 @@ ETC = ("ssl", "ca-certificates", "ca-certificates.conf", "pki", "crypto-policies
 TOP = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)"
+MAC_HINT = "run AutoDevOS in a Linux VM or container that has bubblewrap"
+
+
+def install_hint() -> str:
+    """What to do to get a sandbox on this platform."""
+    return MAC_HINT if sys.platform == "darwin" else INSTALL_HINT
 _NPMRC_SECRET = re.compile(r"(auth|token|password|passwd|secret|credential|^_|^//|^(key|cert|certfile|keyfile)$)", re.I)
 
 
@@ -103,7 +109,7 @@ def decide(policy: str, model_written: bool) -> str:
     if policy == "required" or model_written:
         who = ("--sandbox required: verify runs the app only inside a sandbox" if policy == "required"
                else "a model writes this app, and verify runs model-written code only inside a sandbox")
-        raise SandboxUnavailable(f"{who}; {found.why}: {INSTALL_HINT}, or pass --sandbox off to verify without one")
+        raise SandboxUnavailable(f"{who}; {found.why}: {install_hint()}, or pass --sandbox off to verify without one")
     return "none"
 
 
@@ -113,7 +119,7 @@ def unsandboxed_warning(kind: str) -> str | None:
         return "verify ran the app's scripts without a sandbox (--sandbox off): they could read and write your files and use the network"
     if kind == "none":
         return (f"verify ran the app's scripts without a sandbox ({available().why}): they could read and write your files "
-                f"and use the network; {INSTALL_HINT}")
+                f"and use the network; {install_hint()}")
     return None
 
 

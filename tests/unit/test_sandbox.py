@@ -68,3 +68,15 @@ def test_off_and_none_run_the_command_as_is(tmp_path):
     box = sandbox.prepare("none", tmp_path, {}, tmp_path / "scratch")
     assert box.wrap(["npm", "test"], tmp_path, {"A": "1"}) == (["npm", "test"], {"A": "1"})
     assert box.inside(tmp_path / "x") == str(tmp_path / "x")
+
+
+def test_on_macos_the_line_says_there_is_no_bubblewrap_and_what_to_do(monkeypatch):
+    monkeypatch.setattr(sandbox.sys, "platform", "darwin")
+    sandbox.available.cache_clear()
+    try:
+        with pytest.raises(SandboxUnavailable) as caught:
+            sandbox.decide("auto", True)
+    finally:
+        sandbox.available.cache_clear()
+    assert "macOS has no bubblewrap" in str(caught.value) and "Linux VM" in str(caught.value)
+    assert "--sandbox off" in str(caught.value) and "apt-get" not in str(caught.value)
