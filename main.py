@@ -393,6 +393,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     strict_model: bool = _strict_option(),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one (letters, digits, - and _)."),
+    project: str = typer.Option(None, "--project", help="The project this run belongs to (default: the --out folder's name); see `autodevos projects`."),
     wait: bool = _wait_option(),
     planner_model: str = typer.Option(None, "--planner-model", help="Model for the planner only (else --model)."),
     agent_model: list[str] = typer.Option(None, "--agent-model", help="ROLE=MODEL[@URL] for one agent, e.g. backend=ollama:qwen2.5-coder; repeatable."),
@@ -402,6 +403,8 @@ def run(
     max_cost: float = typer.Option(None, "--max-cost", min=0, help="Pause the run when its model calls cost this many USD."),
     call_timeout: float = typer.Option(None, "--call-timeout", min=1, help=f"Seconds one model call may take (default {DEFAULTS.call_timeout:g})."),
     stream: bool = typer.Option(None, "--stream/--no-stream", show_default="no-stream", help="Stream model answers (servers that time out long answers)."),
+    api_key_file: Path = typer.Option(None, "--api-key-file", help="A file whose first line is the API key (instead of OPENAI_API_KEY)."),
+    api_key_keyring: str = typer.Option(None, "--api-key-keyring", help="SERVICE:USERNAME of the API key in the OS keyring (needs: pip install 'autodevos[keyring]')."),
     sandbox: str = typer.Option(DEFAULTS.sandbox, "--sandbox", help="Where verify runs the app's scripts: auto (in a bubblewrap sandbox when there is one; a model-written app needs one), required, or off (as you, with your files and network)."),
     trust_model: bool = typer.Option(DEFAULTS.trust_model, "--trust-model", help="Install and run model-written package files that ask for dependencies, scripts or npm settings the generator does not use, without asking."),
     task_delay: float = typer.Option(DEFAULTS.task_delay, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
@@ -432,10 +435,13 @@ def run(
         models[role.strip()] = spec_text.strip()
     given = {"model": model, "base_url": base_url, "max_tokens_total": max_tokens_total,
              "max_cost": max_cost, "call_timeout": call_timeout, "cache": cache,
-             "streaming": stream}
+             "streaming": stream, "api_key_file": str(api_key_file) if api_key_file else None, "api_key_keyring": api_key_keyring}
     chosen.update({k: v for k, v in given.items() if v is not None})
+    if api_key_file or api_key_keyring:  # the command line's key source replaces the config file's
+        chosen = {**chosen, **{k: given[k] for k in ("api_key_file", "api_key_keyring")}, "api_key_command": None}
     settings = RunSettings(
         request=request, out_dir=str(out_dir or Path("out") / thread_id), db_path=str(db), models=models, **chosen,
+        project=project or "",
         fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
         approval="none" if auto_approve else ("step" if step else approve), checkpointer=checkpointer,
@@ -464,7 +470,7 @@ def _check_sandbox(settings: RunSettings) -> None:
 @app.command()
 @_guard
 def improve(
-    folder: Path = typer.Argument(..., help="An app folder AutoDevOS generated earlier (your edits in it are kept)."),
+    folder: Path = typer.Argument(..., help="An app folder AutoDevOS generated earlier (your edits in it are kept), or its project's name."),
     change: str = typer.Argument(..., help="The change, in plain language."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the run that generated FOLDER."),
     thread: str = typer.Option(None, "--thread", help="Use this thread id instead of a new one (letters, digits, - and _)."),
@@ -478,7 +484,7 @@ def improve(
     Example: autodevos improve todo-app "add a field priority (low/medium/high) to task"
     """
     _need_db(db)
-    if not folder.is_dir():
+    if folder.exists() and not folder.is_dir():
         raise Fail(f"{folder} is not a folder")
     if thread is not None:
         check_thread_id(thread)
@@ -658,23 +664,25 @@ def show_question(question: dict[str, Any], out_dir: str) -> None:
 def status(
     thread_id: str = typer.Argument(None, help="A run's thread id; without it, list the runs."),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the runs."),
+    project: str = typer.Option(None, "--project", help="List only the runs of this project."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List runs, or show one run's tasks with status, tries, duration and error.
+    """List runs (of one project with --project), or show one run's tasks with status, tries, duration and error.
 
     Example: autodevos status 3f2a9c1b7d4e
     """
     _need_db(db)
     if thread_id is None:
-        runs = insp.list_runs(str(db))
+        runs = insp.list_runs(str(db), project)
         if as_json:
             _json(runs)
             return
-        table = Table(title=f"Runs in {plain(db)}", title_justify="left")
-        for col in ("thread", "status", "created", "request", "out"):
+        title = f"Runs of project {plain(project)} in {plain(db)}" if project is not None else f"Runs in {plain(db)}"
+        table = Table(title=title, title_justify="left")
+        for col in ("thread", "project", "status", "created", "request", "out"):
             table.add_column(col, overflow="fold")
         for r in runs:
-            table.add_row(*(plain(x) for x in (r["thread_id"], r["status"], r["created"], r["request"][:60], r["out_dir"])))
+            table.add_row(*(plain(x) for x in (r["thread_id"], r["project"], r["status"], r["created"], r["request"][:60], r["out_dir"])))
         out.print(table)
         return
     info = asyncio.run(insp.run_info(str(db), thread_id))
@@ -780,6 +788,31 @@ def diff(
         out.print(f"[red]- {plain(path)}[/]")
     for path in d["changed"]:
         out.print(Syntax(d["diffs"][path], "diff", word_wrap=True))
+
+
+@app.command()
+@_guard
+def projects(
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="SQLite file of the runs."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the projects in a run database: each with its last run, that run's status and folder, and how many runs it has.
+
+    Example: autodevos projects --db checkpoints/autodevos.sqlite
+    """
+    _need_db(db)
+    rows = insp.list_projects(str(db))
+    if as_json:
+        _json(rows)
+        return
+    table = Table(title=f"Projects in {plain(db)}", title_justify="left")
+    for col in ("project", "runs", "last run", "status", "when", "folder"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        style = STATUS_STYLE.get(r["status"], "")
+        status_text = f"[{style}]{plain(r['status'])}[/]" if style else plain(r["status"])
+        table.add_row(plain(r["project"]), str(r["runs"]), plain(r["last_run"]), status_text, plain(r["updated"]), plain(r["out_dir"]))
+    out.print(table)
 
 
 @app.command("agents")

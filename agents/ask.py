@@ -12,6 +12,7 @@ from autodevos.agents.answers import AnswerError, StructuredUnsupported, Usable
 from autodevos.agents.budget import Budget
 from autodevos.agents.calls import CallOptions, ModelClient, StructuredOutputError, StructuredOutputUnsupported
 from autodevos.agents.check import verdict_for
+from autodevos.agents.keys import KeySource
 from pydantic import BaseModel
 
 
@@ -33,7 +34,7 @@ class RoleAsk:
             return self._usable
         client = self.client
         verdict, _ = await verdict_for(client.endpoint.spec, client.endpoint.base_url, client.db_path,
-                                       timeout=self.check_timeout, replay=client.options.replay)
+                                       timeout=self.check_timeout, replay=client.options.replay, keys=client.options.keys)
         if verdict is None:
             self._usable = Usable()
             return self._usable
@@ -60,10 +61,11 @@ class RoleAsk:
 
 def role_ask(model: str, base_url: str | None, db_path: str, thread_id: str, *, cache: bool, replay: bool,
              timeout: float, prices: dict[str, list[float]], budget: Budget, streaming: bool = False,
-             check: bool = True) -> RoleAsk:
+             check: bool = True, keys: KeySource | None = None) -> RoleAsk:
     """The client of one role. The budget is checked before every call the cache cannot answer
     (a cached answer costs nothing, so a resumed or replayed run never pauses for it). `check`:
-    use the model's check verdict (checking the model once when the run database has none)."""
+    use the model's check verdict (checking the model once when the run database has none). `keys`:
+    where the API key is kept (agents/keys.py; None: OPENAI_API_KEY)."""
 
     async def check_budget(client: ModelClient) -> None:
         if budget.max_tokens_total or budget.max_cost:
@@ -71,6 +73,6 @@ def role_ask(model: str, base_url: str | None, db_path: str, thread_id: str, *, 
             budget.check(spent.total_tokens, spent.cost)
 
     options = CallOptions(cache=cache, replay=replay, timeout=timeout, streaming=streaming, before_network=check_budget,
-                          prices={name: (p[0], p[1]) for name, p in prices.items()})
+                          prices={name: (p[0], p[1]) for name, p in prices.items()}, keys=keys)
     return RoleAsk(ModelClient(model, db_path, thread_id, base_url=base_url, options=options), check=check,
                    check_timeout=min(timeout, 60.0))

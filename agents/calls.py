@@ -18,7 +18,9 @@ retry). Its `timeout` is per try and per read, so it is not a bound on a call. W
 - one exception, ModelCallError, whose one-line message names the model, the server, the
   status or cause, and the number of requests made (counted by an httpx event hook);
 - StructuredOutputUnsupported when the server refuses a structured request (the caller then
-  asks for text), StructuredOutputError when the answer does not fit the schema.
+  asks for text), StructuredOutputError when the answer does not fit the schema;
+- rotation: on a 401 the key is fetched again once from where it is kept (agents/keys.py) and,
+  when it changed, the call is made again with it.
 
 Metering: every call is a row of adv_calls (tokens from the response's usage, streamed too;
 cost from agents.llm.price_of); a cached answer is a row with cached=1 and 0 tokens.
@@ -49,6 +51,7 @@ from typing import Any, Literal, TypeVar
 import openai
 from autodevos.agents.answers import AnswerError, first_error, json_in
 from autodevos.agents.db import PerFile, open_database, store_errors, with_retries
+from autodevos.agents.keys import KeySource, KeyUnavailable, refetch_key
 from autodevos.agents.llm import Endpoint, api_key_for, build_chat_model, price_of, resolve_model
 from langchain_core.messages import AIMessage, BaseMessage, convert_to_openai_messages
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -108,6 +111,7 @@ class CallOptions:
     temperature: float | None = 0.0  # None: the server's default (some reasoning models accept no other)
     structured_method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema"
     before_network: Callable[[ModelClient], Awaitable[None]] | None = None  # called when a call is not in the cache
+    keys: KeySource | None = None  # where the API key is kept (agents/keys.py); None: OPENAI_API_KEY
 
     @property
     def call_deadline(self) -> float:
@@ -280,9 +284,9 @@ class ModelClient:
     """Every model call of one run: retried, bounded, metered into adv_calls, cached in adv_model_cache.
 
     `model` is a spec as agents.llm.parse_model reads it ('openai:gpt-4.1-mini', 'ollama:llama3.1';
-    `base_url` overrides the provider's server). The API key is read from OPENAI_API_KEY here, once
-    (not in replay mode), and kept in memory only: for the HTTP client, and to scrub it from error
-    text. Use it as `async with ModelClient(...) as client:` (or call aclose()) to close its
+    `base_url` overrides the provider's server). The API key is read here, once, from where
+    `options.keys` says it is kept (OPENAI_API_KEY by default; not in replay mode), and kept in memory
+    only: for the HTTP client, and to scrub it from error text. After a 401 it is fetched again, once. Use it as `async with ModelClient(...) as client:` (or call aclose()) to close its
     connections. Nothing here blocks the event loop.
     """
 
@@ -297,9 +301,14 @@ class ModelClient:
         self.db_path = Path(db_path)
         self.thread_id = thread_id
         self.price = price_of(self.endpoint, dict(self.options.prices or {}))
-        self._secret = None if self.options.replay else SecretStr(api_key_for(self.endpoint))
+        keys = self.options.keys
+        self._secret: SecretStr | None = None  # a file, keyring or command is read when the model is built (a worker thread)
+        if not self.options.replay and (keys is None or keys.kind == "env"):
+            self._secret = SecretStr(api_key_for(self.endpoint, keys))
+        self._retired: list[SecretStr] = []  # keys a 401 replaced: still scrubbed from error text
         self._chat: Any = None
         self._http: Any = None
+        self._old_http: list[Any] = []  # HTTP clients of replaced keys, closed by aclose()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._building: asyncio.Lock | None = None
 
@@ -315,8 +324,10 @@ class ModelClient:
     async def aclose(self) -> None:
         """Close the HTTP connections (the client can be used again afterwards)."""
         http, self._http, self._chat = self._http, None, None
-        if http is not None:
-            await http.aclose()
+        old, self._old_http = self._old_http, []
+        for client in (*old, http):
+            if client is not None:
+                await client.aclose()
 
     # public calls --------------------------------------------------------------------------
     async def text(self, messages: Messages, *, role: str, task_id: str) -> str:
@@ -367,9 +378,8 @@ class ModelClient:
 
         if opts.before_network is not None:
             await opts.before_network(self)  # e.g. the run's budget: may raise before anything is sent
-        runnable = self._bind(await self._model(), tool)
         try:
-            message, tries = await self._invoke(runnable, messages, structured=schema is not None)
+            message, tries = await self._answer(messages, tool, structured=schema is not None)
         except ModelCallError as exc:
             await asyncio.to_thread(store.record, {**row, "cached": 0, "tries": exc.tries, "error": str(exc),
                                                    "seconds": time.monotonic() - started, "at": time.time()})
@@ -392,6 +402,45 @@ class ModelClient:
             raise
         await asyncio.to_thread(store.record, done, cache)
         return result
+
+    async def _answer(self, messages: list[dict[str, Any]], tool: dict[str, Any] | None, *, structured: bool) -> tuple[AIMessage, int]:
+        """_invoke, and on a 401 the key fetched again once: when it changed, the call is made again with it."""
+        try:
+            chat = await self._model()
+        except KeyUnavailable as exc:  # the key's file, keyring or command: one line, recorded like a failed call
+            raise self._error(ModelCallError, str(exc), None, 0) from None
+        used = self._secret
+        try:
+            return await self._invoke(self._bind(chat, tool), messages, structured=structured)
+        except ModelCallError as exc:
+            if exc.status != 401 or not await self._rotated(used):
+                raise
+            before = exc.tries
+        try:
+            message, tries = await self._invoke(self._bind(await self._model(), tool), messages, structured=structured)
+        except ModelCallError as exc:
+            exc.tries += before
+            raise
+        return message, tries + before
+
+    async def _rotated(self, used: SecretStr | None) -> bool:
+        """After the server refused the key `used` (401): fetch it again (calls refused with the same key
+        share one fetch). True when there is another key; the model is then built again with it."""
+        if used is None:
+            return False
+        try:
+            fresh = await asyncio.to_thread(refetch_key, self.options.keys, used.get_secret_value())
+        except KeyUnavailable:  # the source cannot give one now: the 401 stands
+            return False
+        if not fresh or fresh == used.get_secret_value():
+            return False
+        if self._secret is used:  # the first call here after the fetch swaps the key
+            self._retired.append(used)
+            self._secret = SecretStr(fresh)
+            if self._http is not None:
+                self._old_http.append(self._http)
+            self._chat = self._http = None
+        return True
 
     async def _invoke(self, runnable: Any, messages: list[dict[str, Any]], *, structured: bool) -> tuple[AIMessage, int]:
         """One answer, with the SDK's retries, our restarts of broken streams, and the deadline."""
@@ -428,7 +477,9 @@ class ModelClient:
         return self._chat
 
     def _build(self) -> tuple[Any, Any]:
-        assert self._secret is not None, "replay mode builds no model"
+        assert not self.options.replay, "replay mode builds no model"
+        if self._secret is None:
+            self._secret = SecretStr(api_key_for(self.endpoint, self.options.keys))
         opts = self.options
         http = openai.DefaultAsyncHttpxClient(event_hooks={"request": [_count_request]})
         chat = build_chat_model(self.endpoint, self._secret.get_secret_value(), timeout=opts.timeout,
@@ -505,9 +556,11 @@ class ModelClient:
                         **{k: self._scrub(v) for k, v in extra.items()})
 
     def _scrub(self, text: str) -> str:
-        """text without the API key (a server may echo what it was sent)."""
-        key = self._secret.get_secret_value() if self._secret is not None else ""
-        return text.replace(key, "[api key]") if len(key) >= 8 else text
+        """text without the API key, nor any key it replaced (a server may echo what it was sent)."""
+        for secret in (self._secret, *self._retired):
+            key = secret.get_secret_value() if secret is not None else ""
+            text = text.replace(key, "[api key]") if len(key) >= 8 else text
+        return text
 
     def _cost(self, prompt: int | None, completion: int | None) -> float | None:
         if prompt is None or completion is None or self.price is None:

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import openai
 from autodevos.agents.answers import AnswerError, json_in
+from autodevos.agents.keys import KeySource, refetch_key
 from autodevos.agents.llm import Endpoint, api_key_for, resolve_model
 
 MARK = "AutoDevOS model check"
@@ -93,6 +94,8 @@ class ModelCheck:
     probes: list[Probe] = field(default_factory=list)
     error: str = ""
     """One line when the server cannot be reached (or refuses every request), else ''."""
+    status: int | None = None
+    """The HTTP status that ended the check (401: the key was refused), when there was one."""
 
     @property
     def verdict(self) -> Verdict | None:
@@ -131,13 +134,29 @@ def decide(model: str, probes: list[Probe]) -> Verdict:
 class _Unreachable(Exception):
     """The server cannot be reached or refuses every request: no verdict."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the HTTP status that ended the check, when there was one
 
-async def check_model(model: str, base_url: str | None, *, timeout: float = 30.0, max_retries: int = 2) -> ModelCheck:
+
+async def check_model(model: str, base_url: str | None, *, timeout: float = 30.0, max_retries: int = 2,
+                      keys: KeySource | None = None) -> ModelCheck:
     """Probe one model: plain text, JSON-schema structured output, tool calling, streaming with
     usage, and the time of a short answer. Never raises for what the server does; a server that
-    cannot be reached gives a ModelCheck with `error` set (one line)."""
+    cannot be reached gives a ModelCheck with `error` set (one line). `keys`: where the API key is
+    kept; when the server refuses it (401), it is fetched again once and the check made again."""
     endpoint = resolve_model(model, base_url)
-    key = api_key_for(endpoint)
+    key = await asyncio.to_thread(api_key_for, endpoint, keys)
+    report = await _probe_all(endpoint, key, timeout, max_retries)
+    if report.status == 401:
+        fresh = await asyncio.to_thread(refetch_key, keys, key)
+        if fresh and fresh != key:
+            report = await _probe_all(endpoint, fresh, timeout, max_retries)
+            report = ModelCheck(report.model, report.server, report.probes, _scrub(report.error, key), report.status)
+    return report
+
+
+async def _probe_all(endpoint: Endpoint, key: str, timeout: float, max_retries: int) -> ModelCheck:
 
     def build() -> openai.AsyncOpenAI:  # in a worker thread: the HTTP client reads certificates, the SDK imports lazily
         client = openai.AsyncOpenAI(api_key=key, base_url=endpoint.base_url, timeout=timeout, max_retries=max_retries)
@@ -150,7 +169,7 @@ async def check_model(model: str, base_url: str | None, *, timeout: float = 30.0
         for probe in (_plain, _structured, _tools, _streaming, _timing):
             probes.append(await probe(client, endpoint))
     except _Unreachable as exc:
-        return ModelCheck(endpoint.spec, endpoint.server, probes, _scrub(str(exc), key))
+        return ModelCheck(endpoint.spec, endpoint.server, probes, _scrub(str(exc), key), exc.status)
     finally:
         await client.close()
     return ModelCheck(endpoint.spec, endpoint.server, [Probe(p.name, p.result, _scrub(p.detail, key), p.seconds) for p in probes])
@@ -170,7 +189,7 @@ async def _call(name: str, endpoint: Endpoint, make: Callable[[], Awaitable[Any]
     except openai.APIStatusError as exc:
         status = f"HTTP {exc.status_code}" + (f" ({_one_line(_detail(exc), 120)})" if _detail(exc) else "")
         if first and exc.status_code in (401, 403, 404):
-            raise _Unreachable(f"{endpoint.spec} at {endpoint.server} answered {status}") from None
+            raise _Unreachable(f"{endpoint.spec} at {endpoint.server} answered {status}", exc.status_code) from None
         kind: Result = "failed" if exc.status_code >= 500 or exc.status_code == 429 else "refused"
         if first and kind == "failed":
             raise _Unreachable(f"{endpoint.spec} at {endpoint.server} keeps failing: {status}") from None
@@ -295,7 +314,7 @@ RECHECK_AFTER = 300.0
 
 
 async def verdict_for(model: str, base_url: str | None, db_path: str | Path, *, timeout: float = 30.0,
-                      replay: bool = False) -> tuple[Verdict | None, str]:
+                      replay: bool = False, keys: KeySource | None = None) -> tuple[Verdict | None, str]:
     """The model's verdict: from the run database, else checked now (once per model and database,
     however many agents ask at the same time) and stored. (None, why) when there is none: a replay
     with no stored verdict, or a server that cannot be reached (the agents then ask as usual)."""
@@ -315,7 +334,7 @@ async def verdict_for(model: str, base_url: str | None, db_path: str | Path, *, 
     loop = asyncio.get_running_loop()
     running = _RUNNING.get(key)
     if running is None or running[0] is not loop:
-        running = (loop, loop.create_task(_check_and_keep(model, base_url, store, timeout)))
+        running = (loop, loop.create_task(_check_and_keep(model, base_url, store, timeout, keys)))
         _RUNNING[key] = running
     try:
         verdict = await asyncio.shield(running[1])
@@ -326,17 +345,18 @@ async def verdict_for(model: str, base_url: str | None, db_path: str | Path, *, 
     return verdict, "" if verdict else "the model check could not reach the server"
 
 
-async def _check_and_keep(model: str, base_url: str | None, store: Any, timeout: float) -> Verdict | None:
-    report = await check_model(model, base_url, timeout=timeout)
+async def _check_and_keep(model: str, base_url: str | None, store: Any, timeout: float, keys: KeySource | None) -> Verdict | None:
+    report = await check_model(model, base_url, timeout=timeout, keys=keys)
     verdict = report.verdict
     if verdict is not None:
         await asyncio.to_thread(store.keep_verdict, report.model, resolve_model(model, base_url).base_url, verdict.as_json())
     return verdict
 
 
-async def check_and_keep(model: str, base_url: str | None, db_path: str | Path | None, *, timeout: float = 30.0) -> ModelCheck:
+async def check_and_keep(model: str, base_url: str | None, db_path: str | Path | None, *, timeout: float = 30.0,
+                         keys: KeySource | None = None) -> ModelCheck:
     """`autodevos models check`: probe the model now; with a database, store (replace) its verdict there."""
-    report = await check_model(model, base_url, timeout=timeout)
+    report = await check_model(model, base_url, timeout=timeout, keys=keys)
     verdict = report.verdict
     if db_path is not None and verdict is not None:
         from autodevos.agents.calls import open_call_store

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
+
+if TYPE_CHECKING:
+    from autodevos.agents.keys import KeySource
 
 
 class ModelError(ValueError):
@@ -65,11 +68,17 @@ def parse_model(spec: str) -> tuple[Provider, str]:
     return provider, model
 
 
-def check_model(spec: str, base_url: str | None = None) -> None:
-    """Fail before a run starts when the model cannot be used (unknown provider, missing key)."""
+def check_model(spec: str, base_url: str | None = None, keys: KeySource | None = None) -> None:
+    """Fail before a run starts when the model cannot be used (unknown provider, missing key, a key
+    source that cannot work). `keys`: where the key is kept (agents/keys.py; None: the environment)."""
     provider, _ = parse_model(spec)
-    if provider.needs_key and not (base_url or provider.base_url) and not os.environ.get("OPENAI_API_KEY"):
-        raise ModelError(f"--model {spec} needs OPENAI_API_KEY in the environment (or --base-url for a local server)")
+    if provider.name == "offline":
+        return
+    if keys is not None and keys.kind != "env":
+        keys.check()
+    elif provider.needs_key and not (base_url or provider.base_url) and not os.environ.get("OPENAI_API_KEY"):
+        raise ModelError(f"--model {spec} needs an API key: OPENAI_API_KEY in the environment, --api-key-file, "
+                         "--api-key-keyring or api_key_command in --config (or --base-url for a local server)")
 
 
 @dataclass(frozen=True)
@@ -99,14 +108,19 @@ def resolve_model(spec: str, base_url: str | None = None) -> Endpoint:
     return Endpoint(provider, model, url)
 
 
-def api_key_for(endpoint: Endpoint) -> str:
-    """OPENAI_API_KEY, read now; a placeholder for a server of our own choosing that needs none."""
-    key = os.environ.get("OPENAI_API_KEY")
+def api_key_for(endpoint: Endpoint, keys: KeySource | None = None) -> str:
+    """The API key from where `keys` says it is kept (None: OPENAI_API_KEY, read now); a placeholder
+    for a server of our own choosing that needs none. A file, keyring or command is fetched once per
+    process (agents/keys.py)."""
+    from autodevos.agents.keys import current_key
+
+    key = current_key(keys)
     if key:
         return key
     if endpoint.base_url:
         return "not-needed"
-    raise ModelError(f"--model {endpoint.spec} needs OPENAI_API_KEY in the environment")
+    raise ModelError(f"--model {endpoint.spec} needs OPENAI_API_KEY in the environment (or --api-key-file, "
+                     "--api-key-keyring, api_key_command)")
 
 
 def price_of(endpoint: Endpoint, prices: dict[str, tuple[float, float]] | None = None) -> tuple[float, float] | None:

@@ -47,7 +47,8 @@ def asker(ctx: Context, role: str, thread: str) -> RoleAsk | None:
     if role not in registry.model_roles() or parse_model(model)[0].name == "offline":
         return None
     return role_ask(model, base_url, ctx.db_path, thread, cache=ctx.cache, replay=ctx.replay, timeout=ctx.call_timeout,
-                    prices=ctx.prices, budget=Budget(ctx.max_tokens_total, ctx.max_cost), streaming=ctx.streaming)
+                    prices=ctx.prices, budget=Budget(ctx.max_tokens_total, ctx.max_cost), streaming=ctx.streaming,
+                    keys=ctx.key_source())
 
 
 def model_written(ctx: Context) -> bool:

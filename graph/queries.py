@@ -14,7 +14,7 @@ from autodevos.agents.understanding import understood
 from autodevos.domain.spec import AppSpec
 from autodevos.graph.runner import RunError, RunResult, stored_settings
 from autodevos.graph.session import open_graph
-from autodevos.graph.store import StoreError, open_store
+from autodevos.graph.store import StoreError, open_store, project_of
 
 
 def _when(ts: float | None) -> str:
@@ -28,12 +28,31 @@ def _store(db_path: str):
         raise RunError(str(exc)) from None
 
 
-def list_runs(db_path: str) -> list[dict[str, Any]]:
+def list_runs(db_path: str, project: str | None = None) -> list[dict[str, Any]]:
+    """The newest runs (of one project when given)."""
     return [
-        {"thread_id": r["thread_id"], "status": r["status"], "created": _when(r["created"]),
+        {"thread_id": r["thread_id"], "project": project_of(r), "status": r["status"], "created": _when(r["created"]),
          "request": r["request"] or "", "out_dir": r["out_dir"]}
-        for r in _store(db_path).list_runs()
+        for r in _store(db_path).list_runs(project=project)
     ]
+
+
+def list_projects(db_path: str) -> list[dict[str, Any]]:
+    """One row per project in the run database, the most recently active first: its last run (thread,
+    status, folder, when it last changed) and how many runs it has."""
+    found: dict[str, dict[str, Any]] = {}
+    for r in _store(db_path).list_runs(limit=None):  # newest first: the first row of a project is its last run
+        name = project_of(r)
+        if not name:
+            continue  # a run with no folder (started in Studio): no project to list it under
+        if name in found:
+            found[name]["runs"] += 1
+            continue
+        found[name] = {"project": name, "runs": 1, "last_run": r["thread_id"], "status": r["status"],
+                       "out_dir": r["out_dir"], "request": r["request"] or "", "updated": _when(r["updated"] or r["created"]),
+                       "_at": r["updated"] or r["created"] or 0}
+    rows = sorted(found.values(), key=lambda p: p["_at"], reverse=True)
+    return [{k: v for k, v in p.items() if k != "_at"} for p in rows]
 
 
 async def run_info(db_path: str, thread_id: str) -> dict[str, Any]:

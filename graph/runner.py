@@ -18,6 +18,7 @@ from typing import Any
 from autodevos.agents import registry
 from autodevos.agents.calls import ModelCallError, ReplayMiss
 from autodevos.agents.codegen import AgentWork
+from autodevos.agents.keys import current_key
 from autodevos.agents.llm import check_model, parse_model, price_of, resolve_model
 from autodevos.domain.dag import Plan, PlanError, validate_plan
 from autodevos.graph.checkpoint import DURABILITY, CheckpointerError
@@ -155,12 +156,48 @@ def check_models(settings: RunSettings) -> None:
     if settings.replay:
         return  # answers come from the cache: no key, no server
     prices = {name: (p[0], p[1]) for name, p in settings.prices.items()}
+    keys = settings.key_source()  # one place for the key at most
+    remote = False
     for role in roles:
         model, base_url = settings.model_for(role)
-        check_model(model, base_url)
+        check_model(model, base_url, keys)
+        remote = remote or parse_model(model)[0].name != "offline"
         if settings.max_cost and parse_model(model)[0].name != "offline" and price_of(resolve_model(model, base_url), prices) is None:
             raise RunError(f"--max-cost needs the price of {model} ({role}); give it under prices: in --config "
                            "(USD per 1M input and output tokens), or use --max-tokens-total")
+    if remote and keys.kind != "env":
+        current_key(keys)  # a file, keyring entry or command that gives no key stops the run here; the key is kept in memory
+
+
+PROJECT_MAX = 100
+
+
+def check_project(name: str) -> None:
+    """A project name: any text a person types, on one line, not too long."""
+    if not name.strip() or len(name) > PROJECT_MAX or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise RunError(f"--project {name!r} is not a project name: use 1 to {PROJECT_MAX} characters on one line")
+
+
+def with_project(settings: RunSettings) -> RunSettings:
+    """The settings with their project: as given, else the output folder's name."""
+    if settings.project:
+        check_project(settings.project)
+        return settings
+    return dataclasses.replace(settings, project=Path(settings.out_dir).resolve().name)
+
+
+async def find_app(target: str, db_path: str) -> str:
+    """The folder of an app generated earlier: `target` when it is a folder, else the folder of the
+    last finished run of the project named `target` in the run database."""
+    if Path(target).is_dir():
+        return target
+    row = await asyncio.to_thread(_open(db_path).last_run_of_project, target)
+    if row is None:
+        raise RunError(f"{target} is neither a folder nor a project with a finished run in {db_path} "
+                       "(`autodevos projects` lists them)")
+    if not Path(row["out_dir"]).is_dir():
+        raise RunError(f"project {target!r} was last generated into {row['out_dir']}, which is not there any more")
+    return row["out_dir"]
 
 
 def _open(db_path: str) -> RunStore:
@@ -207,6 +244,7 @@ async def _start_held(settings: RunSettings, thread_id: str, on_event: Callable[
     store = _open(settings.db_path)
     generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
     check_output_folder(settings.out_dir, settings.force, generated)
+    settings = with_project(settings)
     stored = settings.stored(**(extra or {}))
     other = await asyncio.to_thread(store.claim_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
     if other is not None:
@@ -238,8 +276,7 @@ async def improve_run(
     if thread_id is not None:
         check_thread_id(thread_id)
     thread_id = thread_id or new_thread_id()
-    if not Path(out_dir).is_dir():
-        raise RunError(f"{out_dir} is not a folder")
+    out_dir = await find_app(out_dir, db_path)
     async with writing_into(out_dir, f"improve {thread_id}", wait):
         return await _improve_held(out_dir, change, db_path, thread_id, on_event, agents)
 
@@ -504,6 +541,7 @@ async def _fork_held(settings: RunSettings, thread_id: str, checkpoint_id: str, 
                      agents: Mapping[str, AgentWork] | None) -> RunResult:
     check_output_folder(out_dir, force=False)
     store = _open(settings.db_path)
+    settings = with_project(settings)
     stored = settings.stored(forked_from={"thread_id": thread_id, "checkpoint_id": checkpoint_id})
     other = await asyncio.to_thread(store.claim_run, new_thread, settings.request, stored["out_dir"], settings.model, stored)
     if other is not None:

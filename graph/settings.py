@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from autodevos.agents.keys import KeySource
 from autodevos.agents.sandbox import Policy
 from autodevos.graph.checkpoint import redact
 
@@ -40,6 +41,10 @@ def _absolute(path: str) -> str:
     return str(Path(path).resolve())
 
 
+def _absolute_or_none(path: str | None) -> str | None:
+    return str(Path(path).expanduser().resolve()) if path else path
+
+
 @dataclass(kw_only=True)
 class Context:
     """Run settings (shown by LangGraph Studio); never part of the checkpointed state."""
@@ -57,6 +62,14 @@ class Context:
     call_timeout: float = setting(120.0, "Seconds one model call may take before it is retried.", config=True, gt=0)
     prices: dict[str, list[float]] = setting(factory=dict, config=True, description=(
         "Model name -> [USD per 1M input tokens, USD per 1M output tokens], added to the known prices."))
+    api_key_file: str | None = setting(None, "A file whose first line is the API key (instead of OPENAI_API_KEY).",
+                                       config=True, store=_absolute_or_none)
+    api_key_keyring: str | None = setting(None, (
+        "SERVICE:USERNAME of the API key in the OS keyring (needs the optional keyring library)."), config=True)
+    api_key_command: str | None = setting(None, (
+        "A shell command that prints the API key, e.g. 'vault kv get -field=api_key secret/openai', "
+        "'op read op://Team/OpenAI/credential' or 'pass show openai/api-key'; run again once when the server answers 401."),
+        config=True)
     out_dir: str = setting("out", "Folder the generated app is written to.", store=_absolute)
     db_path: str = setting(DEFAULT_DB, "SQLite file holding checkpoints, the task ledger and file contents.")
     fail_fast: bool = setting(False, "Stop starting new tasks after the first failure.")
@@ -73,6 +86,10 @@ class Context:
         "override or registry setting) without asking a person first."))
     task_delay: float = setting(0.0, "Test-only: seconds each task sleeps before it writes, to widen crash windows.")
 
+    def key_source(self) -> KeySource:
+        """Where the API key is kept (never the key): a file, the keyring, a command, or OPENAI_API_KEY."""
+        return KeySource(file=self.api_key_file, command=self.api_key_command, keyring=self.api_key_keyring)
+
     def model_for(self, role: str) -> tuple[str, str | None]:
         """(model spec, base URL) for a role: its override, else the run's model."""
         spec = self.models.get(role) or self.model
@@ -86,6 +103,7 @@ class RunSettings(Context):
     the run (`stored`), so `resume` needs only the thread id."""
 
     request: str = setting("", "The user's request, as typed.")
+    project: str = setting("", "The project the run belongs to (default: the output folder's name); `autodevos projects` lists them.")
     spec_override: dict[str, Any] | None = setting(None, "A hand-written spec that replaces extraction (from --spec).")
     plan: dict[str, Any] | None = setting(None, "A ready plan (spec + tasks) to run instead of planning; validated before the run starts.")
     force: bool = setting(False, "Write into a --out folder that is not empty and was not generated here.")

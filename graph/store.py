@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import queue
 import sqlite3
@@ -156,7 +157,7 @@ class RunStore:
                     pk=("thread_id", "task_id"), if_not_exists=True,
                 )
             cols = {c.name for c in db["adv_runs"].columns}
-            for col, kind in (("lease_owner", str), ("lease_until", float)):
+            for col, kind in (("lease_owner", str), ("lease_until", float), ("project", str)):
                 if col not in cols:
                     try:
                         db["adv_runs"].add_column(col, kind)
@@ -183,7 +184,8 @@ class RunStore:
         with self._lock:
             self.db["adv_runs"].insert(
                 {"thread_id": thread_id, "request": request, "out_dir": out_dir, "model": model, "created": now,
-                 "updated": now, "status": "running", "plan": None, "settings": json.dumps(settings)},
+                 "updated": now, "status": "running", "plan": None, "settings": json.dumps(settings),
+                 "project": settings.get("project") or None},
                 replace=True,
             )
 
@@ -198,8 +200,9 @@ class RunStore:
             if row is not None and (row[0] or row[1]) and (row[0], row[1]) != (request, out_dir):
                 return {"thread_id": thread_id, "request": row[0] or "", "out_dir": row[1] or "", "status": row[2]}
             self._conn.execute(
-                "INSERT OR REPLACE INTO adv_runs (thread_id, request, out_dir, model, created, updated, status, plan, settings) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'running', NULL, ?)", (thread_id, request, out_dir, model, now, now, json.dumps(settings)))
+                "INSERT OR REPLACE INTO adv_runs (thread_id, request, out_dir, model, created, updated, status, plan, settings, project) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', NULL, ?, ?)",
+                (thread_id, request, out_dir, model, now, now, json.dumps(settings), settings.get("project") or None))
         return None
 
     def get_run(self, thread_id: str) -> dict[str, Any] | None:
@@ -221,9 +224,22 @@ class RunStore:
         rows[0]["settings"] = json.loads(rows[0]["settings"] or "{}")
         return rows[0]
 
-    def list_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+    def last_run_of_project(self, project: str) -> dict[str, Any] | None:
+        """The newest run of the project that ran its plan to the end (as last_run_for, by project name)."""
         with self._lock:
-            return list(self.db["adv_runs"].rows_where(order_by="created desc", limit=limit))
+            rows = self.db["adv_runs"].rows_where("plan IS NOT NULL AND status IN ('completed', 'failed')", order_by="created desc")
+            row = next((r for r in rows if project_of(r) == project), None)
+        if row is not None:
+            row["settings"] = json.loads(row["settings"] or "{}")
+        return row
+
+    def list_runs(self, limit: int | None = 50, project: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first (limit: how many; None: all), of one project when given."""
+        with self._lock:
+            if project is None:
+                return list(self.db["adv_runs"].rows_where(order_by="created desc", limit=limit))
+            rows = (r for r in self.db["adv_runs"].rows_where(order_by="created desc") if project_of(r) == project)
+            return list(itertools.islice(rows, limit))
 
     def update_run(self, thread_id: str, **values: Any) -> None:
         """Update a run's row; a run started elsewhere (LangGraph server, Studio) gets one on first update."""
@@ -433,6 +449,12 @@ class RunStore:
         return row[0]
 
 
+
+
+def project_of(row: dict[str, Any]) -> str:
+    """A run's project: as it was given or defaulted when it started; for a run stored before projects
+    existed, the name of its output folder ('' for a run with no folder, e.g. one started in Studio)."""
+    return row.get("project") or (Path(row["out_dir"]).name if row.get("out_dir") else "")
 
 
 def _settle(fut: Future, value: Any, exc: BaseException | None) -> None:

@@ -15,6 +15,10 @@ arguments; otherwise (plain or response_format) the text is the message content.
 counted deterministically: prompt tokens = words in the request's messages, completion tokens =
 words in the answer; `usage_total` sums what the server reported for complete script answers.
 
+`keys` (a set of API keys) makes the server check the bearer token: a request with another key is
+answered 401 before it reaches the script or the probes (counted in `refused`, its key in
+`refused_keys`), as a server does after its key was rotated.
+
 AutoDevOS's model check (agents/check.py) sends a few small probes before a run's first call to a
 model. They are answered by `probes` (an entry like the script's; default `capable`, a model that
 answers every probe as asked), not by the script, and counted apart: `request_count` and
@@ -121,8 +125,11 @@ def _pieces(text: str, n: int = 3) -> list[str]:
 class ScriptedOpenAI:
     """Answers each chat completion with the next script entry (the last one repeats)."""
 
-    def __init__(self, answers: list[Entry], probes: Entry = capable):
+    def __init__(self, answers: list[Entry], probes: Entry = capable, keys: set[str] | None = None):
         self.answers = list(answers)
+        self.keys = keys  # None: any key (or none) is accepted
+        self.refused = 0  # requests answered 401 because their key is not in `keys`
+        self.refused_keys: list[str] = []
         self.probe_answer = probes
         self.probes: list[dict[str, Any]] = []  # model-check probes received (not in requests)
         self.requests: list[dict[str, Any]] = []  # every other request body received, faults included
@@ -157,6 +164,14 @@ class ScriptedOpenAI:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if server.keys is not None:
+                    given = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                    if given not in server.keys:
+                        with server._lock:
+                            server.refused += 1
+                            server.refused_keys.append(given)
+                        server._serve(self, body, Status(401, message="Incorrect API key provided"), 0, probe=True)
+                        return
                 if is_probe(body):
                     with server._lock:
                         server.probes.append(body)

@@ -1,21 +1,25 @@
-"""The API key of a run, set in its environment and really used to call the model server, appears
-nowhere: not in the run database, not in what the run printed or logged, not in the output
-folder, and not in the environment of the generated app's own test processes during verify."""
+"""The API key of a run, from each place it can come from (the environment, --api-key-file, the OS
+keyring, api_key_command) and really used to call the model server, appears nowhere: not in the run
+database, not in what the run printed or logged, not in the output folder, and not in the
+environment of the generated app's own test processes during verify."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import subprocess
 import uuid
 
-from autodevos.agents import registry
+import pytest
+from autodevos.agents import keys, registry
 from autodevos.agents.codegen import AgentResult
 from autodevos.agents.extract import extract_spec
 from autodevos.agents.llm import chat_model
 from autodevos.graph.runner import RunSettings, start_run
 
+from tests.keyring_backend import MemoryKeyring, using_keyring
 from tests.model_script import ByRole, small_edits
 from tests.openai_server import ScriptedOpenAI
 
@@ -43,20 +47,41 @@ def with_probe(work):
     return tests_agent
 
 
-def test_api_key_reaches_no_file_log_or_app_process(tmp_path, monkeypatch, capfd, caplog, sandbox):
+def key_from(source: str, key: str, store, monkeypatch, stack: contextlib.ExitStack) -> dict[str, str]:
+    """Put the key where `source` says and return the run settings that name that place; the key's
+    file lives in `store`, apart from the run's folder (which is searched for the key)."""
+    if source == "env":
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        return {}
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    if source == "keyring":
+        stack.enter_context(using_keyring(MemoryKeyring({("autodevos", "openai"): key})))
+        return {"api_key_keyring": "autodevos:openai"}
+    (store / "key").write_text(key + "\n")
+    if source == "file":
+        return {"api_key_file": str(store / "key")}
+    return {"api_key_command": f"cat {store / 'key'}"}  # as `pass show` or `vault kv get -field=...` would print it
+
+
+@pytest.mark.parametrize("source", ["env", "file", "keyring", "command"])
+def test_api_key_reaches_no_file_log_or_app_process(source, tmp_path, tmp_path_factory, monkeypatch, capfd, caplog, sandbox):
     key = f"sk-canary-{uuid.uuid4().hex}"
-    monkeypatch.setenv("OPENAI_API_KEY", key)
+    stack = contextlib.ExitStack()
+    where = key_from(source, key, tmp_path_factory.mktemp("keystore"), monkeypatch, stack)
+    keys.forget_keys()
     chat_model.cache_clear()
     caplog.set_level(logging.DEBUG)
     offline = registry.works()
     agents = {**offline, "tests": with_probe(offline["tests"])}
     events: list[dict] = []
     out, db = tmp_path / "app", tmp_path / "db.sqlite"
-    with ScriptedOpenAI([ByRole(small_edits(extract_spec(REQUEST)))]) as server:  # every agent asks the model
+    with stack, ScriptedOpenAI([ByRole(small_edits(extract_spec(REQUEST)))], keys={key}) as server:  # every agent asks the model
         settings = RunSettings(request=REQUEST, out_dir=str(out), db_path=str(db), model="openai:test-model",
-                               base_url=server.base_url, browser=False)
+                               base_url=server.base_url, browser=False, **where)
         result = asyncio.run(start_run(settings, agents=agents, on_event=events.append))
     chat_model.cache_clear()
+    keys.forget_keys()
+    assert server.refused == 0 and server.request_count > 0  # every request carried the key from its source
     assert server.headers[0].get("authorization") == f"Bearer {key}"  # the key was really in use
     assert result.ok, result.tasks
     assert "verify" in result.tasks and result.tasks["verify"]["status"] == "completed"

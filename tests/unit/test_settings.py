@@ -23,7 +23,7 @@ def test_every_setting_is_described_and_studio_sees_the_descriptions():
 def test_a_run_is_its_settings_plus_what_it_is_asked():
     assert {f.name for f in fields(Context)} < {f.name for f in fields(RunSettings)}
     extra = {f.name for f in fields(RunSettings)} - {f.name for f in fields(Context)}
-    assert extra == {"request", "spec_override", "plan", "force", "checkpointer", "retries", "retry_interval"}
+    assert extra == {"request", "project", "spec_override", "plan", "force", "checkpointer", "retries", "retry_interval"}
     ctx = RunSettings(request="x", out_dir="rel/out", db_path="rel/db.sqlite", models={"backend": "ollama:q"}).context()
     assert type(ctx) is Context and Path(ctx.out_dir).is_absolute() and Path(ctx.db_path).is_absolute()
     assert ctx.model_for("backend") == ("ollama:q", None) and ctx.model_for("docs") == ("offline", None)
@@ -32,7 +32,8 @@ def test_a_run_is_its_settings_plus_what_it_is_asked():
 def test_the_config_file_keys_are_the_settings_marked_config(tmp_path):
     assert list(file_schema().model_fields) == [f.name for f in config_fields()]
     assert {f.name for f in config_fields()} == {"model", "base_url", "models", "prices", "max_tokens_total", "max_cost",
-                                                 "cache", "call_timeout", "streaming"}
+                                                 "cache", "call_timeout", "streaming", "api_key_file", "api_key_keyring",
+                                                 "api_key_command"}
     cfg = tmp_path / "c.yaml"
     cfg.write_text("model: openai:gpt-4.1-mini\nmodels:\n  planner: openai:gpt-4.1\n"
                    "  backend: {model: 'openai:coder', base_url: 'http://127.0.0.1:8000/v1'}\n"
