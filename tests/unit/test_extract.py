@@ -6,11 +6,10 @@ test_spec_accuracy.py); these tests pin single behaviours."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from autodevos.agents.extract import extract_spec
 from autodevos.domain.spec import AppSpec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def fields(spec: AppSpec, entity: str) -> dict[str, str]:

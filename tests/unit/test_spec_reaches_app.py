@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from autodevos.agents.extract import extract_spec
 from autodevos.agents.render import SUPPORTED, render_docs
 from autodevos.agents.understanding import warnings
