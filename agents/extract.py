@@ -575,8 +575,11 @@ def _clause(clause: str, draft: Draft) -> bool:
                 ent = draft.entity(np[0], np[1], weight=3)
                 _add_fields(ent, good, draft)
                 return True
-    elif m:
-        taken |= _entity_list(m.group(2), draft, weight=2)
+    elif m:  # "a todo app: todos have a title ...": the app's name, then a clause of its own
+        body = m.group(2)
+        if _DEF_HAS.match(body) or _DEF_COLON.match(body):
+            return _clause(body, draft) or taken
+        taken |= _entity_list(body, draft, weight=2)
     # "each van has a plate number, a make and ..."
     m = _DEF_HAS.match(clause)
     if m and words_of(m.group(1)) and words_of(m.group(1))[-1] in APP_WORDS:
