@@ -27,7 +27,9 @@ from markupsafe import escape
 TEMPLATES = Path(str(files("autodevos.agents") / "templates"))
 
 
-SUPPORTED: frozenset[str] = frozenset({"optional_reference", "self_reference", "ownership", "roles", "constraints"})
+SUPPORTED: frozenset[str] = frozenset(
+    {"many_to_many", "self_reference", "optional_reference", "ownership", "roles", "constraints"}
+)
 """Spec v2 parts (domain.spec.FEATURES) these templates build; the others are left out of the
 rendered spec and named in the run's summary as "not built yet" (domain.spec.not_built)."""
 
@@ -473,6 +475,97 @@ def entity_word(entity: Entity) -> str:
     return (entity.label or words(entity.name)).lower()
 
 
+def hint(field: Field) -> str:
+    """What a form says under a constrained input: "3 to 80 characters", "From 0 to 10; unique" ("" for none)."""
+    parts = []
+    lo, hi = field.min_length, field.max_length
+    if lo and hi is not None:
+        parts.append(f"{lo} to {hi} characters")
+    elif lo:
+        parts.append(f"At least {lo} characters")
+    elif hi is not None:
+        parts.append(f"At most {hi} characters")
+    if field.min is not None and field.max is not None:
+        parts.append(f"From {_num(field.min)} to {_num(field.max)}")
+    elif field.min is not None:
+        parts.append(f"At least {_num(field.min)}")
+    elif field.max is not None:
+        parts.append(f"At most {_num(field.max)}")
+    if field.unique:
+        parts.append("Unique")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:].lower() if text else ""
+
+
+def sort_label(field: Field, descending: bool) -> str:
+    """A sort select's option: "Title, A to Z", "Points, highest first"."""
+    orders = {"string": ("A to Z", "Z to A"), "text": ("A to Z", "Z to A"), "email": ("A to Z", "Z to A"),
+              "enum": ("in order", "reverse order"), "number": ("lowest first", "highest first"),
+              "integer": ("lowest first", "highest first"), "date": ("earliest first", "latest first"),
+              "datetime": ("earliest first", "latest first"), "boolean": ("no first", "yes first")}
+    return f"{field_label(field)}, {orders.get(field.type, ('ascending', 'descending'))[descending]}"
+
+
+def form_default(field: Field) -> str:
+    """The TypeScript value of a field in an empty form (what its input starts with)."""
+    if field.type == "refs":
+        return "[]"
+    if field.type == "boolean":
+        return "true" if default_value(field) is True else "false"
+    default = default_value(field)
+    if default is not None:
+        return tsformat.string(_num(default) if isinstance(default, (int, float)) else str(default))
+    if field.type == "enum" and field.required:
+        return tsformat.string(field.options[0])
+    return '""'
+
+
+def field_note(spec: AppSpec, f: Field) -> str:
+    """What the docs say about a field beyond its type: its values, bounds, uniqueness, default, and what
+    deleting the record it refers to does (Markdown, one line)."""
+    notes = []
+    if f.type == "enum":
+        labels = option_labels(f)
+        notes.append("one of " + ", ".join(f"`{o}` ({labels[o]})" for o in f.options))
+    elif f.type == "ref":
+        target = spec.entity(f.ref or "")
+        what = {"restrict": "it cannot be deleted while this points at it (409)",
+                "cascade": "deleting it deletes this record too",
+                "set_null": "deleting it clears this field"}[f.on_delete or "restrict"]
+        notes.append(f"id of {article(target.name)}; {what}")
+    elif f.type == "refs":
+        target = spec.entity(f.ref or "")
+        notes.append(f"ids of {words(target.plural).lower()} (many-to-many, at most {MAX_LINKS}); [] by default")
+    elif f.type == "date":
+        notes.append("`YYYY-MM-DD`")
+    elif f.type == "datetime":
+        notes.append("ISO 8601, e.g. `2024-01-31T09:30:00.000Z`")
+    elif f.type == "email":
+        notes.append("an email address")
+    elif f.type == "integer":
+        notes.append("a whole number")
+    elif f.type == "string":
+        notes.append("not blank")
+    b = bounds(f)
+    if f.min_length and f.max_length is not None:
+        notes.append(f"{f.min_length} to {f.max_length} characters")
+    elif f.min_length:
+        notes.append(f"at least {f.min_length} characters")
+    elif b.max_length is not None:
+        notes.append(f"at most {b.max_length} characters")
+    if f.min is not None and f.max is not None:
+        notes.append(f"from {_num(f.min)} to {_num(f.max)}")
+    elif f.min is not None:
+        notes.append(f"at least {_num(f.min)}")
+    elif f.max is not None:
+        notes.append(f"at most {_num(f.max)}")
+    if f.unique:
+        notes.append("unique (a taken value is a 409)")
+    if default_value(f) is not None:
+        notes.append(f"default `{json.dumps(default_value(f))}`")
+    return "; ".join(notes)
+
+
 def jsx_text(text: str) -> str:
     """Text for JSX children: as is when plain, else a JavaScript string in braces."""
     return text if re.fullmatch(r"[\w .,:;!?'()/+%#@&-]*", text) and text.strip() == text else "{" + js(text) + "}"
@@ -509,12 +602,43 @@ def filter_fields(entity: Entity) -> list[Field]:
     return [f for f in entity.fields if f.type in ("enum", "boolean", "ref", "refs") and f.name not in LIST_PARAMS]
 
 
+LABEL_TYPES = ("string", "email", "text", "number", "integer", "date")
+"""Field types whose value can name a record; a record named by none is "<Entity> #<id>"."""
+
+
+def label_field(entity: Entity) -> Field | None:
+    """The field whose value names a record in links, selects and headings (None: "<Entity> #<id>")."""
+    f = entity.label_field
+    return f if f.type in LABEL_TYPES else None
+
+
 def label_expr(entity: Entity, var: str) -> str:
     """TypeScript expression naming the record `var` of `entity` for people (a string)."""
-    f = entity.label_field
+    f = label_field(entity)
+    if f is None:
+        return f"{tsformat.string(words(entity.name) + ' #')} + {var}.id"
     if f.required and f.type in ("string", "email", "text"):
         return f"{var}.{f.name}"
     return f'String({var}.{f.name} ?? "#" + {var}.id)'
+
+
+def label_of_sample(entity: Entity) -> str:
+    """A TypeScript string of how the pages name the 2nd sample record (id 1) of the entity (label_expr)."""
+    f = label_field(entity)
+    if f is None:
+        return tsformat.string(words(entity.name) + " #1")
+    value = sample(entity, f, 2)
+    if value is None:
+        text = "#1"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list):
+        text = ",".join(str(v) for v in value)
+    elif isinstance(value, (int, float)):
+        text = _num(value)
+    else:
+        text = str(value)
+    return tsformat.string(text)
 
 
 def display_field(entity: Entity) -> Field | None:
@@ -540,6 +664,11 @@ def ref_targets(spec: AppSpec, entity: Entity) -> list[Entity]:
     return [spec.entity(n) for n in names]
 
 
+def any_related(spec: AppSpec) -> bool:
+    """Whether some entity has a ref or refs field (the frontend then links records to each other)."""
+    return any(related(e) for e in spec.entities)
+
+
 def owned(spec: AppSpec, entity: Entity) -> bool:
     """Whether the entity's records are private to their owner (ownership needs login and a backend)."""
     return entity.owned and spec.auth and spec.backend
@@ -548,7 +677,12 @@ def owned(spec: AppSpec, entity: Entity) -> bool:
 def scoped(spec: AppSpec, entity: Entity) -> bool:
     """Whether the entity's service needs the signed-in user: its records are owned, or records it
     refers to are (a user may only refer to records they can see)."""
-    return owned(spec, entity) or any(owned(spec, t) for t in ref_targets(spec, entity))
+    return owned(spec, entity) or refers_to_owned(spec, entity)
+
+
+def refers_to_owned(spec: AppSpec, entity: Entity) -> bool:
+    """Whether some ref or refs field of the entity points at owned records (checked against the user's own)."""
+    return any(owned(spec, t) for t in ref_targets(spec, entity))
 
 
 Plan = tuple[list[tuple[Entity, list[Field]]], list[Field]]
@@ -601,7 +735,7 @@ def browser_steps(spec: AppSpec) -> list[dict]:
         fields = []
         for f in efields:
             value = sample(e, f, 1)
-            step: dict[str, object] = {"id": f"{e.var}-{f.name}", "label": words(f.name), "field": f.name,
+            step: dict[str, object] = {"id": f"{e.var}-{f.name}", "label": field_label(f), "field": f.name,
                                        "target": None}
             if f.type == "ref":
                 step |= {"kind": "ref", "value": "", "api": None, "target": f.ref}
@@ -617,13 +751,16 @@ def browser_steps(spec: AppSpec) -> list[dict]:
                 step |= {"kind": "fill", "value": str(value), "api": value}
             fields.append(step)
         shown = display_field(e)
+        searched = next((f for f in search_fields(e) if f in efields and f.type != "email"), None)
         steps.append({
             "entity": e.name,
             "slug": e.slug,
-            "tab": words(e.plural),
-            "form": "New " + words(e.name).lower(),
-            "empty": f"No {words(e.plural).lower()} yet.",
+            "tab": entity_title(e),
+            "form": "New " + entity_word(e),
+            "empty": f"No {entity_title(e).lower()} yet.",
+            "none": f"No {entity_title(e).lower()} match.",
             "shown": None if shown is None else str(sample(e, shown, 1)),
+            "search": None if searched is None else str(sample(e, searched, 1)),
             "fields": fields,
         })
     return steps
@@ -1507,7 +1644,8 @@ def _env(root: Path) -> Environment:
     )
     env.filters.update(js=js, words=words, oneline=oneline, a=article, html=lambda s: str(escape(s)),
                        snake=snake, pascal=pascal_of, json_file=_json, ts=tsformat.literal, ts_block=tsformat.block,
-                       jsx_text=jsx_text, like_of=like_of,
+                       jsx_text=jsx_text, like_of=like_of, int_or_float=_num,
+                       ts_pair=lambda kv: (kv[0], tsformat.string(kv[1])),
                        pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False))
     env.globals.update(
         ts_type=ts_type,
@@ -1533,7 +1671,9 @@ def _env(root: Path) -> Environment:
         zod_rule=zod_rule,
         owned=owned,
         scoped=scoped,
+        refers_to_owned=refers_to_owned,
         related=related,
+        any_related=any_related,
         links=links,
         link_const=link_const,
         link_props=link_props,
@@ -1562,6 +1702,12 @@ def _env(root: Path) -> Environment:
         enum_property=enum_property,
         if_and=if_and,
         chain=chain,
+        hint=hint,
+        field_note=field_note,
+        label_of_sample=label_of_sample,
+        label_field=label_field,
+        sort_label=sort_label,
+        form_default=form_default,
         column_code=column_code,
         drizzle_journal=drizzle_journal,
         drizzle_snapshot=drizzle_snapshot,
