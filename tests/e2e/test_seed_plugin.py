@@ -33,7 +33,7 @@ BROKEN = {
     "broken_agent.py": 'raise RuntimeError("the broken agent cannot start")\n',
 }
 
-STUDIO = {  # login, records private to their owner, a required and an optional ref, bounds, unique fields
+STUDIO = {  # login, records private to their owner, required, optional and many-to-many refs, bounds, unique fields
     "name": "studio", "title": "Studio", "auth": True, "frontend": False,
     "entities": [
         {"name": "Project", "owned": True, "fields": [
@@ -43,7 +43,8 @@ STUDIO = {  # login, records private to their owner, a required and an optional 
         {"name": "Task", "fields": [
             {"name": "summary", "min_length": 3}, {"name": "project", "type": "ref", "ref": "Project"},
             {"name": "due", "type": "date", "required": False}, {"name": "done", "type": "boolean"},
-            {"name": "contact", "type": "email", "unique": True}]},
+            {"name": "contact", "type": "email", "unique": True}, {"name": "labels", "type": "refs", "ref": "Label"}]},
+        {"name": "Label", "fields": [{"name": "name", "unique": True}]},
     ],
 }
 
@@ -157,12 +158,15 @@ def test_the_seed_script_with_login_and_private_records(venv, sandbox):
     backend = work / "app" / "backend"
     typecheck(backend)
     out = seed(backend, SEED_PASSWORD="a-seed-password-123")
-    assert out.startswith('Seeded {"projects":3,"tasks":3} into data/app.db'), out
+    assert out.startswith('Seeded {"projects":3,"labels":3,"tasks":3} into data/app.db'), out  # labels before the tasks that list them
     db = sqlite3.connect(backend / "data" / "app.db")
     (owner,) = db.execute("SELECT id FROM users WHERE email = 'seed@example.com'").fetchone()
     assert db.execute("SELECT count(*) FROM projects WHERE owner_id = ?", (owner,)).fetchone() == (3,)
     ref = fk_column(db, "tasks", "projects")
     assert db.execute(f"SELECT count(*) FROM tasks t JOIN projects p ON p.id = t.{ref} WHERE p.owner_id = ?", (owner,)).fetchone() == (3,)
+    links = next(t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                 if {"tasks", "labels"} <= {row[2] for row in db.execute(f"PRAGMA foreign_key_list({t})")})
+    assert db.execute(f"SELECT count(*) FROM {links}").fetchone() == (3,)  # each task linked to a seeded label
     assert seed(backend).startswith("The database already holds projects: nothing seeded.")
 
 
