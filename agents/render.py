@@ -720,9 +720,11 @@ def creation_plan(spec: AppSpec, entity: Entity, _path: tuple[str, ...] = ()) ->
 
 
 def browser_plan(spec: AppSpec) -> Plan:
-    """What the browser test creates through the UI: the first entity with a ref field (or the first
-    entity), after the records its refs need; like `creation_plan`, but refs are chosen in a <select>."""
-    target = next((e for e in spec.entities if related(e)), spec.entities[0])
+    """What the browser test creates through the UI: the first entity with a ref or refs field to another
+    entity (else one to itself, else the first entity), after the records its refs need; like
+    `creation_plan`, but refs are chosen in a <select>."""
+    target = next((e for e in spec.entities if any(f.ref != e.name for f in related(e))), None)
+    target = target or next((e for e in spec.entities if related(e)), spec.entities[0])
     before, fields = creation_plan(spec, target)
     return [*before, (target, fields)], fields
 
