@@ -34,6 +34,7 @@ from autodevos.domain.spec import (
     Role,
     Rule,
     camel,
+    humanize,
     name_problem,
     pascal,
     pluralize,
@@ -73,8 +74,6 @@ class FieldDraft:
     max: float | None = None
     max_length: int | None = None
     default: Any = None
-    ref: str | None = None
-    many: bool = False
 
 
 @dataclass
@@ -95,6 +94,7 @@ class Draft:
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)
+    rule_entities: dict[str, list[str]] = field(default_factory=dict)  # rule text -> the entities it names
     fieldish: set[str] = field(default_factory=set)  # words seen as fields of something
     auth: bool = False
     frontend: bool = True
@@ -970,7 +970,6 @@ def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
     if is_rule and not access_only and not constraint_only and not re.search(r"\b(?:log ?in|sign ?in|sign ?up|accounts?|register)\b", low):
         ents = [n for n, e in draft.entities.items() if any(w in low for w in {e.label.lower(), e.label.lower().rstrip("s"), n.lower()})]
         draft.rules.append(sentence.strip())
-        draft.rule_entities = getattr(draft, "rule_entities", {})
         draft.rule_entities[sentence.strip()] = ents
         return
     title = len(words_of(low)) <= 6 and re.search(r"\b(?:app|application|tracker|system|manager|platform|tool|website|site|api|portal|crm|log|planner|database)\b", low)
@@ -1033,7 +1032,7 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
     return "string", []
 
 
-def _entity_name_ok(name: str, draft: Draft) -> bool:
+def _entity_name_ok(name: str) -> bool:
     lex = lexicon()
     low = name.lower()
     return low not in lex["not_entities"] and low not in ENTITY_RESERVED
@@ -1062,7 +1061,7 @@ def resolve(draft: Draft) -> AppSpec:
     # DOM global, a plural the app's own modules have) are renamed by domain.spec.safe_name
     renamed: dict[str, str] = {}
     for name in list(draft.entities):
-        generic = not _entity_name_ok(name, draft)
+        generic = not _entity_name_ok(name)
         new = safe_name(name, "entity") if not generic or (name.lower() in ENTITY_RESERVED and draft.entities[name].weight >= 2) else None
         if new == name:
             continue
@@ -1106,7 +1105,7 @@ def resolve(draft: Draft) -> AppSpec:
         if src not in entities or dst not in entities:
             return
         existing = {f.name for f in refs[src]} | set(entities[src].fields)
-        name = fname or (camel(entities[dst].name) if kind != "refs" else camel(pluralize_name(humanize_label(entities[dst].name))))
+        name = fname or (camel(entities[dst].name) if kind != "refs" else pluralize(camel(entities[dst].name)))
         if kind in ("ref", "has_many") and src == dst:
             return
         if fname is None and any(f.ref == dst and (f.type == "refs") == (kind == "refs") for f in refs[src]):
@@ -1116,7 +1115,7 @@ def resolve(draft: Draft) -> AppSpec:
         while name in existing or name in AUTO:
             name += "Ref"
         ftype = "refs" if kind == "refs" else "ref"
-        refs[src].append(Field(name=name, type=ftype, ref=dst, required=required if ftype == "ref" else False, label=words[:60] if False else humanize_label(name), source=words[:200]))
+        refs[src].append(Field(name=name, type=ftype, ref=dst, required=required if ftype == "ref" else False, label=humanize(name), source=words[:200]))
 
     # fields that name another entity are references
     for name, e in entities.items():
@@ -1147,7 +1146,7 @@ def resolve(draft: Draft) -> AppSpec:
         elif kind.startswith("self"):
             fname = kind.partition(":")[2] or "parent"
             if src in entities and not any(f.ref == src for f in refs[src]):
-                refs[src].append(Field(name=fname, type="ref", ref=src, required=False, source=words[:200], label=humanize_label(fname)))
+                refs[src].append(Field(name=fname, type="ref", ref=src, required=False, source=words[:200], label=humanize(fname)))
         else:
             add_ref(src, dst, "ref", required, words)
 
@@ -1174,8 +1173,7 @@ def resolve(draft: Draft) -> AppSpec:
     for r in roles:
         for act in ("create", "update", "delete"):
             setattr(r, act, [x for x in getattr(r, act) if x == "*" or x in known])
-    rule_entities = getattr(draft, "rule_entities", {})
-    rules = [Rule(text=t, entities=[renamed.get(x, x) for x in rule_entities.get(t, []) if renamed.get(x, x) in known], kind=_rule_kind(t))
+    rules = [Rule(text=t, entities=[renamed.get(x, x) for x in draft.rule_entities.get(t, []) if renamed.get(x, x) in known], kind=_rule_kind(t))
              for t in draft.rules]
     title = _title(draft.text.lower(), built)
     data: dict[str, Any] = dict(name=title, title=title.title(), description=" ".join(draft.text.split())[:500], entities=built,
@@ -1197,16 +1195,6 @@ def _nominal(verb: str, entities: dict[str, Any]) -> str | None:
     by_lower = {n.lower(): n for n in entities}
     return next((by_lower[f] for f in forms if f in by_lower), None)
 
-
-def pluralize_name(label: str) -> str:
-    from autodevos.domain.spec import pluralize
-
-    ws = label.split()
-    return " ".join([*ws[:-1], pluralize(ws[-1])]) if ws else label
-
-
-def humanize_label(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower()
 
 
 def _field(fd: FieldDraft, assumed: bool) -> Field | None:

@@ -129,6 +129,18 @@ def safe_name(name: str, kind: Literal["entity", "field"]) -> str | None:
     return None
 
 
+def _checked_name(v: str, kind: Literal["entity", "field"]) -> str:
+    """A field's camelCase or an entity's PascalCase name, or the one-line refusal (_refused) saying why not."""
+    reserved = RESERVED if kind == "field" else ENTITY_RESERVED
+    if v.strip().lower() in reserved | PROTOTYPE_MEMBERS:
+        raise _refused(f"{kind} name", v.strip(), kind, "is a reserved word")
+    v = camel(v) if kind == "field" else pascal(v)
+    problem = name_problem(v, kind)
+    if problem:
+        raise _refused(f"{kind} name", v, kind, problem)
+    return v
+
+
 def _refused(what: str, name: str, kind: Literal["entity", "field"], problem: str) -> ValueError:
     """A one-line refusal of a name, with the name that would do when there is one."""
     safe = safe_name(name, kind) if len(name) <= MAX_NAME else None
@@ -178,13 +190,7 @@ class Field(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if v.strip().lower() in RESERVED | PROTOTYPE_MEMBERS:
-            raise _refused("field name", v.strip(), "field", "is a reserved word")
-        v = camel(v)
-        problem = name_problem(v, "field")
-        if problem:
-            raise _refused("field name", v, "field", problem)
-        return v
+        return _checked_name(v, "field")
 
     @model_validator(mode="after")
     def _kind(self) -> Field:
@@ -255,13 +261,7 @@ class Entity(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if v.strip().lower() in ENTITY_RESERVED | PROTOTYPE_MEMBERS:
-            raise _refused("entity name", v.strip(), "entity", "is a reserved word")
-        v = pascal(v)
-        problem = name_problem(v, "entity")
-        if problem:
-            raise _refused("entity name", v, "entity", problem)
-        return v
+        return _checked_name(v, "entity")
 
     @model_validator(mode="after")
     def _fields(self) -> Entity:
