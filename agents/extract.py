@@ -106,7 +106,7 @@ class Draft:
     def entity(self, name: str, words: str, weight: int = 1) -> EntityDraft:
         e = self.entities.get(name)
         if e is None:
-            e = self.entities[name] = EntityDraft(name=name, label=words, source=words)
+            e = self.entities[name] = EntityDraft(name=name, label=singular_phrase(words), source=words)
         e.weight += weight
         return e
 
@@ -302,6 +302,13 @@ def is_person(word: str) -> bool:
 APP_WORDS = frozenset({"app", "application", "tracker", "system", "platform", "clinic", "shop", "store", "desk", "planner", "site", "website",
                        "tool", "crm", "erp", "manager", "service", "program", "portal", "database", "api", "backend", "dashboard", "software",
                        "solution", "catalog", "catalogue", "organizer", "organiser", "log", "logbook", "diary", "journal", "board"})
+
+
+def singular_phrase(words: str) -> str:
+    """The user's words for one record: 'overlapping sessions' -> 'overlapping session' (an entity's
+    label is singular; the app pluralizes it where it lists them)."""
+    head, _, last = words.rpartition(" ")
+    return f"{head} {singularize(last)}".strip() if last else words
 
 
 def noun_phrase(phrase: str) -> tuple[str, str] | None:

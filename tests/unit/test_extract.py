@@ -144,7 +144,7 @@ def test_reserved_words_are_renamed_with_the_users_word_as_label():
 def test_names_the_generated_code_cannot_use_are_renamed_keeping_the_users_word():
     spec = extract_spec("Support desk: tickets with status and priority, and comments on tickets")
     comment = spec.entity("CommentEntry")  # Comment is a DOM global
-    assert comment.label == "comments" and comment.plural == "comments" and comment.slug == "comments"
+    assert comment.label == "comment" and comment.plural == "comments" and comment.slug == "comments"
     assert any(f.type == "ref" and f.ref == "Ticket" for f in comment.fields)  # the relation survives the rename
     spec = extract_spec("Notes (title, to string, constructor)")  # Object.prototype members
     assert {f.name for f in spec.entity("Note").fields} == {"title", "toStringValue", "constructorValue"}
@@ -167,3 +167,11 @@ def test_api_only_and_login():
 def test_any_text_gives_a_valid_spec_and_never_raises(text):
     spec = extract_spec(text)
     AppSpec.model_validate(spec.model_dump())
+
+
+def test_an_entity_label_is_singular_so_the_app_never_pluralizes_a_plural():
+    spec = extract_spec("Overlapping sessions have a start time. Concession tickets have a price.")
+    assert {e.label for e in spec.entities} >= {"overlapping session", "concession ticket"}
+    from autodevos.agents.render import render_app
+    page = render_app(spec)["frontend/src/pages/OverlappingSessionPage.tsx"]
+    assert "sessionses" not in page and "overlapping sessions" in page.lower()
