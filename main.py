@@ -370,6 +370,10 @@ def _load_spec(path: Path | None) -> dict[str, Any] | None:
 # ---- commands --------------------------------------------------------------------------------
 
 
+def _data_loss_option() -> bool:
+    return typer.Option(False, "--allow-data-loss", help="Let a schema change drop data (a removed entity's table, a removed field's column, a retyped column); without it such a change is refused with the reasons.")
+
+
 @app.command()
 @_guard
 def run(
@@ -407,6 +411,7 @@ def run(
     api_key_keyring: str = typer.Option(None, "--api-key-keyring", help="SERVICE:USERNAME of the API key in the OS keyring (needs: pip install 'autodevos[keyring]')."),
     sandbox: str = typer.Option(DEFAULTS.sandbox, "--sandbox", help="Where verify runs the app's scripts: auto (in a bubblewrap sandbox when there is one; a model-written app needs one), required, or off (as you, with your files and network)."),
     trust_model: bool = typer.Option(DEFAULTS.trust_model, "--trust-model", help="Install and run model-written package files that ask for dependencies, scripts or npm settings the generator does not use, without asking."),
+    allow_data_loss: bool = _data_loss_option(),
     task_delay: float = typer.Option(DEFAULTS.task_delay, "--task-delay", hidden=True, help="Test only: seconds each task sleeps."),
 ) -> None:
     """Plan and build an app from REQUEST.
@@ -445,7 +450,7 @@ def run(
         fail_fast=fail_fast, max_parallel=max_parallel, retries=retries, task_delay=task_delay,
         spec_override=spec_data, force=force, verify=verify, browser=browser, max_repairs=max_repairs,
         approval="none" if auto_approve else ("step" if step else approve), checkpointer=checkpointer,
-        sandbox=sandbox, trust_model=trust_model,
+        sandbox=sandbox, trust_model=trust_model, allow_data_loss=allow_data_loss,
     )
     if settings.approval not in APPROVALS:
         raise Fail(f"--approve {approve!r}: use 'plan' or 'none'")
@@ -477,6 +482,7 @@ def improve(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (no live table)."),
     strict_model: bool = _strict_option(),
     wait: bool = _wait_option(),
+    allow_data_loss: bool = _data_loss_option(),
 ) -> None:
     """Change an app generated earlier: only the tasks the change touches run again, and their
     files are merged with your edits (conflicts get markers and are listed).
@@ -488,7 +494,8 @@ def improve(
         raise Fail(f"{folder} is not a folder")
     if thread is not None:
         check_thread_id(thread)
-    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress, wait=wait), str(db),
+    _drive_cli(lambda progress: improve_run(str(folder), change, str(db), thread_id=thread, on_event=progress, wait=wait,
+                                                     allow_data_loss=allow_data_loss), str(db),
                as_json, strict_model)
 
 

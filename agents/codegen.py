@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autodevos.agents import model_agents, packages, registry, verify
+from autodevos.agents import migrations, model_agents, packages, registry, render, verify
 from autodevos.agents.files import resolve_inside
 from autodevos.agents.model_agents import Ask
 from autodevos.domain.dag import Plan, Task
@@ -39,6 +39,8 @@ class Workspace:
     """verify: run model-written package files that ask for more than the generator does, unasked."""
     trusted: tuple[str, ...] = ()
     """verify: SHA-256 of the package files a person approved."""
+    allow_data_loss: bool = False
+    """backend: a schema change may drop tables, columns or rows (agents/migrations.py)."""
     inputs: dict[str, list[str]] = field(default_factory=dict)
     """The files of the tasks this one follows (directly or through others), by task id: what a reviewer reads."""
     last_report: Any = None
@@ -109,6 +111,22 @@ def coder(agent: str, render_files: Callable[[AppSpec], dict[str, str]]) -> Agen
 
     work.__name__ = agent
     return work
+
+
+async def backend_work(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:
+    """The backend agent: its files (offline or a model's), with the folder's migration history kept
+    and the next migration added when the schema changed (agents/migrations.py)."""
+    out = await _write_backend(task, spec, ws)
+    result = out if isinstance(out, AgentResult) else AgentResult(out)
+    files, notes = await asyncio.to_thread(migrations.with_history, result.files, with_feedback(spec, ws), ws.out_dir,
+                                           ws.allow_data_loss)
+    report = result.report
+    if notes:
+        report = {**(report if isinstance(report, dict) else {}), "migration": notes}
+    return AgentResult(files, report, result.remove)
+
+
+_write_backend = coder("backend", render.render_backend)
 
 
 async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:

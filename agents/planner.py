@@ -160,6 +160,10 @@ def apply_feedback(spec: AppSpec, text: str) -> tuple[AppSpec, list[str]]:
         target = pascal(singularize(name.strip()))
         return next((e for e in data["entities"] if e["name"] == target), None)
 
+    for m in _ADD_ENTITY.finditer(text):
+        if find(m.group(1)) is None:
+            data["entities"].append(Entity(name=singularize(m.group(1))).model_dump())
+            done.append(f"feedback: added entity {pascal(singularize(m.group(1)))}")
     for m in _ADD_FIELD.finditer(text):
         name, hint = m.group(2), (m.group(3) or m.group(4) or m.group(5) or "")
         ent = find(m.group(6))
@@ -173,6 +177,13 @@ def apply_feedback(spec: AppSpec, text: str) -> tuple[AppSpec, list[str]]:
             done.append(f"feedback: {ent['name']} already has a field {camel(name)}")
             continue
         kind, options = _infer_type(name, hint)
+        target = find(name) if not hint else None
+        if target is not None and kind == "string":  # a field named after an entity refers to it
+            many = singularize(name.strip()) != name.strip()
+            kind = "refs" if many else "ref"
+            ent["fields"].append(Field(name=name, type=kind, ref=target["name"], required=False).model_dump())
+            done.append(f"feedback: added field {camel(name)} ({kind} to {target['name']}) to {ent['name']}")
+            continue
         ent["fields"].append(Field(name=name, type=kind, options=options, required=False).model_dump())
         done.append(f"feedback: added field {camel(name)} ({kind}) to {ent['name']}")
     for m in _REMOVE_FIELD.finditer(text):
@@ -182,10 +193,6 @@ def apply_feedback(spec: AppSpec, text: str) -> tuple[AppSpec, list[str]]:
             ent["fields"] = [f for f in ent["fields"] if f["name"] != camel(m.group(1))]
             if len(ent["fields"]) < before:
                 done.append(f"feedback: removed field {camel(m.group(1))} from {ent['name']}")
-    for m in _ADD_ENTITY.finditer(text):
-        if find(m.group(1)) is None:
-            data["entities"].append(Entity(name=singularize(m.group(1))).model_dump())
-            done.append(f"feedback: added entity {pascal(singularize(m.group(1)))}")
     for m in _REMOVE_ENTITY.finditer(text):
         ent = find(m.group(1))
         if ent is not None and len(data["entities"]) > 1:

@@ -99,6 +99,12 @@ def _frontend_text(spec: AppSpec) -> str:
     return f"Vite + React + TypeScript + Tailwind pages for {names}{auth}."
 
 
+async def _backend(task: Any, spec: AppSpec, ws: Any) -> Any:
+    from autodevos.agents.codegen import backend_work  # codegen stands on the registry: imported when it runs
+
+    return await backend_work(task, spec, ws)
+
+
 async def _review(task: Any, spec: AppSpec, ws: Any) -> Any:
     from autodevos.agents.review import review_app  # the review stands on the registry: imported when it runs
 
@@ -114,7 +120,7 @@ async def _verify(task: Any, spec: AppSpec, ws: Any) -> Any:
 _PACKAGES = ("backend/package.json", "frontend/package.json", "backend/.env.example", "frontend/.env.example")
 
 BUILTIN: tuple[AgentSpec, ...] = (
-    AgentSpec("backend", render.render_backend, when="backend", describe=_backend_text),
+    AgentSpec("backend", render.render_backend, work=_backend, when="backend", describe=_backend_text),
     AgentSpec("frontend", render.render_frontend, when="frontend", describe=_frontend_text,
               interfaces=("backend/src/types.ts", "docs/openapi.json")),
     AgentSpec("devops", render.render_devops,

@@ -1185,25 +1185,9 @@ def table_extras(t: Table) -> list[str]:
 
 def migration_statements(spec: AppSpec) -> list[str]:
     """The SQL of the initial migration, one statement per item, as `drizzle-kit generate` writes it."""
-    out: list[str] = []
-    for t in tables(spec):
-        lines = []
-        for c in t.columns:
-            default = "" if c.default is None else f" DEFAULT {js(c.default) if isinstance(c.default, bool) else c.default}"
-            lines.append(f"\t`{c.name}` {c.sql}" + (" PRIMARY KEY AUTOINCREMENT" if c.pk else "") + default
-                         + (" NOT NULL" if c.not_null else ""))
-        if t.primary_key:
-            lines.append("\tPRIMARY KEY(" + ", ".join(f"`{c.name}`" for c in t.primary_key) + ")")
-        for c in t.fks:
-            lines.append(f"\tFOREIGN KEY (`{c.name}`) REFERENCES `{c.ref_table}`(`id`) ON UPDATE no action "
-                         f"ON DELETE {c.on_delete}")
-        for ch in t.checks:
-            lines.append(f'\tCONSTRAINT "{ch.name}" CHECK({ch.sql})')
-        out.append(f"CREATE TABLE `{t.name}` (\n" + ",\n".join(lines) + "\n);")
-        for i in t.indexes:
-            cols = ",".join(f"`{c.name}`" for c in i.columns)
-            out.append(f"CREATE {'UNIQUE ' if i.unique else ''}INDEX `{i.name}` ON `{t.name}` ({cols});")
-    return out
+    from autodevos.agents.migrations import create_statements  # migrations stands on this module
+
+    return create_statements(drizzle_snapshot(spec)["tables"])
 
 
 MIGRATION_TAG = "0000_init"

@@ -208,6 +208,7 @@ def make_task_node(agent: str, work: AgentWork, max_attempts: int):
                 ws = Workspace(Path(ctx.out_dir), inp.get("feedback"), ctx.browser, ask=asker(ctx, agent, thread),
                                plan=plan.plan, previous=inp.get("previous") or [], sandbox=ctx.sandbox,
                                model_written=model_written(ctx), trust_model=ctx.trust_model, trusted=tuple(inp.get("trusted") or ()),
+                               allow_data_loss=ctx.allow_data_loss,
                                inputs=_inputs(plan.plan, task, co.known), last_report=known.report if known is not None else None,
                                max_repairs=0 if ctx.approval == "step" else ctx.max_repairs)
                 try:

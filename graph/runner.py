@@ -268,21 +268,23 @@ async def improve_run(
     on_event: Callable[[Event], None] | None = None,
     agents: Mapping[str, AgentWork] | None = None,
     wait: bool = False,
+    allow_data_loss: bool = False,
 ) -> RunResult:
     """Change an app generated earlier: plan only the tasks the change touches, run them, and
     merge their files with the user's edits. The folder is held from before the last run's spec is
-    read until the change is written, so two improves never both start from the same spec."""
+    read until the change is written, so two improves never both start from the same spec. A schema
+    change that drops data is refused unless allow_data_loss (agents/migrations.py)."""
     check_request(change)
     if thread_id is not None:
         check_thread_id(thread_id)
     thread_id = thread_id or new_thread_id()
     out_dir = await find_app(out_dir, db_path)
     async with writing_into(out_dir, f"improve {thread_id}", wait):
-        return await _improve_held(out_dir, change, db_path, thread_id, on_event, agents)
+        return await _improve_held(out_dir, change, db_path, thread_id, on_event, agents, allow_data_loss)
 
 
 async def _improve_held(out_dir: str, change: str, db_path: str, thread_id: str, on_event: Callable[[Event], None] | None,
-                        agents: Mapping[str, AgentWork] | None) -> RunResult:
+                        agents: Mapping[str, AgentWork] | None, allow_data_loss: bool = False) -> RunResult:
     from autodevos.agents.planner import apply_feedback, model_change, place_verify
 
     where = str(Path(out_dir).resolve())
@@ -310,7 +312,8 @@ async def _improve_held(out_dir: str, change: str, db_path: str, thread_id: str,
     plan, notes = registry.improvement_plan(old, spec)
     plan, more = await asyncio.to_thread(place_verify, plan, previous.verify and any(t.agent in registry.get("verify").after for t in plan.tasks))
     settings = dataclasses.replace(previous, request=f"{previous.request}\n\nchange: {change}", out_dir=where,
-                                   plan=plan.model_dump(), spec_override=None, force=False, db_path=db_path, replay=False)
+                                   plan=plan.model_dump(), spec_override=None, force=False, db_path=db_path, replay=False,
+                                   allow_data_loss=allow_data_loss)
     return await _start_held(settings, thread_id, on_event, agents, [*applied, *notes, *more],
                              {"improved_from": row["thread_id"], "change": change})
 

@@ -84,6 +84,9 @@ class Context:
     trust_model: bool = setting(False, (
         "Run a model-written package.json or .npmrc that asks for what the generator does not (a dependency, script, "
         "override or registry setting) without asking a person first."))
+    allow_data_loss: bool = setting(False, (
+        "Let a schema change drop data: a removed entity's table, a removed field's column, a retyped column, or the "
+        "rows a new required reference has nothing to point to. Without it such a change is refused with the reasons."))
     task_delay: float = setting(0.0, "Test-only: seconds each task sleeps before it writes, to widen crash windows.")
 
     def key_source(self) -> KeySource:
