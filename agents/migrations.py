@@ -350,3 +350,15 @@ def with_history(files: dict[str, str], spec: AppSpec, out_dir: Path,
     notes += [f"existing rows get a stand-in: {f}" for f in m.filled]
     notes += [f"dropped (--allow-data-loss): {x}" for x in m.lost]
     return out, notes
+
+
+def refusal(spec: AppSpec, out_dir: Path, allow_data_loss: bool = False) -> str | None:
+    """Why generating `spec` into out_dir would be refused (a change that drops data, a history that
+    cannot be read), or None: the check a run makes before any task writes a file."""
+    if allow_data_loss or not (out_dir / JOURNAL).is_file():
+        return None
+    try:
+        with_history(render.render_backend(spec), spec, out_dir)
+    except (DataLossRefused, HistoryError) as exc:
+        return str(exc)
+    return None

@@ -147,6 +147,31 @@ def check_buildable(spec: dict[str, Any]) -> None:
         raise RunError(f"the spec cannot be built: {exc}") from None
 
 
+def check_schema_change(settings: RunSettings) -> None:
+    """Before any task writes: a spec that would drop data the app in the folder may hold is refused
+    in one line (agents/migrations.py), unless the run allows it. The spec is the given plan's, the
+    --spec, or, offline, the request's extraction (the planner's own); a model's spec is checked by
+    the backend task."""
+    from autodevos.agents import migrations
+    from autodevos.agents.planner import offline_plan
+    from autodevos.domain.spec import AppSpec
+
+    out = Path(settings.out_dir)
+    if settings.allow_data_loss or not (out / migrations.JOURNAL).is_file():
+        return
+    if settings.plan is not None:
+        spec = Plan.model_validate(settings.plan).spec
+    elif settings.model == "offline" and "planner" not in settings.models:
+        spec = offline_plan(settings.request, settings.spec_override)[0].spec
+    elif settings.spec_override is not None:
+        spec = AppSpec.model_validate(settings.spec_override)
+    else:
+        return
+    why = migrations.refusal(spec, out, settings.allow_data_loss)
+    if why:
+        raise RunError(f"{settings.out_dir}: {why}")
+
+
 def check_models(settings: RunSettings) -> None:
     """Fail before a run starts when a role's model cannot be used (unknown provider or role, missing key)."""
     roles = registry.model_roles()
@@ -244,6 +269,7 @@ async def _start_held(settings: RunSettings, thread_id: str, on_event: Callable[
     store = _open(settings.db_path)
     generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
     check_output_folder(settings.out_dir, settings.force, generated)
+    await asyncio.to_thread(check_schema_change, settings)
     settings = with_project(settings)
     stored = settings.stored(**(extra or {}))
     other = await asyncio.to_thread(store.claim_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
