@@ -19,7 +19,7 @@ from autodevos.agents import registry
 from autodevos.agents.answers import first_error
 from autodevos.agents.db import explain_database_error
 from autodevos.agents.llm import PROVIDERS, ModelError
-from autodevos.agents.understanding import understood, warnings
+from autodevos.agents.understanding import passed_rules, understood, warnings
 from autodevos.display import json_text, plain
 from autodevos.domain.spec import AppSpec
 from autodevos.graph import queries as insp
@@ -285,7 +285,10 @@ def _finish(result: RunResult, as_json: bool, strict: bool = False) -> None:
         _print_written_by(insp.written_by(result.tasks))
         _print_review(insp.findings_of(result.tasks), result.thread_id)
         if result.plan:
-            for line in warnings(AppSpec.model_validate(result.plan["spec"])):
+            spec, checked = AppSpec.model_validate(result.plan["spec"]), insp.rule_results(result.tasks)
+            for line in passed_rules(spec, checked):
+                out.print(f"[green]{plain(line)}[/]")
+            for line in warnings(spec, checked):
                 out.print(f"[yellow]{plain(line)}[/]")
         colour = "green" if result.ok else "red"
         out.print(f"[{colour}]Run {plain(result.thread_id)} {result.status}[/]: {summary}; {len(result.files)} files in {plain(result.out_dir)}")

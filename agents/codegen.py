@@ -137,7 +137,8 @@ async def verify_app(task: Task, spec: AppSpec, ws: Workspace) -> AgentResult:
         refused = await asyncio.to_thread(package_review, spec, ws.out_dir, ws.trusted)
         if refused is not None:
             raise verify.VerifyError([refused])
-    steps = await verify.verify_app(ws.out_dir, browser=ws.browser, sandbox=ws.sandbox, model_written=ws.model_written)
+    steps = await verify.verify_app(ws.out_dir, browser=ws.browser, sandbox=ws.sandbox, model_written=ws.model_written,
+                                    rules=tuple(r.text for r in spec.rules))
     return AgentResult({}, verify.steps_json(steps))
 
 

@@ -451,6 +451,16 @@ def _tasks(plan: Plan, task: Task) -> str:
     return "\n".join(rows)
 
 
+def request_section(spec: AppSpec) -> str:
+    """The user's words, the spec's rules and what nothing placed, for every code agent's prompt: what
+    the spec cannot hold (rules, workflows, computed values) still reaches the code."""
+    rules = "\n".join(f"- rule: {r.text}" + (f" (about {', '.join(r.entities)})" if r.entities else "")
+                      + (f" [{r.kind}]" if r.kind != "rule" else "") for r in spec.rules)
+    unparsed = "\n".join(f"- {p}" for p in spec.unparsed)
+    return render_prompt("shared", "request", request=spec.request.strip() or "(none: the app was planned from a hand-written spec)",
+                         rules=rules or "(none)", unparsed=unparsed or "(none)")
+
+
 def build_messages(
     agent: str, task: Task, spec: AppSpec, plan: Plan, *, baseline: Mapping[str, str], interfaces: Mapping[str, str],
     areas: Areas, current: Mapping[str, str] | None = None, feedback: str | None = None,
@@ -467,7 +477,8 @@ def build_messages(
     files_shown, files_listed = select_files({p: t for p, t in own.items() if p not in failing}, budgets.files)
     if_shown, if_listed = select_files(interfaces, budgets.interfaces, list(interfaces))
     values = {
-        "spec_json": spec.model_dump_json(indent=2),
+        "request_section": request_section(spec),
+        "spec_json": spec.model_dump_json(indent=2, exclude={"request"}),
         "tasks": _tasks(plan, task),
         "task_id": task.id,
         "task_description": task.description or "(none)",

@@ -43,6 +43,14 @@ def _draft_json(request: str) -> str:
         return f"(no draft: {exc})"
 
 
+def with_request(plan: Plan, request: str) -> Plan:
+    """The plan with the user's request, verbatim, in its spec (every agent's prompt shows it); a
+    planner never writes it. A run from a hand-written spec alone keeps the spec's own."""
+    if not request.strip() or plan.spec.request == request:
+        return plan
+    return plan.model_copy(update={"spec": plan.spec.model_copy(update={"request": request})})
+
+
 def offline_plan(request: str, spec_override: dict[str, Any] | None = None) -> tuple[Plan, list[str]]:
     spec = AppSpec.model_validate(spec_override) if spec_override else extract_spec(request)
     notes = [f"assumed: {a}" for a in spec.assumptions]

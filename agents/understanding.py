@@ -37,9 +37,11 @@ def _constraints(f: Any) -> list[str]:
     return out
 
 
-def understood(spec: AppSpec) -> dict[str, Any]:
+def understood(spec: AppSpec, checked: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Plain data: entities (fields with type, constraints and source words), relations, roles,
-    ownership, rules, unparsed phrases, assumptions, and what is not built yet."""
+    ownership, rules, unparsed phrases, assumptions, and what is not built yet. `checked`: verify's
+    result per rule ({text, status, test}); a rule with a test result is no longer 'not built'."""
+    results = {r["text"]: r for r in checked or [] if r.get("status") not in (None, "not built")}
     return {
         "entities": [
             {"name": e.name, "label": e.label, "source": e.source, "assumed": e.assumed, "owned": e.owned,
@@ -53,15 +55,26 @@ def understood(spec: AppSpec) -> dict[str, Any]:
         "roles": [{"name": r.name, "label": r.label, "create": r.create, "update": r.update, "delete": r.delete, "source": r.source}
                   for r in spec.roles],
         "owned": [e.name for e in spec.entities if e.owned],
-        "rules": [{"text": r.text, "kind": r.kind, "entities": r.entities} for r in spec.rules],
+        "rules": [{"text": r.text, "kind": r.kind, "entities": r.entities,
+                   "status": results.get(r.text, {}).get("status", "not built"), "test": results.get(r.text, {}).get("test", "")}
+                  for r in spec.rules],
         "unparsed": list(spec.unparsed),
         "assumptions": list(spec.assumptions),
-        "not_built": not_built(spec, SUPPORTED) + [f"not built (needs a model): rule: {r.text}" for r in spec.rules],
+        "not_built": not_built(spec, SUPPORTED) + [f"not built (needs a model): rule: {r.text}" for r in spec.rules
+                                                   if r.text not in results],
     }
 
 
-def warnings(spec: AppSpec) -> list[str]:
-    """One line each for what the run could not understand or build (the summary shows them)."""
-    info = understood(spec)
+def warnings(spec: AppSpec, checked: list[dict[str, Any]] | None = None) -> list[str]:
+    """One line each for what the run could not understand or build, and each rule a test checked
+    that did not pass (the summary shows them)."""
+    info = understood(spec, checked)
     out = [f"not understood: {p!r}" for p in info["unparsed"]]
+    out += [f"rule {r['status']}: {r['text']}" + (f" ({r['test']})" if r["test"] else "")
+            for r in info["rules"] if r["status"] in ("failed", "missing")]
     return out + info["not_built"]
+
+
+def passed_rules(spec: AppSpec, checked: list[dict[str, Any]] | None = None) -> list[str]:
+    """One line per rule whose acceptance test passed (the summary shows them)."""
+    return [f"rule passed: {r['text']} ({r['test']})" for r in understood(spec, checked)["rules"] if r["status"] == "passed"]

@@ -52,6 +52,10 @@ class StepResult:
     """Where it ran: 'bwrap' (the sandbox), 'off' (--sandbox off), 'none' (no sandbox to be had)."""
     trust: dict[str, str] | None = None
     """A refused package review: the files a person may approve (path -> SHA-256)."""
+    owner: str | None = None
+    """The agent a failure goes back to, when the step knows it better than the paths in its output."""
+    rules: list[dict] | None = None
+    """The rules step: each spec rule with its test file and status (agents/rule_tests.py)."""
 
 
 class VerifyError(RuntimeError):
@@ -323,7 +327,8 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-async def verify_app(app_dir: Path, browser: bool = True, sandbox: str = "auto", model_written: bool = False) -> list[StepResult]:
+async def verify_app(app_dir: Path, browser: bool = True, sandbox: str = "auto", model_written: bool = False,
+                     rules: tuple[str, ...] = ()) -> list[StepResult]:
     """Every verify step of the app in app_dir; raises VerifyError when one fails.
 
     sandbox: the --sandbox policy (auto, required, off); model_written: a model wrote some of the
@@ -334,7 +339,7 @@ async def verify_app(app_dir: Path, browser: bool = True, sandbox: str = "auto",
     scratch = await asyncio.to_thread(lambda: Path(tempfile.mkdtemp(prefix="sandbox-", dir=_made(cache_root()))))
     try:
         box = await asyncio.to_thread(lambda: prepare(kind, app_dir, _tools(), scratch))
-        return await _verify(app_dir, browser, box)
+        return await _verify(app_dir, browser, box, rules, model_written)
     finally:
         await asyncio.to_thread(shutil.rmtree, scratch, True)
 
@@ -349,7 +354,8 @@ def _tools() -> dict[str, str | None]:
     return {"node": shutil.which("node"), "npm": shutil.which("npm"), "chromium": chromium_path(), "hadolint": hadolint_path()}
 
 
-async def _verify(app_dir: Path, browser: bool, box: Sandbox) -> list[StepResult]:
+async def _verify(app_dir: Path, browser: bool, box: Sandbox, rules: tuple[str, ...] = (),
+                  model_written: bool = False) -> list[StepResult]:
     await stop_leftovers(app_dir)  # an interrupted verify of this folder may still be running
     pkgs = await asyncio.to_thread(lambda: [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()])
     runs = await asyncio.gather(*(pipeline(p, box=box) for p in pkgs))
@@ -366,10 +372,44 @@ async def _verify(app_dir: Path, browser: bool, box: Sandbox) -> list[StepResult
             t0 = time.monotonic()
             code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300, scrubbed_env({"CHROMIUM_PATH": chrome}), box=box)
             steps.append(StepResult("frontend", "e2e", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:], sandbox=box.kind))
+    steps += await rule_step(app_dir, rules, box, model_written, installed={s.package for s in steps if s.step == "install" and s.ok})
     steps += await lint_dockerfiles(app_dir, box)
     if not all(s.ok for s in steps):
         raise VerifyError(steps)
     return steps
+
+
+async def rule_step(app_dir: Path, rules: tuple[str, ...], box: Sandbox | None, model_written: bool,
+                    installed: set[str]) -> list[StepResult]:
+    """The spec's rules, one result each, from the acceptance tests named after them (vitest's JSON
+    reporter on the test files that hold them); skipped offline, where no agent writes rules."""
+    from autodevos.agents import rule_tests
+
+    if not rules:
+        return []
+    files = await asyncio.to_thread(rule_tests.test_files, app_dir)
+    if not files and not model_written:
+        return [StepResult("app", "rules", True, 0.0, skipped=f"{len(rules)} rule(s) not built: the offline generator "
+                           "writes no rules (needs a model)", rules=[{"text": r, "status": "not built", "test": ""} for r in rules])]
+    t0, found, outputs = time.monotonic(), {}, []
+    for package, paths in files.items():
+        if package not in installed:
+            continue
+        pkg_dir = app_dir / package
+        out_file = pkg_dir / ".rule-results.json"
+        inside = box.inside if box is not None else str
+        code, out = await run_cmd(["npx", "--no-install", "vitest", "run", *paths, "--reporter=json",
+                                   f"--outputFile={inside(out_file)}"], pkg_dir, 300, box=box)
+        report = await asyncio.to_thread(rule_tests.load, out_file)
+        await asyncio.to_thread(out_file.unlink, True)
+        if not report:
+            outputs.append(f"{package}: vitest gave no report (exit {code}):\n{out[-1500:]}")
+        found.update(rule_tests.read_report(report, package, Path(inside(pkg_dir))))
+    results = rule_tests.match(list(rules), found)
+    ok = all(r.status == "passed" for r in results)
+    text = rule_tests.report_text(results) + ("\n" + "\n".join(outputs) if outputs else "")
+    return [StepResult("app", "rules", ok, round(time.monotonic() - t0, 2), text[-TAIL:], sandbox=_where(box),
+                       owner=None if ok else rule_tests.owner(results), rules=[vars(r) for r in results])]
 
 
 def hadolint_path() -> str | None:

@@ -386,6 +386,7 @@ class AppSpec(BaseModel):
     rules: list[Rule] = PField(default_factory=list, description="business rules, workflows and computed values, verbatim")
     unparsed: list[str] = PField(default_factory=list, description="phrases of the request nothing could place")
     assumptions: list[str] = PField(default_factory=list, description="what was assumed where the request was silent")
+    request: str = PField(default="", description="the user's request, verbatim; AutoDevOS sets it (leave it empty)")
 
     @field_validator("name")
     @classmethod

@@ -88,6 +88,7 @@ def make_planner(agents: tuple[str, ...]):
         if not state.get("plan") or feedback:
             plan, more = await asyncio.to_thread(planner_agent.place_verify, plan, ctx.verify and "verify" in agents, agents)
             notes = [*notes, *more]
+        plan = planner_agent.with_request(plan, state.get("request") or "")
         store = await _store(ctx)
         kept = await keep_plan(store, _thread(runtime), plan)
         return {"plan": kept, "planner_notes": notes, "tasks": _pending(plan, state), "gate": "",

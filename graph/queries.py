@@ -128,6 +128,17 @@ def from_baseline(tasks: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {tid: w.get("reason", "") for tid, w in written_by(tasks).items() if w["outcome"] == "baseline"}
 
 
+def rule_results(tasks: dict[str, dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Verify's result per spec rule ({text, status, test}), or None when no verify checked them."""
+    for rec in tasks.values():
+        report = rec.get("report")
+        if isinstance(report, list):
+            for step in report:
+                if isinstance(step, dict) and step.get("step") == "rules" and step.get("rules") is not None:
+                    return step["rules"]
+    return None
+
+
 def result_json(result: RunResult) -> dict[str, Any]:
     data = asdict(result)
     data["ok"] = result.ok
@@ -135,5 +146,6 @@ def result_json(result: RunResult) -> dict[str, Any]:
     data["written_by"] = written_by(result.tasks)
     data["review"] = findings_of(result.tasks)
     if result.plan:
-        data["understood"] = understood(AppSpec.model_validate(result.plan["spec"]))
+        data["understood"] = understood(AppSpec.model_validate(result.plan["spec"]), rule_results(result.tasks))
+        data["rules"] = data["understood"]["rules"]
     return data

@@ -79,8 +79,8 @@ def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str],
     if not bad:
         return None
     owners = {p: tid for tid, rec in records.items() if tid != verify_task.id for p in rec.get("files", [])}
-    owner = None
-    for step in bad:
+    owner = next((t.id for t in plan.tasks if t.agent == bad[0].get("owner")), None)  # the step names its owner
+    for step in bad if owner is None else []:
         for path in _paths(step):
             if path in owners:
                 owner = owners[path]
@@ -94,7 +94,7 @@ def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str],
     if owner is None:
         return None
     step = bad[0]
-    what = step.get("step") if step.get("step") in ("packages", "hadolint") else f"npm run {step.get('step')}"
+    what = step.get("step") if step.get("step") in ("packages", "hadolint", "rules") else f"npm run {step.get('step')}"
     text = (f"verify step `{what}` in {step.get('package')}/ failed "
             f"(repair {state.get('repairs', 0) + 1} of {max_repairs}):\n{(step.get('output') or '')[-2000:]}")
     return owner, {owner, verify_task.id} | dependants(plan, owner), text

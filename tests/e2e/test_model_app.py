@@ -77,3 +77,30 @@ def test_a_model_that_never_fixes_it_ends_restored_and_failed(tmp_path):
     assert not (backend / "src" / "about.ts").exists()  # the model's broken file is gone ...
     check = subprocess.run(["npm", "run", "typecheck"], cwd=backend, capture_output=True, text=True, timeout=300)
     assert check.returncode == 0, check.stdout + check.stderr  # ... and what is left type-checks again
+
+
+RULE = "The about text says the model wrote it"
+RULE_TEST = ('import { describe, expect, it } from "vitest";\nimport { ABOUT } from "../src/about.js";\n\n'
+             'describe("rules", () => {\n  it("rule: The about text says the model wrote it", () => {\n'
+             '    expect(ABOUT).toContain("model");\n  });\n});\n')
+
+
+def test_each_rule_is_checked_by_its_acceptance_test_and_a_missing_one_goes_back_to_the_tests_agent(tmp_path):
+    from autodevos.domain.spec import Rule
+    from tests.model_script import plan_answer
+
+    spec = SPEC.model_copy(update={"rules": [Rule(text=RULE, entities=["Gadget"])]})
+    first = json.loads(small_edits(spec)["tests"][0])  # about.test.ts only: the rule has no test yet
+    second = files_answer({**{f["path"]: f["content"] for f in first["files"]}, "backend/tests/rules.test.ts": RULE_TEST})
+    script = ByRole({**small_edits(spec), "planner": [plan_answer(spec)], "tests": [json.dumps(first), second]})
+    with ScriptedOpenAI([script]) as server:
+        result, data = run(server, tmp_path)
+        tests_asks = [r for r in server.requests if "You are the tests agent" in json.dumps(r["messages"])]
+    assert result.exit_code == 0, result.output
+    assert script.asked["tests"] == 2  # the verify step `rules` found no test named after the rule
+    assert "missing: rule: The about text says the model wrote it" in json.dumps(tests_asks[1]["messages"])
+    assert data["rules"] == [{"text": RULE, "kind": "rule", "entities": ["Gadget"], "status": "passed",
+                              "test": "backend/tests/rules.test.ts"}]
+    rules_row = next(s for s in data["tasks"]["verify"]["report"] if s["step"] == "rules")
+    assert rules_row["ok"] and rules_row["rules"][0]["status"] == "passed"
+    assert not any("needs a model" in line for line in data["understood"]["not_built"])
