@@ -865,6 +865,9 @@ def models_check(
     db: Path = typer.Option(None, "--db", help="Keep the verdict in this run database: runs with it use it instead of checking."),
     timeout: float = typer.Option(30.0, "--timeout", min=1, help="Seconds each check call may take."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    api_key_file: Path = typer.Option(None, "--api-key-file", help="A file whose first line is the API key (instead of OPENAI_API_KEY)."),
+    api_key_keyring: str = typer.Option(None, "--api-key-keyring", help="SERVICE:USERNAME of the API key in the OS keyring."),
+    config: Path = typer.Option(None, "--config", help="A run config file: its key source (api_key_file, api_key_keyring, api_key_command) is used."),
 ) -> None:
     """Check what a model can do before a long run: one small call each for plain text, JSON-schema
     structured output, tool calling, streaming with usage and the time of a short answer; then what
@@ -878,7 +881,13 @@ def models_check(
     check_model(model, base_url)
     if db is not None and db.is_dir():
         raise Fail(f"--db {db} is a folder, not a SQLite file")
-    report = asyncio.run(check_and_keep(model, base_url, str(db) if db else None, timeout=timeout))
+    from autodevos.agents.keys import KeySource
+
+    chosen = load_config(config) if config else {}
+    if api_key_file or api_key_keyring:  # the command line's key source replaces the config file's
+        chosen = {"api_key_file": str(api_key_file) if api_key_file else None, "api_key_keyring": api_key_keyring}
+    keys = KeySource(file=chosen.get("api_key_file"), command=chosen.get("api_key_command"), keyring=chosen.get("api_key_keyring"))
+    report = asyncio.run(check_and_keep(model, base_url, str(db) if db else None, timeout=timeout, keys=keys))
     if as_json:
         _json(report.as_json())
     if report.error:

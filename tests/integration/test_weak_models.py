@@ -232,3 +232,20 @@ def test_a_repair_the_model_cannot_make_goes_back_to_the_baseline_and_verify_pas
     assert not (tmp_path / "app" / "backend" / "src" / "about.ts").exists()  # the model's file is gone
     assert "backend/src/about.ts" not in result.files and "backend/src/about.ts" not in backend["files"]
     assert (tmp_path / "app" / "backend" / "src" / "app.ts").is_file()
+
+
+def test_models_check_takes_the_key_from_where_a_run_would(tmp_path):
+    """The key from --api-key-file or a config file's api_key_command, not OPENAI_API_KEY (which here is wrong)."""
+    key_file = tmp_path / "key"
+    key_file.write_text("sk-only-in-the-file\n")
+    config = tmp_path / "autodevos.yaml"
+    config.write_text("api_key_command: echo sk-only-in-the-file\n")
+    with ScriptedOpenAI([PROSE], keys={"sk-only-in-the-file"}) as server:
+        from_env, _ = cli("models", "check", "openai:test-model", "--base-url", server.base_url, "--timeout", "5")
+        from_file, data = cli("models", "check", "openai:test-model", "--base-url", server.base_url, "--json",
+                              "--api-key-file", str(key_file))
+        from_config, _ = cli("models", "check", "openai:test-model", "--base-url", server.base_url, "--config", str(config))
+    assert from_env.exit_code != 0 and "Traceback" not in from_env.output
+    assert from_file.exit_code == 0 and data["verdict"]["verdict"] == "structured output", from_file.output
+    assert from_config.exit_code == 0, from_config.output
+    assert "sk-only-in-the-file" not in from_env.output + from_file.output + from_config.output
