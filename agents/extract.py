@@ -252,6 +252,24 @@ def split_top(text: str, seps: str = r",|;|\band\b|\bor\b|&|\bplus\b|\bas well a
 _WORD = re.compile(r"[a-z][a-z0-9'-]*")
 
 
+_NOT_OPTION = re.compile(r"\d|\b(?:optional|unique|required|date|time|number|amount|text|name|email|phone|address|price|"
+                         r"count|description|notes?|id|yes|no)\b", re.I)
+
+
+def field_items(body: str) -> list[str]:
+    """A field list's items, with the options of a field written after a colon folded back into it:
+    'amount, date, payment method: card, bank transfer, cash or cheque' has three items, the last
+    'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
+    one to three words that name no field, are taken as options."""
+    items = split_top(body)
+    for i, item in enumerate(items[:-1]):
+        m = re.match(r"^(.*?[a-z])\s*:\s*([^:]{1,30})$", item.strip(), re.I)
+        rest = [_clean_item(r) for r in items[i + 1:]]
+        if m and all(r and len(words_of(r)) <= 3 and not _NOT_OPTION.search(r) for r in rest):
+            return [*items[:i], f"{m.group(1)}: " + " / ".join([m.group(2).strip(), *rest])]
+    return items
+
+
 def words_of(phrase: str) -> list[str]:
     return _WORD.findall(phrase.lower())
 
@@ -452,6 +470,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
         f.hint = f.hint or unit.group(1).lower()
         name_part = name_part[: unit.start()]
+    name_part = re.sub(r"\s*\b(?:(?:of|is|are|must be|should be)\s+)?(?:at least|at most|minimum|maximum|min|max|no less than|"
+                       r"no more than|up to|never below|never above|not below|not above)(?:\s+of)?\s*(?:-?\d.*)?$", "", name_part.strip(), flags=re.I)
     name_part = re.sub(r"\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
     name_part = re.split(r"\s+(?:of|for)\s+(?:the|a|an|each|this|that|their|its)\b", name_part, maxsplit=1, flags=re.I)[0]
     ws = [w for w in words_of(name_part) if w not in ("a", "an", "the", "its", "their", "his", "her", "own", "optional", "unique",
@@ -494,6 +514,8 @@ def _options(text: str, loose: bool = False) -> list[str]:
         return []
     if any(not re.search(r"[A-Za-z0-9]", p) for p in parts):
         return []
+    if any(_ATLEAST.search(p) or _ATMOST.search(p) or _NONNEG.search(p) or _MAXLEN.search(p) for p in parts):
+        return []  # "(at least 1, at most 200)": bounds, not options
     return parts
 
 
@@ -512,7 +534,7 @@ def construct(sentence: str, draft: Draft) -> bool:
         if _options(body) and _is_field_word(head):
             continue
         np = noun_phrase(head)
-        items = split_top(body)
+        items = field_items(body)
         fields = [parse_field(i, draft) for i in items]
         if np and (is_plural(words_of(head)[-1]) or len(items) >= 2) and sum(1 for f in fields if f) >= max(1, len(items) // 2 + 1 if len(items) > 1 else 1) \
                 and not _is_field_word(head) or np and is_plural(words_of(head)[-1]) and len(items) >= 2 and all(fields):
@@ -572,8 +594,13 @@ def _clause(clause: str, draft: Draft) -> bool:
         np = noun_phrase(head)
         if np and _options(body) and _is_field_word(head):
             np = None
+        listed = re.match(rf"\s*{_SUBJECT}\s+(?:with|having)\b", body, re.I) and sum(
+            _plural_items([i]) for i in split_top(body)) >= 2  # "support desk: tickets with status, and comments on tickets"
+        if (has := _DEF_HAS.match(body)) and noun_phrase(has.group(1)) and not listed and (
+                is_plural(words_of(has.group(1))[-1]) or re.match(r"\s*(?:each|every)\b", has.group(1), re.I)):
+            return _clause(body, draft) or taken  # "an org chart: employees have a name, ...": a title, then a clause
         if np or _plural_items(split_top(body)):
-            items = split_top(body)
+            items = field_items(body)
             if _plural_items(items):
                 return _entity_list(body, draft, weight=2) or taken
             fields = [parse_field(i, draft) for i in items]
@@ -604,7 +631,7 @@ def _clause(clause: str, draft: Draft) -> bool:
                         draft.entity(child[0], child[1], weight=2)
                         draft.relations.append((np[0], child[0], "has_many", True, clause))
                 return True
-            items = split_top(body)
+            items = field_items(body)
             if _plural_items(items):
                 taken |= _entity_list(body, draft, weight=2)
                 return taken
@@ -616,10 +643,19 @@ def _clause(clause: str, draft: Draft) -> bool:
                 taken = True
     # "i have fields, each with a name and a size"
     m = re.search(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:each|every one|all)\s+(?:with|having|has|have|of them with)\s+(.+)$", clause, re.I)
-    if m and noun_phrase(m.group(1)) and is_plural(words_of(m.group(1))[-1]):
-        np = noun_phrase(m.group(1))
-        good = [f for f in (parse_field(i, draft) for i in split_top(m.group(2))) if f]
+    head = re.sub(r"^(?:are|is|were|was|has|have)\s+", "", m.group(1), flags=re.I) if m else ""  # "there are teams, each with ..."
+    if m and noun_phrase(head) and is_plural(words_of(head)[-1]):
+        np = noun_phrase(head)
+        good = [f for f in (parse_field(i, draft) for i in field_items(m.group(2))) if f]
         if np and good:
+            _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            taken = True
+    # "for each customer we store name, phone and email"
+    m = _FOR_EACH.match(clause)
+    if m and (np := noun_phrase(m.group(1))):
+        items = field_items(m.group(2))
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if good and len(good) >= len(items) / 2:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             taken = True
     # "an app to manage patients, doctors and appointments"
@@ -640,6 +676,11 @@ def _clause(clause: str, draft: Draft) -> bool:
     return taken
 
 
+_FOR_EACH = re.compile(
+    r"^\s*(?:and\s+)?(?:for|of|about|on)\s+(?:each|every|a|any)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:we|i|you|they|the app|it)\s+"
+    r"(?:(?:also|will|want to|need to|would like to|should|must|can|have to|'d like to)\s+)*"
+    r"(?:store|record|keep|track|note|save|log|want|need|know|hold|list|show|capture|enter)s?\s+(?:(?:to\s+)?(?:know|record|store|keep|track|have|see)\s+)?"
+    r"(?:(?:the|their|its|his|her)\s+)?(.+)$", re.I)
 _WE_KEEP = re.compile(
     r"\b(?:we|i|you|they|staff|users?|people|the \w+)\s+(?:also\s+|want to\s+|need to\s+|should\s+|must\s+|can\s+|will\s+|would like to\s+)*"
     r"(?:log|record|keep|track|store|note|register|add|enter|save|create|write|file|make|collect|issue|send|list|plan|schedule|book|run|hold|organi[sz]e|sell|offer)s?\s+"
@@ -654,7 +695,7 @@ def _we_keep(clause: str, draft: Draft) -> bool:
     np = next((x for x in (noun_phrase(i) for i in split_top(m.group(1))) if x), None)
     if not np:
         return False
-    items = split_top(m.group(2))
+    items = field_items(m.group(2))
     good = [f for f in (parse_field(i, draft) for i in items) if f]
     if not good or len(good) < len(items) / 2:
         return False
@@ -687,7 +728,7 @@ def _entity_list(body: str, draft: Draft, weight: int) -> bool:
                 draft.entity(target[0], target[1], weight=1)
                 draft.relations.append((np[0], target[0], "ref", True, item))
             if fields:
-                _add_fields(owner, [f for f in (parse_field(i, draft) for i in split_top(fields)) if f], draft)
+                _add_fields(owner, [f for f in (parse_field(i, draft) for i in field_items(fields)) if f], draft)
         elif owner is not None and (f := parse_field(item, draft)) and not (np and is_plural(words_of(np[1])[-1])) \
                 and not (is_plural(words_of(item)[-1]) and singularize(words_of(item)[-1]) in lexicon()["not_entities"]):
             _add_fields(owner, [f], draft)  # "expenses with amount, category and date": the rest of the list
@@ -761,7 +802,7 @@ def _relations(clause: str, draft: Draft) -> bool:
             draft.entity(b[0], b[1], weight=2)
             draft.relations += [(src[0], a[0], "ref", True, clause), (src[0], b[0], "ref", True, clause)]
             if m.group(4):
-                _add_fields(draft.entities[src[0]], [f for f in (parse_field(i, draft) for i in split_top(m.group(4))) if f], draft)
+                _add_fields(draft.entities[src[0]], [f for f in (parse_field(i, draft) for i in field_items(m.group(4))) if f], draft)
             taken = True
     m = _SHARED_MANY.search(clause)
     if m:
