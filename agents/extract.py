@@ -329,6 +329,17 @@ def singular_phrase(words: str) -> str:
     return f"{head} {singularize(last)}".strip() if last else words
 
 
+def _people_entity(phrase: str) -> tuple[str, str] | None:
+    """(entity name, words) of a bare word for people ('staff', 'volunteers') that names records when
+    a field list follows it; noun_phrase leaves such words to the actors and roles."""
+    ws = [w for w in words_of(phrase) if w not in ("the", "our", "my", "all", "each", "every", "a", "an")]
+    if len(ws) != 1 or ws[0] not in lexicon()["people_words"] and singularize(ws[0]) not in lexicon()["people_words"]:
+        return None
+    word = ws[0]
+    name = pascal(singularize(word)) if word != "staff" else "StaffMember"
+    return (name, word) if name.lower() not in ("user", "admin") else None
+
+
 def noun_phrase(phrase: str) -> tuple[str, str] | None:
     """(PascalCase singular entity name, the words) of a phrase's head noun phrase, or None.
 
@@ -571,6 +582,8 @@ def _is_field_word(phrase: str) -> bool:
 def _clauses(sentence: str) -> list[str]:
     parts = re.split(r"(?<=[a-z)]),?\s+(?:and|but|while|whereas)\s+(?=(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
                      sentence, flags=re.I)
+    # a comma splice: "in building are flats, flat has number, size and rent"
+    parts = [q for p in parts for q in re.split(r"(?<=[a-z)]),\s+(?=(?:each|every|a|an|the)?\s*[a-z]+\s+(?:has|have)\s+(?!to\b|been\b))", p, flags=re.I)]
     out: list[str] = []
     for part in (p.strip() for p in parts if p.strip()):
         # "players belong to a team and have a name, ...": the second verb shares the subject
@@ -599,6 +612,8 @@ def _clause(clause: str, draft: Draft) -> bool:
         if (has := _DEF_HAS.match(body)) and noun_phrase(has.group(1)) and not listed and (
                 is_plural(words_of(has.group(1))[-1]) or re.match(r"\s*(?:each|every)\b", has.group(1), re.I)):
             return _clause(body, draft) or taken  # "an org chart: employees have a name, ...": a title, then a clause
+        if np is None and len(split_top(body)) >= 2:
+            np = _people_entity(head)  # "Staff: name, email, department": people kept as records
         if np or _plural_items(split_top(body)):
             items = field_items(body)
             if _plural_items(items):
@@ -760,6 +775,8 @@ _VERB_REL = re.compile(
     r"assigned to|linked to|attached to|tied to|held in|happens? (?:in|at)|takes? place (?:in|at)|located (?:in|at)|"
     r"is part of|are part of|is in|are in|lives? in|is about|are about|refers? to|points? to|is written by|are written by|"
     r"written by|made by|owned by|is owned by|are owned by|created by|placed by|submitted by|filed by|reported by|"
+    r"(?:is |are )?(?:taught|led|run|managed|supervised|coached|hosted|organi[sz]ed|handled|served|driven|prepared|"
+    r"checked|approved|reviewed|delivered|performed|treated|examined|presented|conducted|signed) by|"
     r"for one|of one|references?|has one|have one|has a single|has an?|have an?)\s+"
     r"(?:exactly\s+|only\s+|just\s+|at most\s+)?(?:one|a|an|the|some|exactly one|a single|another|its|their|his|her)?\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.I)
@@ -782,7 +799,7 @@ _SHARED_MANY = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+)?(?:appear in|belong to|be in|are in|are tagged with|carry|carries|share|are shared by|can be tagged with|tagged with|have|has)\s+(?:many|several|multiple|any number of)\s+([a-z][\w-]*)", re.I)
 _SELF = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+|may\s+|might\s+)?(?:reports? to|is managed by|has a parent|have a parent|has a (?:mentor|manager|supervisor|parent|mother|father|lead|boss|sponsor)|"
-    r"can have a (?:mentor|manager|supervisor|parent)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:was )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
+    r"can have a (?:mentor|manager|supervisor|parent)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:(?:was|were|is|are|gets?|got|has been|have been) )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
 _WHO_ALSO = re.compile(r"\b(?:a|an|the)?\s*([a-z][\w-]*)\s+who\s+is\s+also\s+(?:a|an)\s+([a-z][\w-]*)", re.I)
 _TAGGABLE = {"tag", "label", "keyword", "category", "skill", "topic", "genre", "ingredient", "feature", "amenity", "allergen", "interest", "language", "hashtag", "theme"}
 
@@ -820,6 +837,13 @@ def _relations(clause: str, draft: Draft) -> bool:
             after = [w for w in words_of(m.group(0)[len(m.group(1)):]) if w not in lexicon()["stop"] and w not in (
                 "reports", "report", "managed", "parent_", "referred", "nested", "sub", "child", "duplicate", "duplicates")]
             name = camel(after[0]) if after else "parent"
+            if after and singularize(after[0]) == singularize(words_of(a[1])[-1]):
+                # "clients referred by other clients": referredBy; "an employee reports to another employee": reportsTo
+                verb = [w for w in words_of(m.group(0)[len(m.group(1)):]) if w not in (
+                    "can", "may", "might", "is", "are", "was", "were", "has", "have", "been", "gets", "get", "got", "another",
+                    "an", "a", "the", "other", "one", "some")]
+                verb = verb[: verb.index(after[0])] if after[0] in verb else verb
+                name = camel(" ".join(verb)) if 1 <= len(verb) <= 3 else "parent"
             if name in ("to", "by", "of", "in", "under", "duplicate", "duplicates") or name in draft.entities.get(a[0], EntityDraft("", "", "")).fields:
                 name = "parent"
             draft.relations.append((a[0], a[0], f"self:{name}", False, clause))

@@ -175,3 +175,22 @@ def test_an_entity_label_is_singular_so_the_app_never_pluralizes_a_plural():
     from autodevos.agents.render import render_app
     page = render_app(spec)["frontend/src/pages/OverlappingSessionPage.tsx"]
     assert "sessionses" not in page and "overlapping sessions" in page.lower()
+
+
+def test_people_words_with_a_field_list_are_records_and_participles_make_relations():
+    spec = extract_spec("Asset register. Staff: name, email, department. Assets: tag, model, purchase date.")
+    assert {f.name for f in spec.entity("StaffMember").fields} == {"name", "email", "department"}
+    spec = extract_spec("Courses have a title; each course taught by one lecturer. Lecturers have a name.")
+    assert any(f.type == "ref" and f.ref == "Lecturer" for f in spec.entity("Course").fields)
+
+
+def test_a_self_reference_is_named_after_its_verb_when_it_names_its_own_entity():
+    assert "referredBy" in {f.name for f in extract_spec(
+        "Clients have a name. Some clients were referred by other clients.").entity("Client").fields}
+    assert "reportsTo" in {f.name for f in extract_spec(
+        "Employees have a name; an employee reports to another employee.").entity("Employee").fields}
+
+
+def test_a_comma_splice_starts_a_clause_of_its_own():
+    spec = extract_spec("In building are flats, flat has number, size in m2 and monthly rent.")
+    assert {"number", "monthlyRent"} <= {f.name for f in spec.entity("Flat").fields}
