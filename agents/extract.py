@@ -263,7 +263,7 @@ def field_items(body: str) -> list[str]:
     one to three words that name no field, are taken as options."""
     items = split_top(body)
     for i, item in enumerate(items[:-1]):
-        m = re.match(r"^(.*?[a-z])\s*:\s*([^:]{1,30})$", item.strip(), re.I)
+        m = re.match(r"^(.*?[a-z])\s*(?::|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
         rest = [_clean_item(r) for r in items[i + 1:]]
         if m and all(r and len(words_of(r)) <= 3 and not _NOT_OPTION.search(r) for r in rest):
             return [*items[:i], f"{m.group(1)}: " + " / ".join([m.group(2).strip(), *rest])]
@@ -407,6 +407,7 @@ _OPTIONS_SPLIT = re.compile(r"\s*(?:/|\||,|\bor\b|\band\b|->|→|>)\s*", re.I)
 
 def _clean_item(item: str) -> str:
     item = re.sub(r"^\s*(?:and|or|also|plus|then|maybe|optionally|possibly|finally)\s+", "", item.strip(), flags=re.I)
+    item = re.sub(r"^(?:with|having|including)\s+", "", item, flags=re.I)
     item = re.sub(r"^(?:an?|the|its|their|his|her|our|my|your|some|one|each)\s+", "", item, flags=re.I)
     return item.strip(" .:-")
 
@@ -470,6 +471,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             body_name, f.options = m.group(1), opts
         else:
             body_name, f.hint = m.group(1), m.group(2)
+    elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*/\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2))) >= 2:
+        body_name, f.options = m.group(1), _options(m.group(2))  # "type single/double/suite"
     elif (m := re.match(r"(.+?)\s+(?:which is|that is|is|can be|being|either|one of)\s+(?:either\s+|one of\s+)?(.+)$", text, re.I)):
         opts = _options(m.group(2), loose=True)
         if opts and len(opts) >= 2:
@@ -483,12 +486,17 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         name_part = name_part[: unit.start()]
     name_part = re.sub(r"\s*\b(?:(?:of|is|are|must be|should be)\s+)?(?:at least|at most|minimum|maximum|min|max|no less than|"
                        r"no more than|up to|never below|never above|not below|not above)(?:\s+of)?\s*(?:-?\d.*)?$", "", name_part.strip(), flags=re.I)
-    name_part = re.sub(r"\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
+    name_part = re.sub(r"(?<!-)\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
     name_part = re.split(r"\s+(?:of|for)\s+(?:the|a|an|each|this|that|their|its)\b", name_part, maxsplit=1, flags=re.I)[0]
     ws = [w for w in words_of(name_part) if w not in ("a", "an", "the", "its", "their", "his", "her", "own", "optional", "unique",
                                                         "required", "mandatory", "field", "some", "any", "each", "also", "only")]
-    while ws and ws[-1] in lex["stop"]:
-        ws = ws[:-1]
+    if len(ws) >= 2 and ws[-1] in ("at", "on") and ws[-2].endswith("ed"):
+        f.hint = f.hint or ("datetime" if ws[-1] == "at" else "date")  # "installed at", "delivered on"
+    elif len(ws) >= 2 and re.search(rf"\w-{re.escape(ws[-1])}\b", name_part, re.I):
+        pass  # "check-in", "pick-up": a compound, not a trailing preposition
+    else:
+        while ws and ws[-1] in lex["stop"]:
+            ws = ws[:-1]
     if len(ws) > 2 and ws[:2] in (["how", "many"], ["number", "of"], ["amount", "of"]):
         f.hint, ws = f.hint or ("integer" if ws[0] != "amount" else "number"), ws[2:]
     if ws and ws[0] == "whether":

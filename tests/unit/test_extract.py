@@ -194,3 +194,15 @@ def test_a_self_reference_is_named_after_its_verb_when_it_names_its_own_entity()
 def test_a_comma_splice_starts_a_clause_of_its_own():
     spec = extract_spec("In building are flats, flat has number, size in m2 and monthly rent.")
     assert {"number", "monthlyRent"} <= {f.name for f in spec.entity("Flat").fields}
+
+
+def test_field_names_keep_at_and_hyphen_compounds_and_options_written_without_brackets():
+    spec = extract_spec("Devices: serial number (unique), installed at (datetime), location. Readings: recorded at, temperature.")
+    assert {"installedAt"} <= {f.name for f in spec.entity("Device").fields}
+    assert next(f for f in spec.entity("Reading").fields if f.name == "recordedAt").type == "datetime"
+    spec = extract_spec("hotel booking: rooms (number unique, type single/double/suite), reservations (check-in, check-out)")
+    assert next(f for f in spec.entity("Room").fields if f.name == "type").options == ["single", "double", "suite"]
+    assert {"checkIn", "checkOut"} <= {f.name for f in spec.entity("Reservation").fields}
+    spec = extract_spec("Dishes have a name, a price and a category like starter, main or dessert.")
+    assert next(f for f in spec.entity("Dish").fields if f.name == "category").options == ["starter", "main", "dessert"]
+    assert {f.name for f in spec.entity("Dish").fields} == {"name", "price", "category"}
