@@ -314,7 +314,8 @@ def is_person(word: str) -> bool:
         return True
     if w in lex["not_people"] or f"{w}_item" in lex["not_people"]:
         return False
-    return len(w) > 4 and w.endswith(tuple(lex["people_suffixes"])) and "NOUN" in _pos(w)
+    pos = _pos(w)
+    return len(w) > 4 and w.endswith(tuple(lex["people_suffixes"])) and ("NOUN" in pos or not pos)  # 'filmmaker': unknown, a person
 
 
 APP_WORDS = frozenset({"app", "application", "tracker", "system", "platform", "clinic", "shop", "store", "desk", "planner", "site", "website",
@@ -908,7 +909,13 @@ def _relations(clause: str, draft: Draft) -> bool:
     return taken
 
 
-_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_MAKES = frozenset({"submit", "place", "write", "file", "raise", "issue", "post", "publish", "make", "send", "create", "upload",
+                    "report", "author", "open", "log"})
+"""Verbs whose object records are made by their subject: the object refers to its maker."""
+_DEAL_VERBS = frozenset({"place", "submit", "rent", "borrow", "book", "buy", "order", "sell", "publish", "review", "rate", "score",
+                        "send", "post", "write", "teach", "attend", "host", "own", "lease", "hire", "file", "raise", "issue", "make"})
+"""Verbs by which a party (people or an organisation: 'garden centres place orders') makes records."""
+_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
 def _actors(clause: str, draft: Draft) -> bool:
@@ -920,7 +927,8 @@ def _actors(clause: str, draft: Draft) -> bool:
     if verb in lexicon()["stop"] or verb in ("has", "have", "with", "need", "needs", "want", "wants", "like", "likes"):
         return False
     pos = _pos(verb)
-    if "VERB" not in pos or not is_plural(subj) or not is_person(subj):
+    head = words_of(subj)[-1] if words_of(subj) else ""
+    if "VERB" not in pos or not is_plural(head) or not (is_person(head) or verb in _DEAL_VERBS):
         return False
     if verb in ("sign", "log", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "create", "add", "manage"):
         return False
@@ -1216,6 +1224,8 @@ def resolve(draft: Draft) -> AppSpec:
         if record and record not in (actor, obj):
             add_ref(record, actor, "ref", True, words)
             add_ref(record, obj, "ref", True, words)
+        elif record is None and verb in _MAKES and actor != obj:
+            add_ref(obj, actor, "ref", True, words)  # "filmmakers submit films": each film has its filmmaker
     for src, dst, kind, required, words in draft.relations:
         if kind == "weak":
             add_ref(src, dst, "ref", required, words)

@@ -206,3 +206,10 @@ def test_field_names_keep_at_and_hyphen_compounds_and_options_written_without_br
     spec = extract_spec("Dishes have a name, a price and a category like starter, main or dessert.")
     assert next(f for f in spec.entity("Dish").fields if f.name == "category").options == ["starter", "main", "dessert"]
     assert {f.name for f in spec.entity("Dish").fields} == {"name", "price", "category"}
+
+
+def test_parties_that_make_records_become_entities_the_records_refer_to():
+    spec = extract_spec("Films have a title. Filmmakers submit films.")
+    assert any(f.type == "ref" and f.ref == "Filmmaker" for f in spec.entity("Film").fields)
+    spec = extract_spec("Orders have a date. Garden centres place orders.")
+    assert any(f.type == "ref" and f.ref == "GardenCentre" for f in spec.entity("Order").fields)
