@@ -234,6 +234,8 @@ def split_top(text: str, seps: str = r",|;|\band\b|\bor\b|&|\bplus\b|\bas well a
             depth = max(0, depth - 1)
         if depth == 0:
             m = pattern.match(text, i)
+            if m and m.group(0).lower() == "and" and re.search(r"\bbetween\s+\S+\s*$", buf, re.I):
+                m = None  # "between 0 and 500000": one range, not two items
             if m and m.end() > i and (not m.group(0)[0].isalpha() or (i == 0 or not text[i - 1].isalnum())) and \
                     (not m.group(0)[-1].isalpha() or m.end() == len(text) or not text[m.end()].isalnum()):
                 parts.append(buf)

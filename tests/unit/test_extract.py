@@ -213,3 +213,9 @@ def test_parties_that_make_records_become_entities_the_records_refer_to():
     assert any(f.type == "ref" and f.ref == "Filmmaker" for f in spec.entity("Film").fields)
     spec = extract_spec("Orders have a date. Garden centres place orders.")
     assert any(f.type == "ref" and f.ref == "GardenCentre" for f in spec.entity("Order").fields)
+
+
+def test_a_range_written_with_between_and_is_one_item():
+    spec = extract_spec("Employees have a name, an email and a salary between 0 and 500000.")
+    salary = next(f for f in spec.entity("Employee").fields if f.name == "salary")
+    assert (salary.min, salary.max) == (0, 500000) and len(spec.entity("Employee").fields) == 3
