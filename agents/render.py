@@ -1071,11 +1071,14 @@ def _rights(spec: AppSpec, role) -> int:
 
 def default_role(spec: AppSpec) -> str:
     """The role a new account gets: a spec role named `user`; else, with two or more other roles, the one
-    with the fewest rights (the last of equals); else a built-in `user` role with none of the listed rights."""
+    with the fewest rights (the last of equals); else the one other role when it has no rights of its own
+    ('admins and members': a new account is a member); else a built-in `user` role with none of the listed rights."""
     others = [r for r in spec.roles if r.name != ADMIN]
     named = [r for r in others if r.name == BUILTIN_DEFAULT]
     if named:
         return named[0].name
+    if len(others) == 1 and _rights(spec, others[0]) == 0:
+        return others[0].name
     if len(others) >= 2:
         fewest = min(_rights(spec, r) for r in others)
         return [r for r in others if _rights(spec, r) == fewest][-1].name

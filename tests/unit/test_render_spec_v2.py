@@ -135,6 +135,8 @@ def test_roles_first_admin_403_and_no_role_at_registration(board, files):
     assert role_names(board) == ["admin", "manager", "member"] and default_role(board) == "member"
     assert permissions(board) == {"Task": {"delete": ["admin", "manager"], "create": ["admin", "member"]}}
     assert default_role(make(auth=True, roles=[{"name": "manager", "delete": ["Task"]}], entities=[{"name": "Task"}])) == "user"
+    assert default_role(make(auth=True, roles=[{"name": "admin", "delete": ["Task"]}, {"name": "member"}],
+                             entities=[{"name": "Task"}])) == "member"  # admins and members: a new account is a member
     assert 'text("role", { enum: ["admin", "manager", "member"] }).notNull()' in files["backend/src/data/schema.ts"]
     perms = files["backend/src/permissions.ts"]
     assert perms == files["frontend/src/permissions.ts"].replace(
