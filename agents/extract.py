@@ -410,7 +410,7 @@ _OPTIONS_SPLIT = re.compile(r"\s*(?:/|\||,|\bor\b|\band\b|->|→|>)\s*", re.I)
 
 def _clean_item(item: str) -> str:
     item = re.sub(r"^\s*(?:and|or|also|plus|then|maybe|optionally|possibly|finally)\s+", "", item.strip(), flags=re.I)
-    item = re.sub(r"^(?:with|having|including)\s+", "", item, flags=re.I)
+    item = re.sub(r"^(?:with|having|including|which|what)\s+", "", item, flags=re.I)
     item = re.sub(r"^(?:an?|the|its|their|his|her|our|my|your|some|one|each)\s+", "", item, flags=re.I)
     return item.strip(" .:-")
 
@@ -678,7 +678,19 @@ def _clause(clause: str, draft: Draft) -> bool:
             taken = True
     # "for each customer we store name, phone and email"
     m = _FOR_EACH.match(clause)
-    if m and (np := noun_phrase(m.group(1))):
+    pair = re.match(r"^(.+?)\s+and\s+(?:each\s+|every\s+|a\s+)?(.+)$", m.group(1)) if m else None
+    if pair and (x := noun_phrase(pair.group(1))) and (y := noun_phrase(pair.group(2))) and x[0] != y[0]:
+        # "for each student and piece I record the date they started it": a record of the pair
+        items = field_items(m.group(2))
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if good:
+            draft.entity(x[0], x[1], weight=1)
+            draft.entity(y[0], y[1], weight=1)
+            both = draft.entity(x[0] + y[0], f"{singular_phrase(x[1])} {singular_phrase(y[1])}", weight=3)
+            _add_fields(both, good, draft)
+            draft.relations += [(both.name, x[0], "ref", True, clause), (both.name, y[0], "ref", True, clause)]
+            taken = True
+    elif m and (np := noun_phrase(m.group(1))):
         items = field_items(m.group(2))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
         if good and len(good) >= len(items) / 2:
@@ -703,9 +715,10 @@ def _clause(clause: str, draft: Draft) -> bool:
 
 
 _FOR_EACH = re.compile(
-    r"^\s*(?:and\s+)?(?:for|of|about|on)\s+(?:each|every|a|any)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:we|i|you|they|the app|it)\s+"
+    r"^(?:.*?(?:[,;:]|\bso\b|\band\b|\bthen\b)\s+)?\s*(?:and\s+)?(?:for|of|about|on)\s+(?:each|every|a|any)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?"
+    r"(?:\s+and\s+(?:each\s+|every\s+|a\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?)\s*,?\s+(?:we|i|you|they|the app|it)\s+"
     r"(?:(?:also|will|want to|need to|would like to|should|must|can|have to|'d like to)\s+)*"
-    r"(?:store|record|keep|track|note|save|log|want|need|know|hold|list|show|capture|enter)s?\s+(?:(?:to\s+)?(?:know|record|store|keep|track|have|see)\s+)?"
+    r"(?:store|record|keep|track|note|save|log|want|need|know|hold|list|show|capture|enter|write|put|mark)s?\s+(?:(?:to\s+)?(?:know|record|store|keep|track|have|see|write)\s+)?"
     r"(?:(?:the|their|its|his|her)\s+)?(.+)$", re.I)
 _WE_KEEP = re.compile(
     r"\b(?:we|i|you|they|staff|users?|people|the \w+)\s+(?:also\s+|want to\s+|need to\s+|should\s+|must\s+|can\s+|will\s+|would like to\s+)*"
@@ -1219,8 +1232,8 @@ def resolve(draft: Draft) -> AppSpec:
             elif target and target != name and not fd.options:
                 many = is_plural(fd.label.split()[-1])
                 qualified = len(fd.label.split()) > 1 and pascal(singularize(fd.label)) != target
+                del e.fields[fname]  # before add_ref: the reference takes the field's name ('driver', not 'driverRef')
                 add_ref(name, target, "refs" if many else "ref", fd.required, fd.source, fname=fname if qualified else None)
-                del e.fields[fname]
     for verb, actor, obj, words in draft.actions:
         record = _nominal(verb, entities)
         if record and record not in (actor, obj):

@@ -219,3 +219,14 @@ def test_a_range_written_with_between_and_is_one_item():
     spec = extract_spec("Employees have a name, an email and a salary between 0 and 500000.")
     salary = next(f for f in spec.entity("Employee").fields if f.name == "salary")
     assert (salary.min, salary.max) == (0, 500000) and len(spec.entity("Employee").fields) == 3
+
+
+def test_for_each_pair_we_record_makes_a_record_of_the_pair_and_which_x_is_a_reference():
+    spec = extract_spec("Students have a name. Pieces have a title. Several students can work on the same piece, and for each "
+                        "student and piece I want to record the date they started it and a progress level from 1 to 5.")
+    pair = spec.entity("StudentPiece")
+    assert {(f.ref, f.type) for f in pair.fields if f.ref} == {("Student", "ref"), ("Piece", "ref")}
+    assert any(f.min == 1 and f.max == 5 for f in pair.fields)
+    spec = extract_spec("Drivers have a name. Cars have a plate. Drivers drive different cars on different days, so for "
+                        "every shift we write which driver, which car, start time and end time.")
+    assert {f.name: f.ref for f in spec.entity("Shift").fields if f.ref} == {"driver": "Driver", "car": "Car"}
