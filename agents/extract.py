@@ -343,6 +343,18 @@ def _people_entity(phrase: str) -> tuple[str, str] | None:
     return (name, word) if name.lower() not in ("user", "admin") else None
 
 
+def _gerund_modifier(word: str) -> bool:
+    """'tasting' in 'tasting notes', 'training' in 'training sessions': an -ing word that names a kind of
+    thing, not an app's verb and its object ('tracking expenses', 'managing orders')."""
+    if not word.endswith("ing") or len(word) < 6:
+        return False
+    from lemminflect import getLemma
+
+    lemma = getLemma(word, upos="VERB")[0] if getLemma(word, upos="VERB") else word
+    lex = lexicon()
+    return lemma not in lex["intro_verbs"] and lemma not in lex["common_verbs"] and word not in lex["intro_verbs"]
+
+
 def noun_phrase(phrase: str) -> tuple[str, str] | None:
     """(PascalCase singular entity name, the words) of a phrase's head noun phrase, or None.
 
@@ -372,7 +384,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
         cut = cut[:-1]  # "each employee works": a singular subject and its verb
     if len(cut) >= 2 and is_verb_form(cut[-1]):
         cut = cut[:-1]  # "product comes": a subject and its verb
-    while len(cut) >= 2 and (cut[-2] in lex["common_verbs"] or "NOUN" not in _pos(cut[-2]) and "ADJ" not in _pos(cut[-2]) and _pos(cut[-2])):
+    while len(cut) >= 2 and (cut[-2] in lex["common_verbs"] or "NOUN" not in _pos(cut[-2]) and "ADJ" not in _pos(cut[-2]) and _pos(cut[-2])) \
+            and not _gerund_modifier(cut[-2]):
         cut = cut[-1:]  # "give mark", "hold gala": a verb and its object
     if not cut:
         return None
@@ -380,7 +393,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
     cut = cut[-2:]  # at most a two-word name ("service record", "order line")
     if len(cut) == 2 and is_plural(cut[0]) and cut[0] not in ("sales", "goods", "news", "sports", "services"):
         cut = cut[:1]  # "attendees register": a subject and its verb, not a compound noun
-    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service",) or not is_nounish(cut[0]) and "ADJ" not in _pos(cut[0])):
+    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service",)
+                          or not is_nounish(cut[0]) and "ADJ" not in _pos(cut[0]) and not _gerund_modifier(cut[0])):
         cut = cut[1:]
     single = [*cut[:-1], singularize(cut[-1])]
     name = pascal(" ".join(single))
@@ -611,6 +625,10 @@ def _clause(clause: str, draft: Draft) -> bool:
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True
     taken |= _we_keep(clause, draft)
+    # "A tracker for our expenses: expenses have an amount, ...": a long title, then a clause of its own
+    long_title = re.match(r"^(.{1,80}?)\s*:\s+(.+)$", clause)
+    if long_title and not _DEF_COLON.match(clause) and (has := _DEF_HAS.match(long_title.group(2))) and noun_phrase(has.group(1)):
+        return _clause(long_title.group(1), draft) | _clause(long_title.group(2), draft) | taken
     # "Vans: plate number, make" / "stock app: products (...), suppliers (...)"
     m = _DEF_COLON.match(clause)
     if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
@@ -675,6 +693,16 @@ def _clause(clause: str, draft: Draft) -> bool:
         good = [f for f in (parse_field(i, draft) for i in field_items(m.group(2))) if f]
         if np and good:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            taken = True
+    # "members sign up with name, email and membership type": people who register are records
+    m = re.match(r"^\s*(?:(?:the|our|all|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|must\s+|will\s+|should\s+)?"
+                 r"(?:sign(?:s)?\s*-?\s*up|registers?|join|joins|enrol+s?|create an account|apply|applies)\s+(?:with|by giving|giving|using)\s+(.+)$", clause, re.I)
+    if m and (np := noun_phrase(m.group(1)) or _people_entity(m.group(1))) and np[0] not in ("User",):
+        items = field_items(m.group(2))
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if good and len(good) >= len(items) / 2:
+            _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            draft.auth = True
             taken = True
     # "for each customer we store name, phone and email"
     m = _FOR_EACH.match(clause)
@@ -945,8 +973,10 @@ def _actors(clause: str, draft: Draft) -> bool:
     head = words_of(subj)[-1] if words_of(subj) else ""
     if "VERB" not in pos or not is_plural(head) or not (is_person(head) or verb in _DEAL_VERBS):
         return False
-    if verb in ("sign", "log", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "create", "add", "manage"):
+    if verb in ("sign", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "create", "add", "manage"):
         return False
+    if verb == "log" and re.match(r"\s*(?:in|on|out|into)\b", obj, re.I):
+        return False  # "members log in"; "employees log time entries" is an action
     a, b = noun_phrase(subj), noun_phrase(obj)
     if not a or not b:
         return False

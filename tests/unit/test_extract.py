@@ -230,3 +230,13 @@ def test_for_each_pair_we_record_makes_a_record_of_the_pair_and_which_x_is_a_ref
     spec = extract_spec("Drivers have a name. Cars have a plate. Drivers drive different cars on different days, so for "
                         "every shift we write which driver, which car, start time and end time.")
     assert {f.name: f.ref for f in spec.entity("Shift").fields if f.ref} == {"driver": "Driver", "car": "Car"}
+
+
+def test_gerund_compounds_long_titles_and_people_who_sign_up():
+    spec = extract_spec("Tasting notes: bottle, date, notes, score out of 20. Bottles: purchase date.")
+    assert "TastingNote" in {e.name for e in spec.entities}
+    assert [e.name for e in extract_spec("An app for tracking expenses: expenses have an amount.").entities] == ["Expense"]
+    assert [e.name for e in extract_spec("A tracker for our expenses: expenses have an amount.").entities] == ["Expense"]
+    spec = extract_spec("Gym app. Members sign up with name, email and membership type (monthly, annual, student).")
+    assert spec.auth and {f.name for f in spec.entity("Member").fields} == {"name", "email", "membershipType"}
+    assert [e.name for e in extract_spec("Users sign up with an email and a password. Notes have a title.").entities] == ["Note"]
