@@ -258,6 +258,10 @@ _NOT_OPTION = re.compile(r"\d|\b(?:optional|unique|required|date|time|number|amo
                          r"count|description|notes?|id|yes|no)\b", re.I)
 
 
+_FIELDISH = re.compile(r"^(?:full\s+|first\s+|last\s+|e-?mail\s+|phone\s+|home\s+)?(?:name|e-?mail|phone(?: number)?|address|date|"
+                       r"title|description|notes?|price|amount|company|city|country|team|department|age|birthday|website)$", re.I)
+
+
 def field_items(body: str) -> list[str]:
     """A field list's items, with the options of a field written after a colon folded back into it:
     'amount, date, payment method: card, bank transfer, cash or cheque' has three items, the last
@@ -552,6 +556,8 @@ def _options(text: str, loose: bool = False) -> list[str]:
         return []
     if any(_ATLEAST.search(p) or _ATMOST.search(p) or _NONNEG.search(p) or _MAXLEN.search(p) for p in parts):
         return []  # "(at least 1, at most 200)": bounds, not options
+    if sum(bool(_FIELDISH.search(p)) for p in parts) * 2 > len(parts):
+        return []  # "a customer (name, email, company)": the fields of a record, not options
     return parts
 
 
@@ -572,8 +578,10 @@ def construct(sentence: str, draft: Draft) -> bool:
         np = noun_phrase(head)
         items = field_items(body)
         fields = [parse_field(i, draft) for i in items]
+        fieldish = len(items) >= 2 and all(fields) and sum(bool(_FIELDISH.search(_clean_item(i))) for i in items) * 2 > len(items)
         if np and (is_plural(words_of(head)[-1]) or len(items) >= 2) and sum(1 for f in fields if f) >= max(1, len(items) // 2 + 1 if len(items) > 1 else 1) \
-                and not _is_field_word(head) or np and is_plural(words_of(head)[-1]) and len(items) >= 2 and all(fields):
+                and not _is_field_word(head) or np and is_plural(words_of(head)[-1]) and len(items) >= 2 and all(fields) \
+                or np and fieldish and words_of(head)[-1] not in lexicon()["enum_words"]:  # "raised by a customer (name, email, company)"
             ent = draft.entity(np[0], np[1], weight=3)
             _add_fields(ent, [f for f in fields if f], draft)
             consumed.append((m.start(), m.end(), head))
@@ -828,7 +836,8 @@ _VERB_REL = re.compile(
     r"is part of|are part of|is in|are in|lives? in|is about|are about|refers? to|points? to|is written by|are written by|"
     r"written by|made by|owned by|is owned by|are owned by|created by|placed by|submitted by|filed by|reported by|"
     r"(?:is |are )?(?:taught|led|run|managed|supervised|coached|hosted|organi[sz]ed|handled|served|driven|prepared|"
-    r"checked|approved|reviewed|delivered|performed|treated|examined|presented|conducted|signed) by|"
+    r"checked|approved|reviewed|delivered|performed|treated|examined|presented|conducted|signed|raised|opened|requested|"
+    r"ordered|sent|paid|booked|logged|recorded|entered|added|uploaded|posted|published|sold|bought|rented|borrowed) by|"
     r"for one|of one|references?|has one|have one|has a single|has an?|have an?)\s+"
     r"(?:exactly\s+|only\s+|just\s+|at most\s+)?(?:one|a|an|the|some|exactly one|a single|another|its|their|his|her)?\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)",
     re.I)

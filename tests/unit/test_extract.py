@@ -240,3 +240,12 @@ def test_gerund_compounds_long_titles_and_people_who_sign_up():
     spec = extract_spec("Gym app. Members sign up with name, email and membership type (monthly, annual, student).")
     assert spec.auth and {f.name for f in spec.entity("Member").fields} == {"name", "email", "membershipType"}
     assert [e.name for e in extract_spec("Users sign up with an email and a password. Notes have a title.").entities] == ["Note"]
+
+
+def test_a_singular_record_defined_in_brackets_after_a_relation():
+    spec = extract_spec("Tickets have a subject. Every ticket is raised by a customer (name, email, company) and may be "
+                        "assigned to an agent (name, email, team).")
+    assert {f.name for f in spec.entity("Customer").fields} == {"name", "email", "company"}
+    assert {f.ref for f in spec.entity("Ticket").fields if f.ref} == {"Customer", "Agent"}
+    status = extract_spec("Tickets have a status (open, closed) and a title.").entity("Ticket").fields[0]
+    assert status.type == "enum" and status.options == ["open", "closed"]
