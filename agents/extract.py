@@ -702,6 +702,19 @@ def _clause(clause: str, draft: Draft) -> bool:
         if np and good:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             taken = True
+    # "there is drivers with name and phone, and cars with plate number": records introduced by 'there are'
+    m = re.match(r"^\s*(?:so\s+|and\s+)?(?:there\s+(?:is|are|will be|must be|should be)|we\s+(?:have|got)|i\s+have)\s+(.+)$", clause, re.I)
+    if m and re.search(r"\bwith\b", m.group(1), re.I) and _plural_items(split_top(re.split(r"\s+with\s+", m.group(1), maxsplit=1, flags=re.I)[0])):
+        taken |= _entity_list(m.group(1), draft, weight=2)
+    # "categories are shared by everyone: just a name and a colour": a clause about records, then their fields
+    m = re.match(r"^\s*((?:(?:each|every|the|all|our)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:are|is|have|has|get|gets|need|needs|come|comes)\b[^:]{0,60}:\s*"
+                 r"(?:just|only|simply)?\s*(.+)$", clause, re.I)
+    if m and (np := noun_phrase(m.group(1))) and not _DEF_COLON.match(clause):
+        items = field_items(m.group(2))
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if len(good) >= 2 and len(good) == len(items):
+            _add_fields(draft.entity(np[0], np[1], weight=2), good, draft)
+            taken = True
     # "members sign up with name, email and membership type": people who register are records
     m = re.match(r"^\s*(?:(?:the|our|all|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|must\s+|will\s+|should\s+)?"
                  r"(?:sign(?:s)?\s*-?\s*up|registers?|join|joins|enrol+s?|create an account|apply|applies)\s+(?:with|by giving|giving|using)\s+(.+)$", clause, re.I)
@@ -843,7 +856,7 @@ _VERB_REL = re.compile(
     re.I)
 _ONE = re.compile(
     r"(?:^|\b)((?:(?:each|every|an?|the)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?\s*(?:\w+\s+){0,4}?(?:in|at|on|to|from|for|by|with|under|of|into|inside|has|have|belongs to)\s+"
-    r"(?:one|a single|exactly one|only one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+    r"(?:one|a single|exactly one|only one)\s+([a-z][\w-]*(?:\s+(?!(?:for|in|at|on|to|from|by|with|and|or|of|per)\b)[a-z][\w-]*)?)", re.I)
 _ONE_MORE = re.compile(r"(?:^|[\s:=+,(]|\band\b)(?:one|a single|exactly one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
@@ -916,10 +929,12 @@ def _relations(clause: str, draft: Draft) -> bool:
             draft.relations.append((ent[0], ent[0], f"self:{camel(role[1])}", False, clause))
             taken = True
     subject = _clause_subject(clause)
+    previous = None
     for m in _ONE.finditer(clause):
         b = noun_phrase(m.group(2))
         a = noun_phrase(m.group(1)) if m.group(1) else None
-        a = a if a and a[0] != (b or ("",))[0] else subject
+        a = a if a and a[0] != (b or ("",))[0] else subject or previous  # "happens at one depot for one parcel"
+        previous = a
         if a and b and a[0] != b[0] and (words_of(b[1])[-1] not in lexicon()["field_words"] or b[0] in draft.entities):
             draft.entity(a[0], a[1], weight=1)
             draft.entity(b[0], b[1], weight=1)

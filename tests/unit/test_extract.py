@@ -249,3 +249,14 @@ def test_a_singular_record_defined_in_brackets_after_a_relation():
     assert {f.ref for f in spec.entity("Ticket").fields if f.ref} == {"Customer", "Agent"}
     status = extract_spec("Tickets have a status (open, closed) and a title.").entity("Ticket").fields[0]
     assert status.type == "enum" and status.options == ["open", "closed"]
+
+
+def test_records_introduced_by_there_are_a_clause_then_fields_and_two_ones_in_a_row():
+    spec = extract_spec("There is drivers with name, phone and license number, and cars with plate number and model.")
+    assert {f.name for f in spec.entity("Driver").fields} == {"name", "phone", "licenseNumber"}
+    assert {f.name for f in spec.entity("Car").fields} == {"plateNumber", "model"}
+    spec = extract_spec("A transaction has an amount and a category. Categories are shared by everyone: just a name and a colour.")
+    assert {f.name for f in spec.entity("Category").fields} == {"name", "colour"}
+    assert any(f.ref == "Category" for f in spec.entity("Transaction").fields)
+    spec = extract_spec("Scan events have a timestamp. A scan event happens at one depot for one parcel. Parcels have a code.")
+    assert {f.ref for f in spec.entity("ScanEvent").fields if f.ref} == {"Depot", "Parcel"}
