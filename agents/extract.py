@@ -1023,11 +1023,14 @@ _OWN = re.compile(
     r"\bonly (?:see|view|access|edit|manage|read|change)s?\s+(?:their|his|her|the ones they|what they)\s*(?:own\s+)?([a-z][\w-]*)?|"
     r"\b([a-z][\w-]*)\s+(?:are|is)\s+(?:private|personal|visible only to|only visible to)|\bper[- ]user\s+([a-z][\w-]*)", re.I)
 _ROLE_CAN = re.compile(
-    r"\b(?:only\s+(?:the\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can|may|are allowed to|is allowed to|should be able to|must be able to|get to|have the right to)\s+(?:also\s+)?"
-    r"((?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|book|register|archive|do|write)"
+    r"\b(?:only\s+(?:the\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can|may|are allowed to|is allowed to|should be able to|must be able to|get to|have the right to)\s+(?:also\s+|only\s+|just\s+)?"
+    r"((?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|book|register|archive|do|write|mark|enter|record)"
     r"(?:\s*(?:,|and|or|/)\s*(?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|archive))*)\s*(?:(?:the|all|any|every|a|an|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)?", re.I)
 _ROLE_ONLY = re.compile(r"\bonly\s+(?:the\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(create|add|edit|change|update|modify|delete|remove|approve|manage|publish|cancel|close|assign|archive)s?\s+(?:(?:the|all|any|every|a|an|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)?", re.I)
-_ROLE_SIGNIN = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:and\s+([a-z][\w-]*)\s+)?(?:can\s+|must\s+|should\s+|will\s+|need to\s+|have to\s+)?(?:log|sign)\s*-?\s*(?:in|on|up)\b", re.I)
+_ROLE_SIGNIN = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:and\s+([a-z][\w-]*)\s+)?(?:can\s+|must\s+|should\s+|will\s+|needs?\s+(?:to\s+)?|have to\s+|has to\s+)?"
+                          r"(?:(?:log|sign)\s*-?\s*(?:in|on|up)|authenticate|have accounts|get accounts)\b", re.I)
+_ROLE_SEES = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+)?(?:sees?|views?|reads?|access(?:es)?)\s+(?:everything|all\b|every\b)"
+                        r"|\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:have|has|get|gets)\s+(?:full|all|complete)\s+(?:access|rights|control)", re.I)
 _ROLE_LIST = re.compile(r"\broles?\s*(?::|are|include|like|such as)\s*([a-z ,/&-]+?)(?:$|[.;])|\b(?:as an?|logged in as an?)\s+([a-z]+)\b", re.I)
 _ACTION = {"create": "create", "add": "create", "register": "create", "book": "create", "write": "create", "edit": "update",
            "change": "update", "update": "update", "modify": "update", "approve": "update", "publish": "update", "cancel": "update",
@@ -1085,6 +1088,12 @@ def _features(low: str, draft: Draft) -> bool:
                 _role(draft, " ".join(ws[-2:]) if len(ws) > 1 and is_person(ws[-1]) and ws[-2] not in lexicon()["stop"] else ws[-1], low)
         draft.auth = True
         taken = True
+    for m in _ROLE_SEES.finditer(low):  # "managers see everything", "it admins have full access"
+        ws = [w for w in words_of(m.group(1) or m.group(2)) if w not in lexicon()["stop"]]
+        if ws and ws[-1] not in ("users", "user", "people", "everyone", "you", "we", "i", "they") and is_person(ws[-1]):
+            _role(draft, " ".join(ws[-2:]), low)
+            draft.auth = True
+            taken = True
     for m in _ROLE_LIST.finditer(low):
         for who in split_top(m.group(1) or m.group(2) or ""):
             if is_person(words_of(who)[-1] if words_of(who) else ""):

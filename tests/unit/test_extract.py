@@ -260,3 +260,11 @@ def test_records_introduced_by_there_are_a_clause_then_fields_and_two_ones_in_a_
     assert any(f.ref == "Category" for f in spec.entity("Transaction").fields)
     spec = extract_spec("Scan events have a timestamp. A scan event happens at one depot for one parcel. Parcels have a code.")
     assert {f.ref for f in spec.entity("ScanEvent").fields if f.ref} == {"Depot", "Parcel"}
+
+
+def test_roles_from_sign_in_needs_read_only_rights_and_seeing_everything():
+    roles = {r.name for r in extract_spec("Restaurant. Waiters and cooks need login. Dishes have a name.").roles}
+    assert {"waiter", "cook"} <= roles
+    assert "volunteer" in {r.name for r in extract_spec("Campaigns have a name. Admins manage campaigns; volunteers can only view.").roles}
+    assert "manager" in {r.name for r in extract_spec("Employees log in and only see their own entries; managers see everything.").roles}
+    assert "agent" in {r.name for r in extract_spec("Tickets have a subject. Agents authenticate with tokens.").roles}
