@@ -267,6 +267,11 @@ def field_items(body: str) -> list[str]:
     'amount, date, payment method: card, bank transfer, cash or cheque' has three items, the last
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
+    # "colour: red, white, rosé or sparkling, region": the options end at the one after 'or'
+    body = re.sub(r"(?<=:)\s*((?:[^,:;()]{1,30},\s*)*[^,:;()]{1,30}?\s+or\s+[^,:;().]{1,30})(?=\s*(?:,|;|\.|$))",
+                  lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
+                  if all(len(words_of(p)) <= 3 and not _NOT_OPTION.search(p) for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
+                  else m.group(0), body)
     items = split_top(body)
     for i, item in enumerate(items[:-1]):
         m = re.match(r"^(.*?[a-z])\s*(?::|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
@@ -1171,15 +1176,17 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
     if len(ws) == 1 and ws[0] in lex["enum_defaults"]:
         return "enum", list(lex["enum_defaults"][ws[0]])
     last = ws[-1]
+    for group in lex["types"]:  # a first word that decides ('is paid', 'amount paid', 'price per word') wins over the last
+        if ws[0] in (group.get("first") or []) and len(ws) > 1:
+            return group["type"], []
     for group in lex["types"]:
         kind = group["type"]
-        if ws[0] in (group.get("first") or []) and len(ws) > 1:
-            return kind, []
         if last in (group.get("words") or []):
             if kind == "datetime" and last == "at" and len(ws) == 1:
                 continue
-            if kind == "integer" and last in ("number", "no", "nr", "code") and len(ws) > 1 and "of" not in ws:
-                return "string", []  # "plate number", "accession number": identifiers, not quantities
+            if kind == "integer" and last in ("number", "no", "nr", "code") and len(ws) > 1 and "of" not in ws \
+                    and not (last != "code" and singularize(ws[-2]) in lex["numbered"]):
+                return "string", []  # "plate number", "accession number": identifiers; "room number", "episode number": counts
             if kind == "date" and last == "on" and len(ws) == 1:
                 continue
             return kind, []

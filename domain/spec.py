@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import keyword
 import re
+import unicodedata
 from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
@@ -149,6 +150,8 @@ def _refused(what: str, name: str, kind: Literal["entity", "field"], problem: st
 
 
 def camel(words: str) -> str:
+    """camelCase of words, accents dropped ('rosé' -> 'rose', 'Crème brûlée' -> 'cremeBrulee')."""
+    words = "".join(c for c in unicodedata.normalize("NFKD", words) if not unicodedata.combining(c))
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", words) if p]
     if not parts:
         return ""

@@ -268,3 +268,13 @@ def test_roles_from_sign_in_needs_read_only_rights_and_seeing_everything():
     assert "volunteer" in {r.name for r in extract_spec("Campaigns have a name. Admins manage campaigns; volunteers can only view.").roles}
     assert "manager" in {r.name for r in extract_spec("Employees log in and only see their own entries; managers see everything.").roles}
     assert "agent" in {r.name for r in extract_spec("Tickets have a subject. Agents authenticate with tokens.").roles}
+
+
+def test_types_decided_by_the_first_word_ordinal_numbers_and_or_closed_options():
+    spec = extract_spec("Wines: name, vintage (year), colour: red, white, rosé or sparkling, region.")
+    wine = {f.name: f for f in spec.entity("Wine").fields}
+    assert wine["vintage"].type == "integer" and wine["region"].type == "string"
+    assert wine["colour"].options == ["red", "white", "rose", "sparkling"] and "rosé" in wine["colour"].option_labels
+    spec = extract_spec("Episodes have an episode number, a plate number, a price per word and an amount paid.")
+    types = {f.name: f.type for f in spec.entity("Episode").fields}
+    assert types == {"episodeNumber": "integer", "plateNumber": "string", "pricePerWord": "number", "amountPaid": "number"}
