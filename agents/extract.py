@@ -276,6 +276,8 @@ def field_items(body: str) -> list[str]:
     for i, item in enumerate(items[:-1]):
         m = re.match(r"^(.*?[a-z])\s*(?::|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
         rest = [_clean_item(r) for r in items[i + 1:]]
+        if m and " / " in m.group(2):
+            continue  # its options were closed by 'or' already
         if m and all(r and len(words_of(r)) <= 3 and not _NOT_OPTION.search(r) for r in rest):
             return [*items[:i], f"{m.group(1)}: " + " / ".join([m.group(2).strip(), *rest])]
     return items
