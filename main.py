@@ -181,7 +181,7 @@ def verify_table(task_id: str, steps: list[dict[str, Any]]) -> Table:
         result = "[dim]skipped[/]" if st.get("skipped") else ("[green]ok[/]" if st["ok"] else "[red]failed[/]")
         where = st.get("sandbox") or ""
         where = f"[yellow]{where}[/]" if where in ("off", "none") else where
-        detail = st.get("skipped") or ("" if st["ok"] else (st.get("output") or "").strip().splitlines()[-1:][0][:150] if (st.get("output") or "").strip() else "")
+        detail = st.get("skipped") or st.get("summary") or ("" if st["ok"] else (st.get("output") or "").strip().splitlines()[-1:][0][:150] if (st.get("output") or "").strip() else "")
         table.add_row(plain(st["package"]), plain(st["step"]), result, f"{st['seconds']:.1f}", where, plain(detail))
     return table
 

@@ -139,7 +139,8 @@ BUILTIN: tuple[AgentSpec, ...] = (
               describe="Review the code: ESLint security rules, duplication, every route against the spec "
                        "(with a model: each task's changes); blocking findings go back to their agent."),
     AgentSpec("verify", work=_verify, model_role=False, planned=False, after=("backend", "frontend", "devops", "tests", "code_review"),
-              describe="Install, type-check, lint, test, build and browser-test the app."),
+              describe="Install, type-check, lint, test, build and browser-test the app; check its pages with axe "
+                       "and its API with schemathesis."),
 )
 """The built-in agents, in plan order (each after the agents it follows)."""
 

@@ -1,4 +1,6 @@
-"""The verify agent: install, type-check, lint, test, build and browser-test the generated app.
+"""The verify agent: install, type-check, lint, test, build and browser-test the generated app, then
+check its pages with axe (from the browser test's report, agents/axe.py) and its API with
+schemathesis (agents/apicheck.py).
 
 Every step is a subprocess in the app's own folder, with a timeout and an environment scrubbed
 of our secrets, inside a bubblewrap sandbox when there is one (agents/sandbox.py: the app folder
@@ -25,10 +27,11 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from autodevos.agents import packages
+from autodevos.agents import apicheck, axe, packages
 from autodevos.agents.sandbox import Sandbox, decide, prepare
 
 PACKAGES = ("backend", "frontend")
@@ -52,6 +55,8 @@ class StepResult:
     """Where it ran: 'bwrap' (the sandbox), 'off' (--sandbox off), 'none' (no sandbox to be had)."""
     trust: dict[str, str] | None = None
     """A refused package review: the files a person may approve (path -> SHA-256)."""
+    summary: str = ""
+    """One line the verify table shows for the step, e.g. what it counted (schemathesis: test cases; axe: page states)."""
     owner: str | None = None
     """The agent a failure goes back to, when the step knows it better than the paths in its output."""
     rules: list[dict] | None = None
@@ -67,7 +72,7 @@ class VerifyError(RuntimeError):
         self.steps = steps
         self.report = [asdict(s) for s in steps]
         bad = next(s for s in steps if not s.ok and not s.skipped)
-        first = _first_error_line(bad.output)
+        first = bad.summary or _first_error_line(bad.output)
         what = f"`npm run {bad.step}`" if bad.step in (*PIPELINE, "e2e") else bad.step
         super().__init__(f"{bad.package}: {what} failed: {first}")
 
@@ -360,23 +365,75 @@ async def _verify(app_dir: Path, browser: bool, box: Sandbox, rules: tuple[str, 
     pkgs = await asyncio.to_thread(lambda: [app_dir / p for p in PACKAGES if (app_dir / p / "package.json").is_file()])
     runs = await asyncio.gather(*(pipeline(p, box=box) for p in pkgs))
     steps = [s for run in runs for s in run]
-    ok = all(s.ok for s in steps)
-    front = app_dir / "frontend"
-    if ok and await asyncio.to_thread(_has_script, front, "e2e"):
-        chrome = await asyncio.to_thread(chromium_path)
-        if not browser:
-            steps.append(StepResult("frontend", "e2e", True, 0.0, skipped="browser test turned off"))
-        elif chrome is None:
-            steps.append(StepResult("frontend", "e2e", True, 0.0, skipped="no Chromium found (apt-get install chromium)"))
-        else:
-            t0 = time.monotonic()
-            code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300, scrubbed_env({"CHROMIUM_PATH": chrome}), box=box)
-            steps.append(StepResult("frontend", "e2e", code == 0, round(time.monotonic() - t0, 2), out[-TAIL:], sandbox=box.kind))
+    steps += await browser_steps(app_dir, browser, box, all(s.ok for s in steps))
+    steps += await schemathesis_step(app_dir, box, built=all(s.ok for s in steps if s.package == "backend"))
     steps += await rule_step(app_dir, rules, box, model_written, installed={s.package for s in steps if s.step == "install" and s.ok})
     steps += await lint_dockerfiles(app_dir, box)
     if not all(s.ok for s in steps):
         raise VerifyError(steps)
     return steps
+
+
+async def browser_steps(app_dir: Path, browser: bool, box: Sandbox, ok: bool) -> list[StepResult]:
+    """The browser test (`npm run e2e` in frontend/) and, from the report it writes, the axe row
+    (agents/axe.py). axe comes first: a violation is the frontend's to fix, whatever else failed."""
+    front = app_dir / "frontend"
+    if not await asyncio.to_thread(_has_script, front, "e2e"):
+        why = "the app has no frontend" if not await asyncio.to_thread(front.is_dir) else "no browser test (npm run e2e)"
+        return [StepResult("frontend", "axe", True, 0.0, skipped=why)]
+    if not ok:
+        return [StepResult("frontend", "axe", True, 0.0, skipped="an earlier step failed")]
+    chrome = await asyncio.to_thread(chromium_path)
+    why = "browser test turned off" if not browser else "no Chromium found (apt-get install chromium)" if chrome is None else None
+    if why:
+        return [StepResult("frontend", "axe", True, 0.0, skipped=why), StepResult("frontend", "e2e", True, 0.0, skipped=why)]
+    report = front / axe.REPORT
+    await asyncio.to_thread(report.unlink, True)
+    t0 = time.monotonic()
+    code, out = await run_cmd(["npm", "run", "--silent", "e2e"], front, 300,
+                              scrubbed_env({"CHROMIUM_PATH": chrome, "AXE_REPORT": box.inside(report)}), box=box)
+    seconds = round(time.monotonic() - t0, 2)
+    found = axe.read_report(await asyncio.to_thread(_read_json, report), code == 0)
+    await asyncio.to_thread(report.unlink, True)
+    return [StepResult("frontend", "axe", found.ok, 0.0, found.text[:TAIL], skipped=found.skipped, sandbox=box.kind,
+                       owner=found.owner, summary=found.summary),
+            StepResult("frontend", "e2e", code == 0, seconds, out[-TAIL:], sandbox=box.kind)]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+async def schemathesis_step(app_dir: Path, box: Sandbox, built: bool, timeout: float = 300) -> list[StepResult]:
+    """The built backend against its OpenAPI description, with schemathesis (agents/apicheck.py):
+    inside the same sandbox as the backend; any finding fails the row, for the backend agent."""
+    backend, openapi = app_dir / "backend", app_dir / "docs" / "openapi.json"
+    if not await asyncio.to_thread((backend / "package.json").is_file):
+        return [StepResult("backend", "schemathesis", True, 0.0, skipped="the app has no backend")]
+    if not built:
+        return [StepResult("backend", "schemathesis", True, 0.0, skipped="the backend did not build")]
+    tool, api = await asyncio.to_thread(lambda: (apicheck.find_tool(), _read_json(openapi)))
+    if tool is None:
+        return [StepResult("backend", "schemathesis", True, 0.0, skipped=apicheck.INSTALL_HINT)]
+    if not isinstance(api, dict):
+        if not await asyncio.to_thread(openapi.is_file):
+            return [StepResult("backend", "schemathesis", True, 0.0, skipped="no docs/openapi.json to test the API against")]
+        return [StepResult("backend", "schemathesis", False, 0.0, "docs/openapi.json is not a JSON object: the API cannot be "
+                           "tested against it", sandbox=box.kind, summary="docs/openapi.json is not a JSON object")]
+    run_box, python = box, tool.venv_python
+    if box.on:
+        binds, renamed = apicheck.mounts(tool)
+        run_box, python = replace(box, binds=box.binds + binds, renamed={**box.renamed, **renamed}), tool.python
+    env = scrubbed_env({**apicheck.backend_env(), **apicheck.python_env(tool, box.on)})
+    config = apicheck.driver_config(box.inside(openapi), apicheck.auth_plan(api), timeout - 30)
+    t0 = time.monotonic()
+    code, out = await run_cmd([python, str(apicheck.DRIVER), config], backend, timeout, env, box=run_box)
+    found = apicheck.read_output(code, out)
+    return [StepResult("backend", "schemathesis", found.ok, round(time.monotonic() - t0, 2), found.text[:TAIL], sandbox=box.kind,
+                       owner=None if found.ok else "backend", summary=found.summary)]
 
 
 async def rule_step(app_dir: Path, rules: tuple[str, ...], box: Sandbox | None, model_written: bool,

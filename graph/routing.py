@@ -94,7 +94,7 @@ def plan_repair(state: dict[str, Any], max_repairs: int) -> tuple[str, set[str],
     if owner is None:
         return None
     step = bad[0]
-    what = step.get("step") if step.get("step") in ("packages", "hadolint", "rules") else f"npm run {step.get('step')}"
+    what = step.get("step") if step.get("step") in ("packages", "hadolint", "rules", "schemathesis", "axe") else f"npm run {step.get('step')}"
     text = (f"verify step `{what}` in {step.get('package')}/ failed "
             f"(repair {state.get('repairs', 0) + 1} of {max_repairs}):\n{(step.get('output') or '')[-2000:]}")
     return owner, {owner, verify_task.id} | dependants(plan, owner), text
