@@ -386,6 +386,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
     cut = [w for w in cut if w not in lex["adjectives"] and w not in lex["stop"] and not w.isdigit()]
     while len(cut) > 1 and cut[0] in lex["intro_verbs"]:
         cut = cut[1:]  # "track expenses": a verb and its object
+    if len(cut) >= 2 and not is_nounish(cut[-1]) and "VERB" in _pos(cut[-1]):
+        cut = cut[:-1]  # "each hive sits", "players belong": a subject and its verb
     if not cut or cut[-1] in APP_WORDS:
         return None
     head = cut[-1]
@@ -628,8 +630,10 @@ def _clauses(sentence: str) -> list[str]:
     for part in (p.strip() for p in parts if p.strip()):
         # "players belong to a team and have a name, ...": the second verb shares the subject
         m = re.match(r"^((?:(?:each|every|a|an|the|all|our|my)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(.+?)\s*,?\s+and\s+((?:also\s+)?(?:has|have|stores?|records?|includes?|contains?|needs?|gets?|holds?)\s+.+)$", part, re.I)
-        if m and noun_phrase(m.group(1)):
-            out += [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+        if m and (np := noun_phrase(m.group(1))):
+            det = next((w for w in words_of(m.group(1))[:1] if w in ("each", "every", "a", "an", "the", "all", "our", "my")), "")
+            subject = f"{det} {np[1]}".strip()  # "each hive sits ... and has": "each hive has"; "players belong ... and have"
+            out += [f"{m.group(1)} {m.group(2)}", f"{subject} {m.group(3)}"]
         else:
             out.append(part)
     return out
@@ -653,6 +657,9 @@ def _clause(clause: str, draft: Draft) -> bool:
             np = None
         listed = re.match(rf"\s*{_SUBJECT}\s+(?:with|having)\b", body, re.I) and sum(
             _plural_items([i]) for i in split_top(body)) >= 2  # "support desk: tickets with status, and comments on tickets"
+        inner = _DEF_COLON.match(body)
+        if inner and (np_in := noun_phrase(inner.group(1))) and is_plural(words_of(inner.group(1))[-1]) and np_in[0] != (np or ("",))[0]:
+            return _clause(body, draft) or taken  # "Org chart: Employees: name, job title": a title, then a definition
         if (has := _DEF_HAS.match(body)) and noun_phrase(has.group(1)) and not listed and (
                 is_plural(words_of(has.group(1))[-1]) or re.match(r"\s*(?:each|every)\b", has.group(1), re.I)):
             return _clause(body, draft) or taken  # "an org chart: employees have a name, ...": a title, then a clause
@@ -812,7 +819,7 @@ def _entity_list(body: str, draft: Draft, weight: int) -> bool:
     taken = False
     body = re.split(r"\b(?:so that|so|that|which|where|because|in order to|to let|to see|to help)\b", body, maxsplit=1, flags=re.I)[0]
     owner: EntityDraft | None = None
-    for item in split_top(body):
+    for item in field_items(body):
         head, _, fields = (re.split(r"(\s+(?:with|having)\s+)", item, maxsplit=1, flags=re.I) + ["", ""])[:3]
         rel = re.split(r"\s+(?:on|of|for|under|per|in|to)\s+(?:the\s+|each\s+|a\s+|an\s+)?", head, maxsplit=1, flags=re.I)
         np = noun_phrase(rel[0])
@@ -848,7 +855,7 @@ def _add_fields(ent: EntityDraft, fields: list[FieldDraft], draft: Draft) -> Non
 
 
 _VERB_REL = re.compile(
-    r"(?:^|\b)(?:each|every|a|an|the|one)?\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|gets?|can be|may be|must be|should be|will be)?\s*"
+    r"(?:^|\b)(?:(?:each|every|a|an|the|one)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|gets?|can be|may be|must be|should be|will be)?\s*"
     r"(?:(?:always|only|also|optionally|sometimes|usually)\s+)?"
     r"(belongs? to|goes? to|comes? from|is for|are for|is (?:assigned|linked|attached|tied|given|sent|made|issued|done|booked|charged|billed) (?:to|for|by|in|at|on)|"
     r"are (?:assigned|linked|attached|tied|given|sent|made|issued|done|booked|charged|billed) (?:to|for|by|in|at|on)|"

@@ -278,3 +278,14 @@ def test_types_decided_by_the_first_word_ordinal_numbers_and_or_closed_options()
     spec = extract_spec("Episodes have an episode number, a plate number, a price per word and an amount paid.")
     types = {f.name: f.type for f in spec.entity("Episode").fields}
     assert types == {"episodeNumber": "integer", "plateNumber": "string", "pricePerWord": "number", "amountPaid": "number"}
+
+
+def test_a_second_verb_shares_the_subject_and_an_article_is_a_word():
+    spec = extract_spec("Apiaries have a name. Each hive sits in one apiary and has a number and a queen colour.")
+    assert {f.name for f in spec.entity("Hive").fields} == {"number", "queenColour", "apiary"}
+    spec = extract_spec("Players belong to a team and have a name and a shirt number. Teams have a name.")
+    assert {f.name for f in spec.entity("Player").fields} == {"name", "shirtNumber", "team"}
+    names = {e.name for e in extract_spec("Dogs have a name. Appointments are for one dog at a date and time.").entities}
+    assert names == {"Dog", "Appointment"}  # not 'Ppointment' too
+    spec = extract_spec("Org chart: Employees: name, job title, hire date. Departments: name, cost center.")
+    assert {e.name for e in spec.entities} == {"Employee", "Department"}
