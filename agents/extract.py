@@ -406,7 +406,7 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
     cut = cut[-2:]  # at most a two-word name ("service record", "order line")
     if len(cut) == 2 and is_plural(cut[0]) and cut[0] not in ("sales", "goods", "news", "sports", "services"):
         cut = cut[:1]  # "attendees register": a subject and its verb, not a compound noun
-    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service",)
+    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service",) and singularize(cut[1]) not in lex["compound_heads"]
                           or not is_nounish(cut[0]) and "ADJ" not in _pos(cut[0]) and not _gerund_modifier(cut[0])):
         cut = cut[1:]
     single = [*cut[:-1], singularize(cut[-1])]
@@ -680,8 +680,12 @@ def _clause(clause: str, draft: Draft) -> bool:
         if _DEF_HAS.match(body) or _DEF_COLON.match(body):
             return _clause(body, draft) or taken
         taken |= _entity_list(body, draft, weight=2)
+    # "employees log time entries against projects": people making records, not a list of fields
+    act = _ACTOR_ONE.match(clause.strip())
+    acting = bool(act and act.group(2).lower() in _MAKES | _DEAL_VERBS and is_person(act.group(1)) and _actors(clause, draft))
+    taken |= acting
     # "each van has a plate number, a make and ..."
-    m = _DEF_HAS.match(clause)
+    m = None if acting else _DEF_HAS.match(clause)
     if m and words_of(m.group(1)) and words_of(m.group(1))[-1] in APP_WORDS:
         return taken | _entity_list(m.group(2), draft, weight=2)
     if m and not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I):
@@ -997,14 +1001,20 @@ _DEAL_VERBS = frozenset({"place", "submit", "rent", "borrow", "book", "buy", "or
                         "send", "post", "write", "teach", "attend", "host", "own", "lease", "hire", "file", "raise", "issue", "make"})
 """Verbs by which a party (people or an organisation: 'garden centres place orders') makes records."""
 _ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_ACTOR_ONE = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
 def _actors(clause: str, draft: Draft) -> bool:
     """'tenants rent flats', 'members borrow books': the actor and the records become entities."""
-    m = _ACTOR.match(clause.strip()) or _ACTOR.match(re.split(r"\b(?:where|in which|so that|because)\s+", clause, maxsplit=1, flags=re.I)[-1].strip())
-    if not m:
-        return False
-    subj, verb, obj = m.group(1), m.group(2).lower(), m.group(3)
+    for text in dict.fromkeys([clause.strip(), re.split(r"\b(?:where|in which|so that|because)\s+", clause, maxsplit=1, flags=re.I)[-1].strip()]):
+        for pattern in (_ACTOR_ONE, _ACTOR):  # a one-word subject first: 'employees log time entries', then 'garden centres place orders'
+            m = pattern.match(text)
+            if m and _actor(m.group(1), m.group(2).lower(), m.group(3), clause, draft):
+                return True
+    return False
+
+
+def _actor(subj: str, verb: str, obj: str, clause: str, draft: Draft) -> bool:
     if verb in lexicon()["stop"] or verb in ("has", "have", "with", "need", "needs", "want", "wants", "like", "likes"):
         return False
     pos = _pos(verb)

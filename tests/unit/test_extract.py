@@ -289,3 +289,11 @@ def test_a_second_verb_shares_the_subject_and_an_article_is_a_word():
     assert names == {"Dog", "Appointment"}  # not 'Ppointment' too
     spec = extract_spec("Org chart: Employees: name, job title, hire date. Departments: name, cost center.")
     assert {e.name for e in spec.entities} == {"Employee", "Department"}
+
+
+def test_compound_names_with_measure_words_and_people_who_log_records():
+    spec = extract_spec("Employees (name, email unique, hourly rate) log time entries against projects. "
+                        "A time entry has a date and hours. Projects have a name.")
+    assert any(f.ref == "Employee" for f in spec.entity("TimeEntry").fields)
+    spec = extract_spec("Clients book events with me, and for each event I need the date and the number of guests.")
+    assert {"date"} <= {f.name for f in spec.entity("EventEntry").fields}
