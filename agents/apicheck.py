@@ -38,7 +38,9 @@ ARGS = ("--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--workers", "1"
         "--generation-database", "none")
 """`--workers 1`: with 2 workers schemathesis's coverage phase once died inside the tool."""
 TOOLS = "/opt/autodevos-tools"
-INSTALL_HINT = "schemathesis is not installed (pip install schemathesis, or reinstall autodevos)"
+VERSION = "4.32.5"
+"""The schemathesis verify installs into a virtual environment of its own (see ensure_tool)."""
+INSTALL_HINT = f"schemathesis {VERSION} is not installed and could not be installed"
 MARK = "@@schemathesis-report@@"  # the driver's last line (agents/apicheck_driver.py)
 LOG_HEADER = "--- end of the backend's log ---"
 FEEDBACK = 1900
@@ -61,8 +63,66 @@ class Tool:
     """sys.executable: what runs it without a sandbox."""
 
 
+def tool_home() -> Path:
+    """The virtual environment schemathesis is installed in, under verify's cache (AUTODEVOS_CACHE)."""
+    return Path(os.environ.get("AUTODEVOS_CACHE", Path.home() / ".cache" / "autodevos")) / "tools" / f"schemathesis-{VERSION}"
+
+
+def _tool_in(home: Path) -> Tool | None:
+    site = sorted(home.glob("lib/python*/site-packages"))
+    python = home / "bin" / "python"
+    if not (home / ".ready").is_file() or not site or not python.exists():
+        return None
+    return Tool(os.path.realpath(python), os.path.realpath(sys.base_prefix), tuple(str(p) for p in site), str(python))
+
+
+def ensure_tool(timeout: float = 600) -> tuple[Tool | None, str]:
+    """schemathesis in its own virtual environment (tool_home), installed on first use from the package
+    index pip is configured with: (the tool, '') or (None, why not). Its own environment, because its
+    dependencies clash with langgraph dev's (jsonschema-rs) and are none of the app's business. One
+    process installs while the others wait (a file lock); a half-made environment is never used.
+    Blocking."""
+    import fcntl
+    import shutil
+    import subprocess
+
+    home = tool_home()
+    tool = _tool_in(home)
+    if tool is not None:
+        return tool, ""
+    home.parent.mkdir(parents=True, exist_ok=True)
+    with open(home.parent / f".{home.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tool = _tool_in(home)
+        if tool is not None:
+            return tool, ""
+        tmp = home.with_name(f"{home.name}.tmp-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        steps = [[sys.executable, "-m", "venv", str(tmp)],
+                 [str(tmp / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                  f"schemathesis=={VERSION}"]]
+        for cmd in steps:
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                return None, f"{INSTALL_HINT}: {exc}"
+            if proc.returncode != 0:
+                shutil.rmtree(tmp, ignore_errors=True)
+                last = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}").splitlines()[-1]
+                return None, f"{INSTALL_HINT} into {home}: {last[:300]}"
+        (tmp / ".ready").write_text(VERSION + "\n")
+        shutil.rmtree(home, ignore_errors=True)
+        tmp.rename(home)
+        return _tool_in(home), ""
+
+
 def find_tool() -> Tool | None:
-    """schemathesis importable by this Python, or None (blocking: reads the filesystem)."""
+    """schemathesis ready to run: its own environment (ensure_tool made it), else importable by this
+    Python (a developer's install), else None. Blocking: reads the filesystem."""
+    tool = _tool_in(tool_home())
+    if tool is not None:
+        return tool
     spec = importlib.util.find_spec("schemathesis")
     if spec is None or not spec.submodule_search_locations:
         return None

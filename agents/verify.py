@@ -415,9 +415,9 @@ async def schemathesis_step(app_dir: Path, box: Sandbox, built: bool, timeout: f
         return [StepResult("backend", "schemathesis", True, 0.0, skipped="the app has no backend")]
     if not built:
         return [StepResult("backend", "schemathesis", True, 0.0, skipped="the backend did not build")]
-    tool, api = await asyncio.to_thread(lambda: (apicheck.find_tool(), _read_json(openapi)))
+    (tool, why), api = await asyncio.to_thread(lambda: (apicheck.ensure_tool(), _read_json(openapi)))
     if tool is None:
-        return [StepResult("backend", "schemathesis", True, 0.0, skipped=apicheck.INSTALL_HINT)]
+        return [StepResult("backend", "schemathesis", True, 0.0, skipped=why)]
     if not isinstance(api, dict):
         if not await asyncio.to_thread(openapi.is_file):
             return [StepResult("backend", "schemathesis", True, 0.0, skipped="no docs/openapi.json to test the API against")]

@@ -16,7 +16,13 @@ import pytest
 from autodevos.agents import apicheck
 from autodevos.agents.apicheck import auth_plan, read_output
 
-pytestmark = pytest.mark.skipif(apicheck.find_tool() is None, reason=apicheck.INSTALL_HINT)
+
+@pytest.fixture(scope="module")
+def tool() -> apicheck.Tool:
+    """schemathesis in its own environment, installed on first use as verify installs it."""
+    found, why = apicheck.ensure_tool()
+    assert found is not None, why
+    return found
 
 API = {
     "openapi": "3.0.3",
@@ -93,34 +99,41 @@ SERVER = textwrap.dedent('''
 ''')
 
 
-def drive(tmp_path: Path, server: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+def drive(tool: apicheck.Tool, tmp_path: Path, server: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
     openapi = tmp_path / "openapi.json"
     openapi.write_text(json.dumps(API), encoding="utf-8")
     (tmp_path / "server.py").write_text(SERVER, encoding="utf-8")
     config = {"server": server, "openapi": str(openapi), "args": list(apicheck.ARGS), "auth": auth_plan(API), "timeout": 120}
-    proc = subprocess.run([sys.executable, str(apicheck.DRIVER), json.dumps(config)], cwd=tmp_path, capture_output=True,
+    proc = subprocess.run([tool.venv_python, str(apicheck.DRIVER), json.dumps(config)], cwd=tmp_path, capture_output=True,
                           text=True, timeout=180, env={**os.environ, **(env or {})})
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def test_a_clean_api_passes_with_a_token_on_every_request(tmp_path):
-    code, out = drive(tmp_path, [sys.executable, "server.py"])
+def test_a_clean_api_passes_with_a_token_on_every_request(tool, tmp_path):
+    code, out = drive(tool, tmp_path, [sys.executable, "server.py"])
     found = read_output(code, out)
     assert code == 0 and found.ok, out
     assert found.cases > 20 and found.summary.endswith("0 failures")
     assert "t0ken" not in out  # the token is not printed
 
 
-def test_a_server_error_fails_with_the_finding_and_the_server_log(tmp_path):
-    code, out = drive(tmp_path, [sys.executable, "server.py"], {"BROKEN": "1"})
+def test_a_server_error_fails_with_the_finding_and_the_server_log(tool, tmp_path):
+    code, out = drive(tool, tmp_path, [sys.executable, "server.py"], {"BROKEN": "1"})
     found = read_output(code, out)
     assert code == 1 and not found.ok, out
     assert any(line.startswith("ST101 Server error") and "GET /items" in line for line in found.text.splitlines())
     assert "boom in /items" in found.text
 
 
-def test_a_server_that_does_not_start_says_so(tmp_path):
-    code, out = drive(tmp_path, [sys.executable, "-c", "import sys; print('Error: no config'); sys.exit(1)"])
+def test_a_server_that_does_not_start_says_so(tool, tmp_path):
+    code, out = drive(tool, tmp_path, [sys.executable, "-c", "import sys; print('Error: no config'); sys.exit(1)"])
     found = read_output(code, out)
     assert code == 3 and not found.ok
     assert found.summary.startswith("the backend did not start (exit 1)") and "Error: no config" in found.text
+
+
+def test_schemathesis_lives_in_an_environment_of_its_own(tool):
+    assert any((Path(p) / "schemathesis").is_dir() for p in tool.paths)
+    assert str(apicheck.tool_home()) in tool.venv_python and apicheck.find_tool() == tool
+    proc = subprocess.run([sys.executable, "-c", "import schemathesis"], capture_output=True)
+    assert proc.returncode != 0  # not in AutoDevOS's own environment: its pins clash with langgraph dev's

@@ -3,6 +3,8 @@ the driver's output becomes the step's row (agents/apicheck.py)."""
 
 from __future__ import annotations
 
+import sys
+
 import json
 from pathlib import Path
 
@@ -55,10 +57,15 @@ def test_mounts_the_interpreter_outside_usr_at_its_own_path_and_the_packages_und
     assert not any(host == "/usr" for host, _ in mounts(usr)[0])
 
 
-def test_this_python_has_schemathesis():
-    tool = apicheck.find_tool()
-    assert tool is not None, "schemathesis is a dependency of autodevos (pyproject.toml)"
-    assert any((Path(p) / "schemathesis").is_dir() for p in tool.paths)
+def test_a_half_made_tool_environment_is_never_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTODEVOS_CACHE", str(tmp_path))
+    home = apicheck.tool_home()
+    (home / "bin").mkdir(parents=True)
+    (home / "lib/python3.11/site-packages").mkdir(parents=True)
+    (home / "bin/python").symlink_to(sys.executable)
+    assert apicheck._tool_in(home) is None  # no .ready: an install died half-way
+    (home / ".ready").write_text(apicheck.VERSION)
+    assert apicheck._tool_in(home).venv_python == str(home / "bin/python")
 
 
 def test_the_driver_and_the_host_agree_on_their_markers():
