@@ -422,7 +422,7 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
 
 _HAS = r"(?:has|have|had|with|contains?|includes?|stores?|records?|tracks?|keeps?|holds?|needs?|gets?|lists?|notes?|logs?(?!\s+(?:in|on|out)\b)|captures?|saves?|requires?|having|consists? of|is made of|are made of|comes? with|should have|must have|will have|needs? to have|need to store|we (?:record|store|track|keep|note|log|need|want)|i (?:record|store|track|keep|note|log|need|want))"
 _SUBJECT = r"(?:(?:each|every|any|a|an|the|all|our|my)\s+)?((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*)"
-_DEF_HAS = re.compile(rf"^(?:.*?\b(?:and|but|then|also|so)\s+)?{_SUBJECT}\s+(?:(?:also|should|must|will|can|may|always|usually|each|all)\s+)*{_HAS}\s+(.+)$", re.I)
+_DEF_HAS = re.compile(rf"^(?:.*?\b(?:and|but|then|also|so)\s+)??{_SUBJECT}\s+(?:(?:also|should|must|will|can|may|always|usually|each|all)\s+)*{_HAS}\s+(.+)$", re.I)
 _DEF_COLON = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})\s*(?::|=|-{1,2}>?|—)\s+(.+)$", re.I)
 _DEF_PAREN = re.compile(r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)", re.I)
 _INTRO = re.compile(
@@ -450,7 +450,7 @@ _ATMOST = re.compile(r"\b(?:at most|maximum(?: of)?|max\.?|no more than|up to|no
 _NONNEG = re.compile(r"\b(?:can(?:not|'t|not) be negative|never negative|non-negative|not negative|positive|zero or more|>= ?0)\b", re.I)
 _MAXLEN = re.compile(r"\b(?:max(?:imum)?|at most|up to|no more than)\s*(\d+)\s*(?:characters|chars|letters)\b", re.I)
 _DEFAULT = re.compile(r"\b(?:defaults? to|by default(?: is)?|default(?: value)?(?: is)?:?)\s+['\"]?([\w -]{1,30}?)['\"]?(?:$|[,.;)])", re.I)
-_UNIT = re.compile(r"\s*(?:\(|\bin\b|\bas\b|\bmeasured in\b)\s*([a-z%]+)\)?\s*$", re.I)
+_UNIT = re.compile(r"\s*(?:\(|\bin\b|\bas\b|\bmeasured in\b)\s*([a-z%²][a-z0-9%²]*(?:\s+[a-z]+)?)\)?\s*$", re.I)
 
 
 def parse_field(item: str, draft: Draft) -> FieldDraft | None:
@@ -532,7 +532,10 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if ws and ws[0] == "whether":
         f.hint = f.hint or "boolean"
         ws = [w for w in ws[1:] if w not in ("they", "it", "he", "she", "the", "this", "we", "you", "there")]
-        if ws and "VERB" in _pos(ws[0]) and len(ws) > 1:
+        owned = len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "needs", "need")
+        while len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "needs", "need", "a", "an"):
+            ws = ws[1:]  # "whether it has a water tap": waterTap
+        if ws and "VERB" in _pos(ws[0]) and len(ws) > 1 and not owned:
             from lemminflect import getInflection
             ws[0] = (getInflection(ws[0], tag="VBZ") or (ws[0],))[0]
     if ws and ws[-1] == "flag":
@@ -742,6 +745,15 @@ def _clause(clause: str, draft: Draft) -> bool:
         if good and len(good) >= len(items) / 2:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             draft.auth = True
+            taken = True
+    # "a client is a person or a company with a name, an email and a phone number"
+    m = re.match(r"^\s*(?:(?:a|an|each|every|the)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are)\s+(?:a|an|any|either)\s+[^,;:]{1,50}?\s+"
+                 r"(?:with|having|who has|that has|which has)\s+(.+)$", clause, re.I)
+    if m and (np := noun_phrase(m.group(1)) or _people_entity(m.group(1))):
+        items = field_items(m.group(2))
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if len(good) >= 2 and len(good) * 2 > len(items):
+            _add_fields(draft.entity(np[0], np[1], weight=2), good, draft)
             taken = True
     # "for each customer we store name, phone and email"
     m = _FOR_EACH.match(clause)

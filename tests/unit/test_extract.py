@@ -297,3 +297,14 @@ def test_compound_names_with_measure_words_and_people_who_log_records():
     assert any(f.ref == "Employee" for f in spec.entity("TimeEntry").fields)
     spec = extract_spec("Clients book events with me, and for each event I need the date and the number of guests.")
     assert {"date"} <= {f.name for f in spec.entity("EventEntry").fields}
+
+
+def test_units_of_more_than_a_word_whether_it_has_and_is_a_with():
+    spec = extract_spec("community garden plots. a plot has a number, a size in square metres and whether it has a water tap.")
+    fields = {f.name: f.type for f in spec.entity("Plot").fields}
+    assert fields == {"number": "integer", "size": "number", "waterTap": "boolean"}
+    spec = extract_spec("Flats have a number and a size in m2.")
+    assert {f.name: f.type for f in spec.entity("Flat").fields}["size"] == "number"
+    spec = extract_spec("Events have a date. Each event is for a single client; a client is a person or a company with "
+                        "a name, an email and a phone number.")
+    assert {f.name for f in spec.entity("Client").fields} == {"name", "email", "phoneNumber"}
