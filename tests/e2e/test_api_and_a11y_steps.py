@@ -30,8 +30,9 @@ SPEC = {"name": "notes", "title": "Notes", "auth": True, "description": "Notes a
 
 @pytest.fixture(scope="module")
 def verified(tmp_path_factory: pytest.TempPathFactory, npm, chromium, sandbox):
-    if apicheck.find_tool() is None:
-        pytest.fail(f"{apicheck.INSTALL_HINT}: it is a dependency of autodevos")
+    tool, why = apicheck.ensure_tool()  # what verify does on first use: its own environment, from the index
+    if tool is None:
+        pytest.fail(why)
     root = tmp_path_factory.mktemp("notes")
     settings = RunSettings(request="", spec_override=SPEC, out_dir=str(root / "app"), db_path=str(root / "db.sqlite"), force=True)
     result = asyncio.run(start_run(settings, agents=None))
