@@ -1164,7 +1164,8 @@ def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
     low = sentence.lower()
     weak = ("when a", "when the", "when an", "each time", "every time", "once a", "once the", "once an", "after a", "after the",
             "before a", "before the", "if a", "if the", "if an", "becomes", "goes to", "moves to", "turns", "at least", "up to", "at most",
-            "limit", "discount", "earn", "earns", "in stock", "average")
+            "limit", "discount", "earn", "earns", "in stock", "average", "within", "times", "minus", "per day", "per week",
+            "per month", "per year", "remaining", "show each", "at a time")
     hits = [m.group(1) for m in _rule_cues().finditer(low)]
     is_rule = any(c not in weak for c in hits) or bool(hits) and not taken
     access_only = bool(_ROLE_CAN.search(low) or _ROLE_SIGNIN.search(low)) and not re.search(r"\b(?:if|when|unless|until|after|before|once|only after|only before)\b", low)

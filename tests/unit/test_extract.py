@@ -308,3 +308,11 @@ def test_units_of_more_than_a_word_whether_it_has_and_is_a_with():
     spec = extract_spec("Events have a date. Each event is for a single client; a client is a person or a company with "
                         "a name, an email and a phone number.")
     assert {f.name for f in spec.entity("Client").fields} == {"name", "email", "phoneNumber"}
+
+
+def test_more_rule_cues_keep_business_rules_verbatim():
+    spec = extract_spec("Animals have a name. An animal can only be adopted once. Tickets not answered within 24 hours "
+                        "are escalated to urgent. Show my current streak for each habit.")
+    assert {r.text for r in spec.rules} >= {"An animal can only be adopted once",
+                                           "Tickets not answered within 24 hours are escalated to urgent"}
+    assert not spec.unparsed or all("streak" not in p for p in spec.unparsed)
