@@ -267,6 +267,7 @@ def field_items(body: str) -> list[str]:
     'amount, date, payment method: card, bank transfer, cash or cheque' has three items, the last
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
+    body = re.sub(r"\(?\byes\s+or\s+no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
     # "colour: red, white, rosé or sparkling, region": the options end at the one after 'or'
     body = re.sub(r"(?<=:)\s*((?:[^,:;()]{1,30},\s*)*[^,:;()]{1,30}?\s+or\s+[^,:;().]{1,30})(?=\s*(?:,|;|\.|$))",
                   lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
@@ -1021,17 +1022,28 @@ def _actors(clause: str, draft: Draft) -> bool:
     for text in dict.fromkeys([clause.strip(), re.split(r"\b(?:where|in which|so that|because)\s+", clause, maxsplit=1, flags=re.I)[-1].strip()]):
         for pattern in (_ACTOR_ONE, _ACTOR):  # a one-word subject first: 'employees log time entries', then 'garden centres place orders'
             m = pattern.match(text)
-            if m and _actor(m.group(1), m.group(2).lower(), m.group(3), clause, draft):
+            modal = bool(re.match(r"^\s*(?:the\s+|our\s+|my\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:can|may|must|will|should)\s", text, re.I))
+            if m and _actor(m.group(1), m.group(2).lower(), m.group(3), clause, draft, generic=modal):
+                # "tenants can send a repair request with a description and an urgent flag": the record's fields
+                rest = re.match(r"^\s*,?\s*(?:with|having|including|that has|which has)\s+(.+)$", text[m.end():], re.I)
+                record = noun_phrase(m.group(3))
+                if rest and record:
+                    items = field_items(rest.group(1))
+                    good = [f for f in (parse_field(i, draft) for i in items) if f]
+                    if good and len(good) * 2 >= len(items):
+                        _add_fields(draft.entity(record[0], record[1], weight=2), good, draft)
                 return True
     return False
 
 
-def _actor(subj: str, verb: str, obj: str, clause: str, draft: Draft) -> bool:
+def _actor(subj: str, verb: str, obj: str, clause: str, draft: Draft, generic: bool = False) -> bool:
+    """One 'actors verb records' reading; `generic`: a modal follows the subject ('tenant can send ...'),
+    so a singular subject speaks of every one of them."""
     if verb in lexicon()["stop"] or verb in ("has", "have", "with", "need", "needs", "want", "wants", "like", "likes"):
         return False
     pos = _pos(verb)
     head = words_of(subj)[-1] if words_of(subj) else ""
-    if "VERB" not in pos or not is_plural(head) or not (is_person(head) or verb in _DEAL_VERBS):
+    if "VERB" not in pos or not (is_plural(head) or generic and is_person(head)) or not (is_person(head) or verb in _DEAL_VERBS):
         return False
     if verb in ("sign", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "create", "add", "manage"):
         return False

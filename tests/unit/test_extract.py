@@ -316,3 +316,11 @@ def test_more_rule_cues_keep_business_rules_verbatim():
     assert {r.text for r in spec.rules} >= {"An animal can only be adopted once",
                                            "Tickets not answered within 24 hours are escalated to urgent"}
     assert not spec.unparsed or all("streak" not in p for p in spec.unparsed)
+
+
+def test_records_actors_send_with_their_fields():
+    spec = extract_spec("Tenants have a name. Tenant can send repair request with description and urgent yes or no.")
+    request = {f.name: (f.type, f.ref) for f in spec.entity("RepairRequest").fields}
+    assert request == {"description": ("text", None), "urgent": ("boolean", None), "tenant": ("ref", "Tenant")}
+    spec = extract_spec("Members submit expense claims with an amount, a date and a receipt. Members have a name.")
+    assert {f.name for f in spec.entity("ExpenseClaim").fields} == {"amount", "date", "receipt", "member"}
