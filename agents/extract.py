@@ -194,9 +194,31 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+", re.M)
 _ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|incl|no|nr)\.", re.I)
 
 
+def _plain(text: str) -> str:
+    """Markdown as prose: a table row `| Customer | name, email |` is 'Customer: name, email.' (the
+    header row and the ruler are dropped), emphasis marks go, headings and list numbers stay lines."""
+    out = []
+    rows = 0
+    for line in text.split("\n"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.strip().startswith("|") else None
+        if cells is None:
+            rows = 0
+            out.append(line)
+            continue
+        if all(re.fullmatch(r":?-{2,}:?", c) or not c for c in cells):
+            continue  # the ruler under the header
+        rows += 1
+        if rows == 1 and len(cells) >= 2 and not any("," in c for c in cells):
+            continue  # the header row: "Thing | What we store"
+        if len(cells) >= 2 and cells[0]:
+            out.append(f"{cells[0]}: {', '.join(c for c in cells[1:] if c)}.")
+    text = "\n".join(out)
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+
+
 def sentences(text: str) -> list[str]:
     """Lines, bullets and sentences; text in parentheses is never split."""
-    text = text.replace("\r", "")
+    text = _plain(text.replace("\r", ""))
     text = _ABBREV.sub(lambda m: m.group(1).replace(".", "") + "§", text)
     text = re.sub(r"([,(/]|\band|\bor)\s*\n\s*", r"\1 ", text)  # a line that ends mid-list goes on
     text = _BULLET.sub("\n", text)
@@ -267,7 +289,7 @@ def field_items(body: str) -> list[str]:
     'amount, date, payment method: card, bank transfer, cash or cheque' has three items, the last
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
-    body = re.sub(r"\(?\byes\s+or\s+no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
+    body = re.sub(r"\(?\byes\s*(?:or|/)\s*no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
     # "colour: red, white, rosé or sparkling, region": the options end at the one after 'or'
     body = re.sub(r"(?<=:)\s*((?:[^,:;()]{1,30},\s*)*[^,:;()]{1,30}?\s+or\s+[^,:;().]{1,30})(?=\s*(?:,|;|\.|$))",
                   lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
@@ -571,6 +593,8 @@ def _options(text: str, loose: bool = False) -> list[str]:
         return []  # "(at least 1, at most 200)": bounds, not options
     if sum(bool(_FIELDISH.search(p)) for p in parts) * 2 > len(parts):
         return []  # "a customer (name, email, company)": the fields of a record, not options
+    if len(parts) >= 3 and sum(p[:1].isalpha() and _infer_type(camel(p))[0] not in ("string", "enum") for p in parts) * 2 >= len(parts):
+        return []  # "bill: period start, period end, amount due, paid": dates, money and flags are fields
     return parts
 
 
@@ -675,6 +699,9 @@ def _clause(clause: str, draft: Draft) -> bool:
                 return _entity_list(body, draft, weight=2) or taken
             fields = [parse_field(i, draft) for i in items]
             good = [f for f in fields if f]
+            if len(items) == 1 and not is_plural(words_of(head)[-1]) and re.match(r"\s*[a-z]+\s+[a-z]", body) \
+                    and "VERB" in _pos(words_of(body)[0]) and len(words_of(body)) >= 3:
+                good = []  # "Goal: plan school bus routes": a heading and a sentence, not a record with one field
             if good and np:
                 ent = draft.entity(np[0], np[1], weight=3)
                 _add_fields(ent, good, draft)

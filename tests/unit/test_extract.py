@@ -324,3 +324,13 @@ def test_records_actors_send_with_their_fields():
     assert request == {"description": ("text", None), "urgent": ("boolean", None), "tenant": ("ref", "Tenant")}
     spec = extract_spec("Members submit expense claims with an amount, a date and a receipt. Members have a name.")
     assert {f.name for f in spec.entity("ExpenseClaim").fields} == {"amount", "date", "receipt", "member"}
+
+
+def test_markdown_tables_and_headings():
+    spec = extract_spec("Build an app for a small water utility.\n\n| Thing | What we store |\n|---|---|\n"
+                        "| Customer | account number (unique), name, email |\n| Bill | period start, period end, amount due, paid yes/no |\n")
+    assert {f.name for f in spec.entity("Customer").fields} == {"accountNumber", "name", "email"}
+    assert {f.name: f.type for f in spec.entity("Bill").fields}["paid"] == "boolean"
+    spec = extract_spec("## School transport\n\n**Goal:** plan school bus routes for the district.\n\n**Data**\n"
+                        "1. Buses: fleet number (unique), capacity.\n2. Drivers: name, phone.")
+    assert {e.name for e in spec.entities} == {"Bus", "Driver"}
