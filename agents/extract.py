@@ -1040,8 +1040,8 @@ _MAKES = frozenset({"submit", "place", "write", "file", "raise", "issue", "post"
 _DEAL_VERBS = frozenset({"place", "submit", "rent", "borrow", "book", "buy", "order", "sell", "publish", "review", "rate", "score",
                         "send", "post", "write", "teach", "attend", "host", "own", "lease", "hire", "file", "raise", "issue", "make"})
 """Verbs by which a party (people or an organisation: 'garden centres place orders') makes records."""
-_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
-_ACTOR_ONE = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:in|into|to|for|on|at)\s+)?(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_ACTOR_ONE = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:in|into|to|for|on|at)\s+)?(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
 def _actors(clause: str, draft: Draft) -> bool:

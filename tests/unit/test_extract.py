@@ -334,3 +334,8 @@ def test_markdown_tables_and_headings():
     spec = extract_spec("## School transport\n\n**Goal:** plan school bus routes for the district.\n\n**Data**\n"
                         "1. Buses: fleet number (unique), capacity.\n2. Drivers: name, phone.")
     assert {e.name for e in spec.entities} == {"Bus", "Driver"}
+
+
+def test_an_actor_verb_with_a_preposition_makes_the_nominal_record():
+    spec = extract_spec("Courses have a name. Students have a name. Students enroll to courses. An enrollment has a date.")
+    assert {f.ref for f in spec.entity("Enrollment").fields if f.ref} == {"Student", "Course"}
