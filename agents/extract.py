@@ -1098,7 +1098,7 @@ _OWN = re.compile(
     r"\bonly (?:see|view|access|edit|manage|read|change)s?\s+(?:their|his|her|the ones they|what they)\s*(?:own\s+)?([a-z][\w-]*)?|"
     r"\b([a-z][\w-]*)\s+(?:are|is)\s+(?:private|personal|visible only to|only visible to)|\bper[- ]user\s+([a-z][\w-]*)", re.I)
 _ROLE_CAN = re.compile(
-    r"\b(?:only\s+(?:the\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can|may|are allowed to|is allowed to|should be able to|must be able to|get to|have the right to)\s+(?:also\s+|only\s+|just\s+)?"
+    r"\b(?:only\s+(?:the\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can(?:\s+to)?|may|are allowed to|is allowed to|should be able to|must be able to|get to|have the right to|only|just)\s+(?:also\s+|only\s+|just\s+)?"
     r"((?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|book|register|archive|do|write|mark|enter|record)"
     r"(?:\s*(?:,|and|or|/)\s*(?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|archive))*)\s*(?:(?:the|all|any|every|a|an|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)?", re.I)
 _ROLE_ONLY = re.compile(r"\bonly\s+(?:the\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(create|add|edit|change|update|modify|delete|remove|approve|manage|publish|cancel|close|assign|archive)s?\s+(?:(?:the|all|any|every|a|an|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)?", re.I)

@@ -339,3 +339,8 @@ def test_markdown_tables_and_headings():
 def test_an_actor_verb_with_a_preposition_makes_the_nominal_record():
     spec = extract_spec("Courses have a name. Students have a name. Students enroll to courses. An enrollment has a date.")
     assert {f.ref for f in spec.entity("Enrollment").fields if f.ref} == {"Student", "Course"}
+
+
+def test_roles_written_without_a_modal_or_with_can_to():
+    roles = {r.name for r in extract_spec("Courses have a name. Secretary can to do all, teachers only enter grades.").roles}
+    assert {"secretary", "teacher"} <= roles
