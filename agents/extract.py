@@ -49,7 +49,7 @@ def lexicon() -> dict[str, Any]:
     data = yaml.safe_load((files("autodevos.agents") / "lexicon.yaml").read_text(encoding="utf-8"))
     sets = {k: frozenset(str(w) for w in v) for k, v in data.items() if isinstance(v, list) and k != "types"}
     return {**sets, "types": data["types"], "units": {k: frozenset(map(str, v)) for k, v in data["units"].items()},
-            "enum_defaults": data.get("enum_defaults", {})}
+            "enum_defaults": data.get("enum_defaults", {}), "field_aliases": data.get("field_aliases", {})}
 
 
 @cache
@@ -531,7 +531,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         if opts and len(opts) >= 2:
             body_name, f.options = m.group(1), opts
     # the name: words before constraint talk, units and relative clauses
-    name_part = re.split(r"\b(?:which|that|who|must|should|can|cannot|can't|may|is|are|will|if|when|unless|must|defaults?|by default|,|;|\(|from \d|between \d|between|\d)\b",
+    name_part = re.split(r"\b(?:which|that|who|must|should|can|cannot|can't|may|is|are|was|were|will|if|when|unless|must|defaults?|by default|"
+                         r"(?<!whether )(?:he|she|they|we|you|i|it)|,|;|\(|from \d|between \d|between|\d)\b",
                          body_name, maxsplit=1, flags=re.I)[0]
     unit = _UNIT.search(name_part)
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
@@ -571,6 +572,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if all(w in lex["stop"] for w in ws):
         return None
     f.label = " ".join(ws)
+    f.label = lex["field_aliases"].get(f.label, f.label)  # "email address" is the email
     f.name = camel(f.label)
     if not f.name or not re.match(r"^[a-z]", f.name):
         return None

@@ -344,3 +344,8 @@ def test_an_actor_verb_with_a_preposition_makes_the_nominal_record():
 def test_roles_written_without_a_modal_or_with_can_to():
     roles = {r.name for r in extract_spec("Courses have a name. Secretary can to do all, teachers only enter grades.").roles}
     assert {"secretary", "teacher"} <= roles
+
+
+def test_relative_clauses_without_that_end_a_field_name_and_an_email_address_is_the_email():
+    spec = extract_spec("Teachers have a name, an email address and the languages he teach.")
+    assert {f.name for f in spec.entity("Teacher").fields} == {"name", "email", "languages"}
