@@ -929,6 +929,11 @@ _LINKS = re.compile(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:links?|connects?|j
 _MANY_MANY = re.compile(
     r"\b(?:an?|each|every)?\s*([a-z][\w-]*)\s+can\s+(?:have|be in|belong to|appear in|take|join|attend|carry|be part of|be tagged with|give|teach|play in|work on|use|be used in|be on|contain|include)\s+(?:many|several|multiple|more than one|any number of)\s+([a-z][\w-]*)"
     r".{0,60}?\b(?:and|while)\s+(?:an?|each|every)?\s*([a-z][\w-]*)\s+can\s+\w+(?:\s+\w+)?\s+(?:many|several|multiple|more than one|any number of)\s+([a-z][\w-]*)", re.I)
+_TAKE_PART = re.compile(
+    r"\b([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|often\s+|usually\s+|of course\s+|also\s+)*"
+    r"(enter|join|attend|play in|take part in|appear on|appear in|work on|sign up for|register for|go on|follow|"
+    r"subscribe to|belong to|serve on|sit on|compete in|participate in|enrol in|enroll in|volunteer at|volunteer for|work at)s?\s+"
+    r"(?:many|several|multiple|different|various|any number of|more than one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 _SHARED_MANY = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+)?(?:appear in|belong to|be in|are in|are tagged with|carry|carries|share|are shared by|can be tagged with|tagged with|have|has)\s+(?:many|several|multiple|any number of)\s+([a-z][\w-]*)", re.I)
 _SELF = re.compile(
@@ -963,6 +968,15 @@ def _relations(clause: str, draft: Draft) -> bool:
             draft.entity(b[0], b[1], weight=2)
             draft.relations.append((a[0], b[0], "refs", False, clause))
             return True
+    # "players enter many tournaments", "an author can appear on many manuscripts": people taking part in
+    # many records, which each have many of them
+    m = _TAKE_PART.search(clause)
+    if m and m.group(2).lower() not in _MAKES and (a := noun_phrase(m.group(1))) and (b := noun_phrase(m.group(3))) \
+            and a[0] != b[0] and is_person(words_of(m.group(1))[-1]) and is_plural(words_of(m.group(3))[-1]):
+        draft.entity(a[0], a[1], weight=2)
+        draft.entity(b[0], b[1], weight=2)
+        draft.relations.append((a[0], b[0], "refs", False, clause))
+        return True
     for m in _SELF.finditer(clause):
         a = noun_phrase(m.group(1)) or _clause_subject(clause)
         b = noun_phrase(m.group(2)) if m.group(2) else None

@@ -349,3 +349,10 @@ def test_roles_written_without_a_modal_or_with_can_to():
 def test_relative_clauses_without_that_end_a_field_name_and_an_email_address_is_the_email():
     spec = extract_spec("Teachers have a name, an email address and the languages he teach.")
     assert {f.name for f in spec.entity("Teacher").fields} == {"name", "email", "languages"}
+
+
+def test_people_taking_part_in_many_records_is_many_to_many():
+    spec = extract_spec("chess club: players (name, rating), tournaments (name, start date). players enter many tournaments.")
+    assert any(f.type == "refs" and f.ref == "Tournament" for f in spec.entity("Player").fields)
+    spec = extract_spec("Manuscripts have a title. Authors have a name. An author can of course appear on many manuscripts.")
+    assert any(f.type == "refs" and f.ref == "Manuscript" for f in spec.entity("Author").fields)
