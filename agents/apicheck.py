@@ -71,9 +71,14 @@ def tool_home() -> Path:
 def _tool_in(home: Path) -> Tool | None:
     site = sorted(home.glob("lib/python*/site-packages"))
     python = home / "bin" / "python"
-    if not (home / ".ready").is_file() or not site or not python.exists():
-        return None
+    ready = home / ".ready"
+    if not ready.is_file() or not site or not python.exists() or ready.read_text().split()[1:2] != [_python_version()]:
+        return None  # half-made, or made by another Python (its compiled dependencies would not load)
     return Tool(os.path.realpath(python), os.path.realpath(sys.base_prefix), tuple(str(p) for p in site), str(python))
+
+
+def _python_version() -> str:
+    return ".".join(map(str, sys.version_info[:3]))
 
 
 def ensure_tool(timeout: float = 600) -> tuple[Tool | None, str]:
@@ -96,8 +101,9 @@ def ensure_tool(timeout: float = 600) -> tuple[Tool | None, str]:
         tool = _tool_in(home)
         if tool is not None:
             return tool, ""
+        for stale in home.parent.glob(f"{home.name}.tmp-*"):  # what an install killed half-way left
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = home.with_name(f"{home.name}.tmp-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
         steps = [[sys.executable, "-m", "venv", str(tmp)],
                  [str(tmp / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                   f"schemathesis=={VERSION}"]]
@@ -111,9 +117,13 @@ def ensure_tool(timeout: float = 600) -> tuple[Tool | None, str]:
                 shutil.rmtree(tmp, ignore_errors=True)
                 last = (proc.stderr.strip() or proc.stdout.strip() or f"exit {proc.returncode}").splitlines()[-1]
                 return None, f"{INSTALL_HINT} into {home}: {last[:300]}"
-        (tmp / ".ready").write_text(VERSION + "\n")
-        shutil.rmtree(home, ignore_errors=True)
-        tmp.rename(home)
+        try:
+            (tmp / ".ready").write_text(f"{VERSION} {_python_version()}\n")
+            shutil.rmtree(home, ignore_errors=True)
+            tmp.rename(home)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None, f"{INSTALL_HINT} into {home}: {exc}"
         return _tool_in(home), ""
 
 

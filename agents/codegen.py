@@ -60,9 +60,15 @@ class AgentResult:
     the task node removes each one nobody has edited since."""
 
 
+MACHINE_FEEDBACK = ("verify step ", "code review")
+"""How the feedback a failed check sends back starts (graph/routing.py): tool output, never a change to the spec."""
+
+
 def with_feedback(spec: AppSpec, ws: Workspace) -> AppSpec:
-    """Offline agents act on feedback they understand ('add a field priority to task'); the rest is kept as is."""
-    if not ws.feedback:
+    """Offline agents act on feedback a person gave that they understand ('add a field priority to
+    task'); the rest is kept as is. A failed check's output is not read as a change ('... add a
+    comment to the ticket ...' in a test's name would add a field only one agent sees)."""
+    if not ws.feedback or ws.feedback.lstrip().lower().startswith(MACHINE_FEEDBACK):
         return spec
     from autodevos.agents.planner import apply_feedback
 

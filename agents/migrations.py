@@ -263,9 +263,13 @@ def _rebuild(old: dict, new: dict, fills: dict[str, object]) -> list[str]:
             values.append(_sql(fills[n]))
         elif c.get("notNull") and c.get("default") is None:
             empty = True
+    # a column kept that is now required and has no stand-in (a reference): the rows without it are not copied
+    unfilled = [n for n, c in new["columns"].items() if n in old["columns"] and c.get("notNull") and c.get("default") is None
+                and not old["columns"][n].get("notNull") and n not in fills and old["columns"][n].get("type") == c.get("type")]
+    where = " WHERE " + " AND ".join(f'"{n}" IS NOT NULL' for n in unfilled) if unfilled else ""
     out = ["PRAGMA foreign_keys=OFF;", create_table(new, f"__new_{name}")]
     if into and not empty:
-        out.append(f"INSERT INTO `__new_{name}`({', '.join(into)}) SELECT {', '.join(values)} FROM `{name}`;")
+        out.append(f"INSERT INTO `__new_{name}`({', '.join(into)}) SELECT {', '.join(values)} FROM `{name}`{where};")
     out += [f"DROP TABLE `{name}`;", f"ALTER TABLE `__new_{name}` RENAME TO `{name}`;", "PRAGMA foreign_keys=ON;"]
     out.extend(create_index(name, i) for i in new["indexes"].values())
     return out
@@ -298,6 +302,10 @@ def read_history(out_dir: Path) -> History | None:
             files[sql] = (out_dir / sql).read_text(encoding="utf-8")
             files[snap] = (out_dir / snap).read_text(encoding="utf-8")
             last = json.loads(files[snap])
+            tables = last.get("tables") if isinstance(last, dict) else None
+            if not isinstance(tables, dict) or not all(isinstance(t, dict) and isinstance(t.get("columns"), dict)
+                                                        and isinstance(t.get("indexes", {}), dict) for t in tables.values()):
+                raise ValueError(f"{snap} is not a drizzle snapshot (no tables with columns)")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise HistoryError(f"cannot read the app's migrations ({where}): {exc}; restore backend/drizzle from "
                            "version control, or remove it to start the schema again") from None

@@ -68,7 +68,8 @@ def read_report(report: dict, package: str, package_dir: Path) -> dict[str, tupl
                 at = text.lower().find(PREFIX)
                 if at >= 0:
                     key = normal(text[at + len(PREFIX):])
-                    status = "passed" if test.get("status") == "passed" else "failed"
+                    raw = test.get("status")
+                    status = "passed" if raw == "passed" else "missing" if raw in ("pending", "skipped", "todo", "disabled") else "failed"
                     if out.get(key, ("passed",))[0] == "passed":
                         out[key] = (status, rel)
                     break
@@ -81,15 +82,17 @@ def match(rules: list[str], found: dict[str, tuple[str, str]]) -> list[RuleResul
     results = []
     for rule in rules:
         key = normal(rule)
-        hit = found.get(key) or next((v for k, v in found.items() if k and (k.startswith(key) or key.startswith(k))
-                                      and min(len(k), len(key)) >= 12), None)
+        # the test's title holds the whole rule (and may say more after it); a title cut short matches no rule:
+        # 'rule: only admins can' would pass every rule that starts so
+        hit = found.get(key) or next((v for k, v in found.items() if key and k.startswith(key)), None)
         results.append(RuleResult(rule, hit[0], hit[1]) if hit else RuleResult(rule, "missing"))
     return results
 
 
 def report_text(results: list[RuleResult]) -> str:
+    """One line per rule, those that need work first (the repair shows its owner the end of a long output)."""
     lines = []
-    for r in results:
+    for r in sorted(results, key=lambda r: r.status == "passed"):
         where = f" ({r.test})" if r.test else ""
         lines.append(f"{r.status}: rule: {r.text}{where}")
     missing = [r for r in results if r.status == "missing"]

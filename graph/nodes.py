@@ -451,6 +451,10 @@ async def _restore(state: State, ctx: Context, thread: str, task_ids: list[str])
         if render_files is None:
             continue
         baseline = await asyncio.to_thread(render_files, plan.spec)
+        if agent == "backend":  # the schema's history stays as the databases have it; the next migration is kept
+            from autodevos.agents.migrations import with_history
+
+            baseline = (await asyncio.to_thread(with_history, baseline, plan.spec, out, True))[0]
         manifest, put = store.blob_rows(baseline)
         store.submit(put)
         _, commit = await place_files(store, out, thread, baseline)

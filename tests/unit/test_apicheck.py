@@ -64,7 +64,9 @@ def test_a_half_made_tool_environment_is_never_used(tmp_path, monkeypatch):
     (home / "lib/python3.11/site-packages").mkdir(parents=True)
     (home / "bin/python").symlink_to(sys.executable)
     assert apicheck._tool_in(home) is None  # no .ready: an install died half-way
-    (home / ".ready").write_text(apicheck.VERSION)
+    (home / ".ready").write_text(f"{apicheck.VERSION} 2.7.18\n")
+    assert apicheck._tool_in(home) is None  # made by another Python: its compiled parts would not load
+    (home / ".ready").write_text(f"{apicheck.VERSION} {apicheck._python_version()}\n")
     assert apicheck._tool_in(home).venv_python == str(home / "bin/python")
 
 

@@ -181,3 +181,31 @@ def test_a_broken_journal_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / migrations.JOURNAL).write_text(json.dumps({"entries": [{"idx": 0, "tag": "../../etc/passwd"}]}))
     with pytest.raises(migrations.HistoryError, match="not a file name"):
         generate(tmp_path, spec())
+
+
+def test_a_reference_made_required_keeps_the_rows_that_have_one_when_loss_is_allowed(tmp_path: Path) -> None:
+    db = tmp_path / "app.db"
+    optional = {"Project": [{"name": "name"}], "Todo": [{"name": "title"},
+                                                     {"name": "project", "type": "ref", "ref": "Project", "required": False}]}
+    generate(tmp_path, spec(fields=optional))
+    migrate(tmp_path, db)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO projects (name, created_at, updated_at) VALUES ('home', 'x', 'x')")
+    con.executemany("INSERT INTO todos (title, project_id, created_at, updated_at) VALUES (?, ?, 'x', 'x')",
+                    [("with one", 1), ("without", None)])
+    con.commit()
+    con.close()
+    required = {**optional, "Todo": [{"name": "title"}, {"name": "project", "type": "ref", "ref": "Project"}]}
+    with pytest.raises(migrations.DataLossRefused, match="project"):
+        generate(tmp_path, spec(fields=required))
+    generate(tmp_path, spec(fields=required), allow=True)
+    migrate(tmp_path, db)
+    assert rows(db, "SELECT title, project_id FROM todos") == [("with one", 1)]
+
+
+def test_a_snapshot_that_is_not_one_is_a_history_error_not_a_traceback(tmp_path: Path) -> None:
+    generate(tmp_path, spec())
+    (tmp_path / "backend/drizzle/meta/0000_snapshot.json").write_text("[]")
+    with pytest.raises(migrations.HistoryError, match="not a drizzle snapshot"):
+        generate(tmp_path, spec())
+    assert "not a drizzle snapshot" in (migrations.refusal(spec(fields={"Tag": [{"name": "label"}]}), tmp_path) or "")
