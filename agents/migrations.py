@@ -72,6 +72,10 @@ class Migration:
     filled: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     """Short names of the changes ('add todos.priority'), for the tag and the notes."""
+    risks: list[str] = field(default_factory=list)
+    """What can stop the migration on data already there (a new unique index, a new bound)."""
+    emptied: list[str] = field(default_factory=list)
+    """Tables whose rows a rebuild may not all copy (the rows that refer to them are then cleared)."""
 
 
 # --- SQL as drizzle-kit writes it ------------------------------------------------------------
@@ -179,8 +183,19 @@ def diff(old: dict[str, dict], new: dict[str, dict], spec: AppSpec) -> Migration
     for name in old:
         if name not in new:
             m.statements.append(f"DROP TABLE `{name}`;")
-            m.lost.append(f"table {name} and its records (the entity is gone)")
+            m.lost.append(f"table {name} and its records (the entity or the list is gone)")
             m.changes.append(f"drop {name}")
+    for parent in m.emptied:  # rows that referred to rows not copied: as their on-delete rule says
+        for t in new.values():
+            for fk in t.get("foreignKeys", {}).values():
+                if fk["tableTo"] == parent and t["name"] != parent:
+                    col = fk["columnsFrom"][0]
+                    orphan = f'"{col}" IS NOT NULL AND "{col}" NOT IN (SELECT "id" FROM `{parent}`)'
+                    if fk.get("onDelete") == "set null":
+                        m.statements.append(f'UPDATE `{t["name"]}` SET "{col}" = NULL WHERE {orphan};')
+                    else:
+                        m.statements.append(f"DELETE FROM `{t['name']}` WHERE {orphan};")
+                        m.lost.append(f"the rows of {t['name']} that referred to the {parent} not kept")
     return m
 
 
@@ -224,10 +239,21 @@ def _alter(old: dict, new: dict, specs: dict[tuple[str, str], Field | None], rol
                 fills[n] = fill
                 m.filled.append(f"{name}.{n} = {fill} where it was empty")
         m.changes.append(f"change {name}.{n}")
+    old_checks, new_checks = old.get("checkConstraints", {}), new.get("checkConstraints", {})
+    for n, ch in new_checks.items():
+        if old_checks.get(n) != ch:
+            m.risks.append(f"existing {name} must meet the new bound {ch['value']}, or the migration stops the app at start")
+    for n, i in new["indexes"].items():
+        if i["isUnique"] and old["indexes"].get(n) != i:
+            m.risks.append(f"existing {name} must not repeat {', '.join(i['columns'])}, or the migration stops the app at start")
     if rebuild:
         if _shape(old) != _shape(new) and not (added or dropped or changed):
             m.changes.append(f"constraints of {name}")
-        m.statements.extend(_rebuild(old, new, fills))
+        statements = _rebuild(old, new, fills)
+        if not any(st.startswith(f"INSERT INTO `__new_{name}`") for st in statements) or any(" WHERE " in st for st in statements
+                                                                                             if st.startswith("INSERT")):
+            m.emptied.append(name)
+        m.statements.extend(statements)
         return
     for c in added:
         ref = next((fk for fk in new.get("foreignKeys", {}).values() if fk["columnsFrom"][0] == c["name"]), None)
@@ -345,6 +371,7 @@ def with_history(files: dict[str, str], spec: AppSpec, out_dir: Path,
             "-- Written by AutoDevOS from the changed spec, as `drizzle-kit generate` would; the app applies it at start."]
     head += [f"-- Stand-in value: {f}." for f in m.filled]
     head += [f"-- Drops (allowed by --allow-data-loss): {x}." for x in m.lost]
+    head += [f"-- Check first: {x}." for x in m.risks]
     out[f"{FOLDER}/{tag}.sql"] = "\n".join(head) + "\n" + BREAK.join(m.statements) + "\n"
     snapshot = {**rendered, "prevId": history.last.get("id", ""),
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, "autodevos:" + history.last.get("id", "") + tag
@@ -357,6 +384,7 @@ def with_history(files: dict[str, str], spec: AppSpec, out_dir: Path,
     notes = [f"migration {tag}.sql: " + "; ".join(m.changes)]
     notes += [f"existing rows get a stand-in: {f}" for f in m.filled]
     notes += [f"dropped (--allow-data-loss): {x}" for x in m.lost]
+    notes += [f"check first: {x}" for x in m.risks]
     return out, notes
 
 

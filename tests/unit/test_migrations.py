@@ -209,3 +209,30 @@ def test_a_snapshot_that_is_not_one_is_a_history_error_not_a_traceback(tmp_path:
     with pytest.raises(migrations.HistoryError, match="not a drizzle snapshot"):
         generate(tmp_path, spec())
     assert "not a drizzle snapshot" in (migrations.refusal(spec(fields={"Tag": [{"name": "label"}]}), tmp_path) or "")
+
+
+def test_rows_that_referred_to_rows_not_kept_follow_their_on_delete_rule(tmp_path: Path) -> None:
+    db = tmp_path / "app.db"
+    before = {"Order": [{"name": "customer"}], "Line": [{"name": "qty", "type": "integer"},
+                                                       {"name": "order", "type": "ref", "ref": "Order", "on_delete": "cascade"}]}
+    generate(tmp_path, spec(fields=before))
+    migrate(tmp_path, db)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO orders (customer, created_at, updated_at) VALUES ('ada', 'x', 'x')")
+    con.execute("INSERT INTO lines (qty, order_id, created_at, updated_at) VALUES (2, 1, 'x', 'x')")
+    con.commit()
+    con.close()
+    after = {**before, "Customer": [{"name": "name"}], "Order": [{"name": "customer", "type": "ref", "ref": "Customer"}]}
+    files, notes = generate(tmp_path, spec(fields=after), allow=True)  # a text became a required reference: no row can stay
+    migrate(tmp_path, db)  # the migrator's foreign-key check passes: the line went with its order
+    assert rows(db, "SELECT count(*) FROM orders") == [(0,)] and rows(db, "SELECT count(*) FROM lines") == [(0,)]
+    assert any("lines" in n for n in notes)
+
+
+def test_a_new_unique_index_or_bound_on_existing_data_is_named_as_a_risk(tmp_path: Path) -> None:
+    generate(tmp_path, spec())
+    files, notes = generate(tmp_path, spec(fields={"Todo": [{"name": "title", "unique": True},
+                                                             {"name": "done", "type": "boolean", "required": False}]}))
+    assert any("must not repeat title" in n for n in notes)
+    sql = next(t for p, t in files.items() if p.endswith(".sql") and "0001" in p)
+    assert "-- Check first: existing todos must not repeat title" in sql
