@@ -414,7 +414,8 @@ def value_expr(spec: AppSpec, entity: Entity, field: Field, n: int, ids: str = "
 def needs_counter(spec: AppSpec, entity: Entity) -> bool:
     """Whether an API test of the entity creates records with unique fields (and so needs `next()`)."""
     deps, fields = creation_plan(spec, entity)
-    return any(f.unique for f in fields) or any(f.unique for _, dfields in deps for f in dfields)
+    counted = ("string", "text", "email", "integer", "number", "date", "datetime")  # value_expr uses next() for these
+    return any(f.unique and f.type in counted for f in [*fields, *(f for _, dfields in deps for f in dfields)])
 
 
 def search_value(entity: Entity, field: Field) -> str | None:

@@ -263,3 +263,13 @@ def test_the_hand_made_specs_cover_every_part():
         used |= {"search_sort_filter"} if any(render.filter_fields(e) for e in spec.entities) else set()
     assert used >= {"many_to_many", "self_reference", "ownership", "roles", "constraints", "search_sort_filter"}
     assert len(list(SPECS.glob("*.yaml"))) == 5
+
+
+def test_a_unique_enum_declares_no_counter_its_tests_would_not_use():
+    """`const next` unused fails the app's lint (no-unused-vars): a unique enum or flag takes its values, not next()."""
+    from autodevos.agents.render import render_app
+
+    files = render_app(AppSpec(name="x", title="X", entities=[
+        {"name": "Seat", "fields": [{"name": "code", "type": "enum", "options": ["a", "b"], "unique": True}, {"name": "label"}]}]))
+    for path in ("backend/tests/database.test.ts", "backend/tests/seats.test.ts"):
+        assert ("const next" in files[path]) == ("next()" in files[path].replace("const next = () => ++seq;", "")), path
