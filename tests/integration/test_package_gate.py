@@ -33,7 +33,7 @@ def installs(monkeypatch):
     """Verify's npm part: records that it ran (and with which policy), passes."""
     ran: list[dict] = []
 
-    async def fake(app_dir, browser=True, sandbox="auto", model_written=False):
+    async def fake(app_dir, browser=True, sandbox="auto", model_written=False, rules=()):
         ran.append({"sandbox": sandbox, "model_written": model_written,
                     "package.json": (app_dir / "backend" / "package.json").read_text()})
         return [verify.StepResult("backend", "install", True, 0.1, "", sandbox="bwrap")]
