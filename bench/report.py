@@ -12,6 +12,7 @@ Exit code 0 when every target is met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,9 @@ def main() -> int:
         console.print(checkpoint_growth.table(growth))
     found = targets(over, sched, growth)
     console.print(table(found))
+    loads = [r["load"] for r in sched]
+    console.print(f"wall / critical path measured at a 1-minute load of {min(loads):.2f}-{max(loads):.2f} on {os.cpu_count()} cores "
+                  "(above the core count, other processes take the CPU the first tasks wait for)")
     missed = [t for t in found if not t.met]
     console.print(f"{len(found) - len(missed)} of {len(found)} targets met" + (": not met: " + "; ".join(t.what for t in missed) if missed else ""))
     return 1 if missed else 0

@@ -2,6 +2,8 @@
 
 Every plan runs through the real agent-node path (tasks sleep their duration) with the real
 SQLite checkpointer. Target: wall / critical path <= 1.10 on every plan (median of 3 runs).
+Wall times depend on what else the machine runs: each row shows the 1-minute load average
+(os.getloadavg) when its runs started, next to the number of cores.
 
     python bench/scheduling.py [--runs 3]
 """
@@ -9,6 +11,7 @@ SQLite checkpointer. Target: wall / critical path <= 1.10 on every plan (median 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 
 from autodevos.domain.dag import critical_path
@@ -38,19 +41,22 @@ def measure(runs: int = 3) -> list[dict]:
     for name, edges, durations in suite():
         plan = plan_of(edges)
         cp = critical_path(plan, durations)
+        load = os.getloadavg()[0]
         wall = statistics.median(run_plan(plan, durations)[0] for _ in range(runs))
         serial = run_plan(plan, durations, max_parallel=1)[0]
-        rows.append({"plan": name, "tasks": len(edges), "critical": cp, "wall": wall, "ratio": wall / cp, "serial": serial})
+        rows.append({"plan": name, "tasks": len(edges), "critical": cp, "wall": wall, "ratio": wall / cp, "serial": serial,
+                     "load": load})
     return rows
 
 
 def table(rows: list[dict], runs: int = 3) -> Table:
     out = Table(title=f"Scheduling (median of {runs}; target wall/critical <= 1.10)")
-    for col in ("plan", "tasks", "critical path s", "wall s", "wall/critical", "one-at-a-time s", "speedup"):
+    for col in ("plan", "tasks", "critical path s", "wall s", "wall/critical", "one-at-a-time s", "speedup",
+                f"load ({os.cpu_count()} cores)"):
         out.add_column(col, justify="right")
     for r in rows:
         out.add_row(r["plan"], str(r["tasks"]), f"{r['critical']:.2f}", f"{r['wall']:.2f}", f"{r['ratio']:.3f}",
-                    f"{r['serial']:.2f}", f"{r['serial'] / r['wall']:.1f}x")
+                    f"{r['serial']:.2f}", f"{r['serial'] / r['wall']:.1f}x", f"{r['load']:.2f}")
     return out
 
 

@@ -55,9 +55,10 @@ async def keep_plan(store: Any, thread: str, plan: Plan) -> dict[str, Any]:
     """Keep plan in the run database (by its key, and as the run's plan); return it as state data."""
     data = plan.model_dump()
     text = plan_json(data)
-    _, put = store.blob_rows({"plan.json": text})
+    manifest, put = store.blob_rows({"plan.json": text})
     await store.write(put)  # committed before the state that names it is checkpointed
     await asyncio.to_thread(store.update_run, thread, plan=text)
+    PLANS.put(store, manifest["plan.json"], Plan.model_validate(data))  # this process's tasks need not read it back
     return data
 
 
@@ -93,6 +94,13 @@ class PlanCache:
         self._loading.pop(where, None)
         fut.set_result(loaded)
         return loaded
+
+    def put(self, store: Any, key: str, plan: Plan) -> None:
+        """Keep a plan just written under key (the same content a load would parse)."""
+        self._done[(str(store.path), key)] = TaskPlan(plan, {t.id: t for t in plan.tasks})
+        self._done.move_to_end((str(store.path), key))
+        while len(self._done) > self._size:
+            self._done.popitem(last=False)
 
     def clear(self) -> None:
         self._done.clear()

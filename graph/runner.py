@@ -476,14 +476,15 @@ async def _keep_lease(store: RunStore, thread_id: str, owner: str) -> None:
 
 async def _drive_with(settings, thread_id, inputs, on_event, agents, ctx, config) -> RunResult:
     async with open_graph(settings, agents) as graph:
-        snapshot = await graph.aget_state(config)
-        if inputs is None and not snapshot.next and snapshot.values.get("outcome"):
-            return _result(thread_id, snapshot.values, settings)  # already finished
-        if inputs is None and not snapshot.values and not snapshot.next:
-            # killed before its first checkpoint: start it from the inputs stored with the run
-            inputs = {"request": settings.request, "spec_override": settings.spec_override}
-            if settings.plan is not None:
-                inputs["plan"] = settings.plan
+        if inputs is None:  # a resume: where did the run stop? (a new run's inputs say where it starts)
+            snapshot = await graph.aget_state(config)
+            if not snapshot.next and snapshot.values.get("outcome"):
+                return _result(thread_id, snapshot.values, settings)  # already finished
+            if not snapshot.values and not snapshot.next:
+                # killed before its first checkpoint: start it from the inputs stored with the run
+                inputs = {"request": settings.request, "spec_override": settings.spec_override}
+                if settings.plan is not None:
+                    inputs["plan"] = settings.plan
         async for mode, chunk in graph.astream(
             inputs, config, context=ctx, durability=DURABILITY, stream_mode=["updates", "custom"]
         ):
