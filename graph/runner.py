@@ -269,13 +269,16 @@ async def _start_held(settings: RunSettings, thread_id: str, on_event: Callable[
     store = _open(settings.db_path)
     generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
     check_output_folder(settings.out_dir, settings.force, generated)
-    await asyncio.to_thread(check_schema_change, settings)
     settings = with_project(settings)
     stored = settings.stored(**(extra or {}))
+    known = await asyncio.to_thread(store.get_run, thread_id)  # a taken thread id is the first thing to say
+    if known is not None and (known.get("request") or known.get("out_dir")) \
+            and (known.get("request"), known.get("out_dir")) != (settings.request, stored["out_dir"]):
+        raise _thread_taken(thread_id, known)
+    await asyncio.to_thread(check_schema_change, settings)
     other = await asyncio.to_thread(store.claim_run, thread_id, settings.request, stored["out_dir"], settings.model, stored)
     if other is not None:
-        raise RunError(f"thread id {thread_id!r} is taken by another run ({_said(other['request'])} into {other['out_dir']}); "
-                       f"leave out --thread for a new id, or `autodevos resume {thread_id}` to go on with that run")
+        raise _thread_taken(thread_id, other)
     if on_event:
         on_event({"kind": "started", "thread_id": thread_id})
     inputs: dict[str, Any] = {"request": settings.request, "spec_override": settings.spec_override}
@@ -342,6 +345,12 @@ async def _improve_held(out_dir: str, change: str, db_path: str, thread_id: str,
                                    allow_data_loss=allow_data_loss)
     return await _start_held(settings, thread_id, on_event, agents, [*applied, *notes, *more],
                              {"improved_from": row["thread_id"], "change": change})
+
+
+def _thread_taken(thread_id: str, other: dict[str, Any]) -> RunError:
+    return RunError(f"thread id {thread_id!r} is taken by another run ({_said(other.get('request') or '')} into "
+                    f"{other.get('out_dir') or ''}); leave out --thread for a new id, or `autodevos resume {thread_id}` "
+                    "to go on with that run")
 
 
 def _said(request: str) -> str:
