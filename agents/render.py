@@ -62,26 +62,6 @@ def union_type(name: str, values: list[str]) -> str:
     return f"export type {name} =\n" + "\n".join(f"  | {m}" for m in members) + ";"
 
 
-def if_and(conditions: list[str], indent: int) -> str:
-    """`if (a && b) {` laid out as Prettier does: on one line when it fits, else one condition a line."""
-    line = f"if ({' && '.join(conditions)}) {{"
-    if tsformat.fits(line, indent):
-        return line
-    inner = " " * (indent + 2)
-    return "if (\n" + " &&\n".join(inner + c for c in conditions) + "\n" + " " * indent + ") {"
-
-
-def chain(head: str, calls: list[str], indent: int, prefix: str = "", suffix: str = ";", simple: bool = True) -> str:
-    """`prefix head.a().b()suffix` laid out as Prettier prints a member chain: on one line when it fits, else
-    the head alone and one `.call()` a line. A chain of three calls or more whose arguments are not all
-    simple (`simple=False`: a call inside a call's argument, a tagged template) is always one call a line."""
-    line = f"{prefix}{head}{''.join(calls)}{suffix}"
-    if tsformat.fits(line, indent) and (simple or len(calls) < 3):
-        return line
-    inner = " " * (indent + 2)
-    return f"{prefix}{head}" + "".join(f"\n{inner}{c}" for c in calls) + suffix
-
-
 def enum_property(key: str, values: list[str], tail: str, indent: int = 2) -> str:
     """An object property `key: z.enum([...])<tail>,` laid out as Prettier does (a long one breaks the chain)."""
     pad = " " * indent
@@ -1690,8 +1670,6 @@ def _env(root: Path) -> Environment:
         ADMIN=ADMIN,
         union_type=union_type,
         enum_property=enum_property,
-        if_and=if_and,
-        chain=chain,
         hint=hint,
         field_note=field_note,
         label_of_sample=label_of_sample,
