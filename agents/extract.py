@@ -110,6 +110,10 @@ class Draft:
         e.weight += weight
         return e
 
+    def entities_lower(self) -> set[str]:
+        """The entities' singular words, lower case ('member', 'repair job')."""
+        return {e.label.lower() for e in self.entities.values()} | {n.lower() for n in self.entities}
+
 
 # ---------------------------------------------------------------------------------------------
 # 0. spelling
@@ -513,13 +517,13 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if paren:
         inner = paren.group(1)
         body_name = (text[: paren.start()] + " " + text[paren.end():]).strip()
-        opts = _options(inner)
+        opts = _options(inner, head=text[: paren.start()])
         if opts:
             f.options = opts
         else:
             f.hint = inner
     elif (m := re.match(r"([a-z][\w ]*?)\s*(?::|=)\s*(.+)$", text, re.I)):
-        opts = _options(m.group(2))
+        opts = _options(m.group(2), head=m.group(1))
         if opts:
             body_name, f.options = m.group(1), opts
         else:
@@ -527,13 +531,15 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*/\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2))) >= 2:
         body_name, f.options = m.group(1), _options(m.group(2))  # "type single/double/suite"
     elif (m := re.match(r"(.+?)\s+(?:which is|that is|is|can be|being|either|one of)\s+(?:either\s+|one of\s+)?(.+)$", text, re.I)):
-        opts = _options(m.group(2), loose=True)
+        opts = _options(m.group(2), loose=True, head=m.group(1))
         if opts and len(opts) >= 2:
             body_name, f.options = m.group(1), opts
     # the name: words before constraint talk, units and relative clauses
     name_part = re.split(r"\b(?:which|that|who|must|should|can|cannot|can't|may|is|are|was|were|will|if|when|unless|must|defaults?|by default|"
                          r"(?<!whether )(?:he|she|they|we|you|i|it)|,|;|\(|from \d|between \d|between|\d)\b",
                          body_name, maxsplit=1, flags=re.I)[0]
+    if re.match(r"\s*whether\s+(?:the|this|that|a|an|each|our|my)\s+[a-z]+\s+(?:is|are|was|were|has|have)\s+[a-z]", body_name, re.I):
+        name_part = re.split(r"[,;(]", body_name, maxsplit=1)[0]  # "whether the dog is vaccinated": the verb is the field
     unit = _UNIT.search(name_part)
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
         f.hint = f.hint or unit.group(1).lower()
@@ -555,7 +561,11 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         f.hint, ws = f.hint or ("integer" if ws[0] != "amount" else "number"), ws[2:]
     if ws and ws[0] == "whether":
         f.hint = f.hint or "boolean"
+        subject = re.search(r"\bwhether\s+(?:the|this|that|a|an|each|our|my)\s+([a-z]+)\s+([a-z]+)", low)
         ws = [w for w in ws[1:] if w not in ("they", "it", "he", "she", "the", "this", "we", "you", "there")]
+        if subject and len(ws) > 1 and ws[0] == subject.group(1) and (is_person(ws[0]) or ws[0] in draft.entities_lower()) \
+                and ({"VERB", "AUX"} & _pos(ws[1])):
+            ws = ws[1:]  # "whether the member attended": attended
         owned = len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "needs", "need")
         while len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "needs", "need", "a", "an"):
             ws = ws[1:]  # "whether it has a water tap": waterTap
@@ -579,8 +589,11 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     return f
 
 
-def _options(text: str, loose: bool = False) -> list[str]:
-    """Enum options as the user spelled them ('draft/review/live', 'S, M or L'), or [] when the text is not a list of options."""
+def _options(text: str, loose: bool = False, head: str = "") -> list[str]:
+    """Enum options as the user spelled them ('draft/review/live', 'S, M or L'), or [] when the text is not a list of options.
+
+    `head` is the field's own words when known: after "status" or "stage", words that would read as fields on
+    their own ("paid", "shipped") are the options."""
     if not loose and not re.search(r"/|\||,|\bor\b|->|→", text, re.I):
         return []
     text = re.sub(r"^\s*(?:one of|either|e\.?g\.?|like|such as)\s+", "", text.strip(), flags=re.I)
@@ -595,7 +608,8 @@ def _options(text: str, loose: bool = False) -> list[str]:
         return []  # "(at least 1, at most 200)": bounds, not options
     if sum(bool(_FIELDISH.search(p)) for p in parts) * 2 > len(parts):
         return []  # "a customer (name, email, company)": the fields of a record, not options
-    if len(parts) >= 3 and sum(p[:1].isalpha() and _infer_type(camel(p))[0] not in ("string", "enum") for p in parts) * 2 >= len(parts):
+    enum_head = bool(hws := words_of(head)) and hws[-1] in lexicon()["enum_words"]
+    if len(parts) >= 3 and not enum_head and sum(p[:1].isalpha() and _infer_type(camel(p))[0] not in ("string", "enum") for p in parts) * 2 >= len(parts):
         return []  # "bill: period start, period end, amount due, paid": dates, money and flags are fields
     return parts
 
@@ -612,7 +626,7 @@ def construct(sentence: str, draft: Draft) -> bool:
     consumed: list[tuple[int, int, str]] = []
     for m in _DEF_PAREN.finditer(sentence):
         head, body = m.group(1), m.group(2)
-        if _options(body) and _is_field_word(head):
+        if _options(body, head=head) and _is_field_word(head):
             continue
         np = noun_phrase(head)
         items = field_items(body)
@@ -683,7 +697,7 @@ def _clause(clause: str, draft: Draft) -> bool:
     if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
         head, body = m.group(1), m.group(2)
         np = noun_phrase(head)
-        if np and _options(body) and _is_field_word(head):
+        if np and _options(body, head=head) and _is_field_word(head):
             np = None
         listed = re.match(rf"\s*{_SUBJECT}\s+(?:with|having)\b", body, re.I) and sum(
             _plural_items([i]) for i in split_top(body)) >= 2  # "support desk: tickets with status, and comments on tickets"
@@ -760,6 +774,9 @@ def _clause(clause: str, draft: Draft) -> bool:
     # "categories are shared by everyone: just a name and a colour": a clause about records, then their fields
     m = re.match(r"^\s*((?:(?:each|every|the|all|our)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:are|is|have|has|get|gets|need|needs|come|comes)\b[^:]{0,60}:\s*"
                  r"(?:just|only|simply)?\s*(.+)$", clause, re.I)
+    gap = words_of(clause[m.end(1): clause.index(":", m.end(1))]) if m else []
+    if m and gap and gap[-1] in lexicon()["enum_words"]:
+        m = None  # "claims have a status: submitted, under review or approved": options of one field, not fields
     if m and (np := noun_phrase(m.group(1))) and not _DEF_COLON.match(clause):
         items = field_items(m.group(2))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
@@ -1392,6 +1409,7 @@ def resolve(draft: Draft) -> AppSpec:
                 del e.fields[fname]  # before add_ref: the reference takes the field's name ('driver', not 'driverRef')
                 add_ref(name, target, "refs" if many else "ref", fd.required, fd.source, fname=fname if qualified else None)
     for verb, actor, obj, words in draft.actions:
+        actor, obj = renamed.get(actor, actor), renamed.get(obj, obj)  # "members book classes": Class is ClassEntry now
         record = _nominal(verb, entities)
         if record and record not in (actor, obj):
             add_ref(record, actor, "ref", True, words)
@@ -1560,7 +1578,7 @@ def _enum_fields(sentence: str, draft: Draft) -> None:
     """'status (draft/review/live)' in prose: the options of the nearest entity's field of that name."""
     for m in _DEF_PAREN.finditer(sentence):
         head, body = m.group(1), m.group(2)
-        opts = _options(body)
+        opts = _options(body, head=head)
         if not opts or not _is_field_word(head):
             continue
         fname = camel(" ".join(w for w in words_of(head) if w not in lexicon()["stop"]))

@@ -356,3 +356,30 @@ def test_people_taking_part_in_many_records_is_many_to_many():
     assert any(f.type == "refs" and f.ref == "Tournament" for f in spec.entity("Player").fields)
     spec = extract_spec("Manuscripts have a title. Authors have a name. An author can of course appear on many manuscripts.")
     assert any(f.type == "refs" and f.ref == "Manuscript" for f in spec.entity("Author").fields)
+
+
+@pytest.mark.parametrize("text, options", [
+    ("Orders: buyer, order date, status (pending, paid, shipped, delivered, cancelled).", ["pending", "paid", "shipped", "delivered", "cancelled"]),
+    ("Orders have an amount. Orders have a status: pending, paid, shipped or cancelled.", ["pending", "paid", "shipped", "cancelled"]),
+])
+def test_status_options_that_read_like_flags_are_options(text, options):
+    # "paid", "shipped" alone would be yes/no fields; after "status" they are the status's options
+    spec = extract_spec(text)
+    status = field(spec, "Order", "status")
+    assert status.type == "enum" and [o.lower() for o in status.options] == options
+    assert not {"paid", "shipped", "cancelled"} & set(fields(spec, "Order"))
+
+
+def test_an_actor_verb_on_a_renamed_entity_still_links_the_record():
+    # Class is renamed (a reserved word); "members book classes" still gives the booking both references
+    spec = extract_spec("Members have a name. Classes have a name and a weekday. Members book classes; a booking records whether the member attended.")
+    booking = fields(spec, "Booking")
+    assert booking.get("attended") == "boolean"
+    assert "ref:Member" in booking.values() and any(v.startswith("ref:Class") for v in booking.values())
+
+
+@pytest.mark.parametrize("phrase, name", [("whether the dog is vaccinated", "vaccinated"), ("whether the owner has paid", "paid"),
+                                          ("whether the dog has a microchip", "microchip")])
+def test_whether_drops_the_subject_of_its_clause(phrase, name):
+    spec = extract_spec(f"Dogs have a name. Visits have a date and {phrase}.")
+    assert fields(spec, "Visit").get(name) == "boolean"
