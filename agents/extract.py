@@ -294,6 +294,7 @@ def field_items(body: str) -> list[str]:
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
     body = re.sub(r"\(?\byes\s*(?:or|/)\s*no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
+    body = re.sub(r"\bdate\s*(?:and|&|\+|/)\s*time\b", "date time", body, flags=re.I)  # "a date and time": one moment, not two fields
     # "colour: red, white, rosé or sparkling, region": the options end at the one after 'or'
     body = re.sub(r"(?<=:)\s*((?:[^,:;()]{1,30},\s*)*[^,:;()]{1,30}?\s+or\s+[^,:;().]{1,30})(?=\s*(?:,|;|\.|$))",
                   lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
@@ -1064,6 +1065,75 @@ def _relations(clause: str, draft: Draft) -> bool:
         draft.relations.append((a[0], b[0], "ref", not optional, clause))
         last_subject = a
         taken = True
+    taken |= _belonging(clause, draft)
+    return taken
+
+
+_PRONOUN = r"(?:i|we|you|they|he|she|it|that|which|who|is|are|was|were|can|will|must|should|may)\b"
+_OF_EACH = re.compile(rf"\b(?:the|their|all|our|my)\s+([a-z][\w-]*(?:\s+(?!{_PRONOUN})[a-z][\w-]*)?)\s+(?:(?:that|which)\s+)?(?:[a-z']+\s+){{0,4}}?"
+                      r"(?:of|for|to|from|with|at|on|in|by)\s+(?:each|every)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_POSSESSIVE = re.compile(r"\b(?:each|every|a|an|the)\s+([a-z][\w-]*)'s\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_IS_A_DOING = re.compile(r"(?:^|[:;]\s*)\s*(?:a|an|each|every|one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|means)\s+(?:just\s+|simply\s+|basically\s+|when\s+)?"
+                         r"(?:a|an|one|the)\s+([a-z][\w-]*)\s+([a-z]+ing|[a-z]+s)\s+(?:(?:to|at|in|on|for|with)\s+)?(?:a|an|the|one|some)\s+([a-z][\w-]*(?:\s+(?!(?:at|on|in|for|with|to|from|and|or|by)\b)[a-z][\w-]*)?)", re.I)
+_IS_JUST = re.compile(r"(?:^|[:;]\s*)\s*(?:a|an|each|every|one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+is\s+(?:just|simply|basically|only)\s+(.+)$", re.I)
+_EVERY_TIME = re.compile(r"^\s*(?:every time|each time|whenever|when|if)\s+(?:a|an|the|one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+[a-z].*?,?\s*"
+                         r"\b(?:we|i|they|staff|you|the app|it)\s+(?:will\s+|should\s+|must\s+|want to\s+|need to\s+)?"
+                         r"(?:log|record|create|add|write|store|enter|keep|open|file|make|save|note)s?\s+(?:a|an|one|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+
+
+def _record_np(phrase: str) -> tuple[str, str] | None:
+    """noun_phrase, and a lone gerund defined as a record ("a viewing is ...", "a screening is ...")."""
+    ws = words_of(phrase)
+    if len(ws) == 1 and ws[0].endswith("ing") and len(ws[0]) > 5 and ws[0] not in lexicon()["stop"] and ws[0] not in lexicon()["not_entities"]:
+        return pascal(ws[0]), ws[0]
+    return noun_phrase(phrase)
+
+
+def _belonging(clause: str, draft: Draft) -> bool:
+    """Records said to belong to another without a relation verb: "the lessons I give to each student",
+    "each student's lessons", "a viewing is a buyer visiting a property", "every time a van goes to the
+    garage we log a service record". Both must be entities by the end of the request (a 'weak' relation), so
+    "the price of each product" adds nothing."""
+    taken = False
+    pairs = [(m.group(1), m.group(2)) for m in _OF_EACH.finditer(clause)]
+    pairs += [(m.group(2), m.group(1)) for m in _POSSESSIVE.finditer(clause)]
+    for child_words, parent_words in pairs:
+        child, parent = noun_phrase(child_words), noun_phrase(parent_words)
+        if child and parent and child[0] != parent[0] and (is_plural(words_of(child_words)[-1]) or "'s" in clause):
+            draft.relations.append((child[0], parent[0], "belongs", True, clause))
+            taken = True
+    m = _IS_A_DOING.search(clause)
+    if m and (rec := _record_np(m.group(1))) and (a := noun_phrase(m.group(2))) and (b := noun_phrase(m.group(4))) \
+            and "VERB" in _pos(re.sub(r"ing$|s$", "", m.group(3).lower())) | _pos(m.group(3).lower()) and len({rec[0], a[0], b[0]}) == 3:
+        draft.entity(rec[0], rec[1], weight=3)  # "a viewing is a buyer visiting a property": Viewing -> Buyer, Viewing -> Property
+        draft.entity(a[0], a[1], weight=1)
+        draft.entity(b[0], b[1], weight=1)
+        draft.relations += [(rec[0], a[0], "ref", True, clause), (rec[0], b[0], "ref", True, clause)]
+        rest = re.match(r"^\s*,?\s*(?:at|on|with|and)\s+(.+?)(?:,?\s*\b(?:after|before|when|where|so that|because)\b.*)?$", clause[m.end():], re.I)
+        if rest:
+            good = [f for f in (parse_field(i, draft) for i in field_items(rest.group(1))) if f]
+            _add_fields(draft.entities[rec[0]], good, draft)
+        taken = True
+    elif (m := _IS_JUST.search(clause)) and (rec := _record_np(m.group(1))):
+        # "a check-in is just a habit and a date": the records it joins and its fields
+        items = split_top(m.group(2))
+        known = {e.label.lower(): n for n, e in draft.entities.items()}
+        refs = [known[singular_phrase(_clean_item(i).lower())] for i in items if singular_phrase(_clean_item(i).lower()) in known]
+        fields = [f for i in items if singular_phrase(_clean_item(i).lower()) not in known for f in [parse_field(i, draft)] if f]
+        if refs and len(refs) + len(fields) == len(items):
+            ent = draft.entity(rec[0], rec[1], weight=3)
+            _add_fields(ent, fields, draft)
+            draft.relations += [(rec[0], r, "ref", True, clause) for r in refs if r != rec[0]]
+            taken = True
+    m = _EVERY_TIME.match(clause)
+    subject = m.group(1) if m else ""
+    if m and len(words_of(subject)) == 2 and (is_verb_form(words_of(subject)[1]) or "VERB" in _pos(words_of(subject)[1])) \
+            and (noun_phrase(subject) or ("",))[0] not in draft.entities:
+        subject = words_of(subject)[0]  # "every time a van goes to the garage": the van
+    if m and (parent := noun_phrase(subject)) and (child := noun_phrase(m.group(2))) and parent[0] != child[0]:
+        draft.entity(child[0], child[1], weight=2)
+        draft.relations.append((child[0], parent[0], "belongs", True, clause))
+        taken = True
     return taken
 
 
@@ -1419,6 +1489,9 @@ def resolve(draft: Draft) -> AppSpec:
     for src, dst, kind, required, words in draft.relations:
         if kind == "weak":
             add_ref(src, dst, "ref", required, words)
+        elif kind == "belongs":
+            if not any(f.ref == dst for f in refs.get(src, [])) and not any(f.ref == src for f in refs.get(dst, [])):
+                add_ref(src, dst, "ref", required, words)  # only when nothing links the two yet
         elif kind == "has_many":
             add_ref(dst, src, "ref", True, words)
         elif kind == "refs":

@@ -383,3 +383,22 @@ def test_an_actor_verb_on_a_renamed_entity_still_links_the_record():
 def test_whether_drops_the_subject_of_its_clause(phrase, name):
     spec = extract_spec(f"Dogs have a name. Visits have a date and {phrase}.")
     assert fields(spec, "Visit").get(name) == "boolean"
+
+
+@pytest.mark.parametrize("text, record, refs", [
+    ("Students have a name. Lessons have a date and a length. I list the lessons I give to each student.", "Lesson", {"Student"}),
+    ("Accounts have a name. Transactions have an amount. Each account's transactions are listed by date.", "Transaction", {"Account"}),
+    ("Vans have a plate. Every time a van goes to the garage we log a service record with the date and the cost.", "ServiceRecord", {"Van"}),
+    ("Buyers have a name. Properties have an address. A viewing is a buyer visiting a property at a date and time.", "Viewing", {"Buyer", "Property"}),
+    ("Habits have a name. Every day I tick off habits: a check-in is just a habit and a date.", "CheckIn", {"Habit"}),
+])
+def test_records_that_belong_to_another_without_a_relation_verb(text, record, refs):
+    spec = extract_spec(text)
+    assert {f.ref for f in spec.entity(record).fields if f.type == "ref"} == refs
+
+
+def test_belonging_needs_both_records_and_a_date_and_time_is_one_field():
+    # "the price of each product": price is no record, so no reference; "a date and time" is one datetime
+    spec = extract_spec("Products have a name. We show the prices of each product. A viewing is a buyer visiting a property at a date and time.")
+    assert not any(f.type == "ref" for f in spec.entity("Product").fields)
+    assert fields(spec, "Viewing").get("dateTime") == "datetime"
