@@ -432,9 +432,9 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
         return None
     head = cut[-1]
     cut = cut[-2:]  # at most a two-word name ("service record", "order line")
-    if len(cut) == 2 and is_plural(cut[0]) and cut[0] not in ("sales", "goods", "news", "sports", "services"):
+    if len(cut) == 2 and is_plural(cut[0]) and cut[0] not in ("sales", "goods", "news", "sports", "services", "staff", "crew", "personnel", "team"):
         cut = cut[:1]  # "attendees register": a subject and its verb, not a compound noun
-    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service",) and singularize(cut[1]) not in lex["compound_heads"]
+    if len(cut) == 2 and (cut[0] in lex["not_entities"] and cut[0] not in ("service", "staff") and singularize(cut[1]) not in lex["compound_heads"]
                           or not is_nounish(cut[0]) and "ADJ" not in _pos(cut[0]) and not _gerund_modifier(cut[0])):
         cut = cut[1:]
     single = [*cut[:-1], singularize(cut[-1])]
@@ -485,11 +485,26 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     """One list item -> a field draft, or None when it names no field."""
     lex = lexicon()
     raw = item.strip()
+    if re.match(r"^\s*(?:and\s+)?which\s+.+\bwhich\b", raw, re.I):
+        return None  # "which asset went to which staff member": two references (_belonging), not a field
     text = _clean_item(raw)
     if not text:
         return None
     low = text.lower()
     f = FieldDraft(name="", label="", source=raw)
+    when = re.match(r"^(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?(?:it|he|she|they|we|i|you|the\s+[a-z]+)\s+"
+                    r"(?:was\s+|were\s+|is\s+|are\s+|has been\s+|have been\s+|got\s+|gets\s+|get\s+)?([a-z]+)(?:\s+(in|out|up|off|back|over|down|away))?\b", low)
+    if when and "VERB" in _pos(when.group(2)):
+        # "the date they joined the list": joinedOn; "the date it was handed out": handedOutOn; "the time they arrived": arrivedAt
+        from lemminflect import getInflection, getLemma
+        lemma = getLemma(when.group(2), upos="VERB")[0]
+        past = (getInflection(lemma, tag="VBN") or (when.group(2),))[0]
+        moment = when.group(1) in ("time", "moment")
+        f.label = " ".join(w for w in (past, when.group(3), "at" if moment else "on") if w)
+        f.name, f.hint = camel(f.label), "datetime" if moment else "date"
+        if _OPTIONAL.search(low):
+            f.required = False
+        return f
     # constraints written beside the field
     if _UNIQUE.search(low):
         f.unique = True
@@ -615,10 +630,15 @@ def _options(text: str, loose: bool = False, head: str = "") -> list[str]:
     return parts
 
 
+_AT_A_TIME = re.compile(r"\b(?:only|just|one)\b.*\bat (?:a|the same|any one) time\b", re.I)
+
+
 def construct(sentence: str, draft: Draft) -> bool:
     """Apply every construction to one sentence; True when something was taken from it."""
     taken = False
     low = sentence.lower()
+    if _AT_A_TIME.search(low) and not re.search(r"\b(?:has|have|with)\b[^.]*,", low):
+        return False  # "an asset can only have one open assignment at a time": a rule (kept as one), not a field or a reference
     taken |= _features(low, draft)
     if re.search(r"\(", low):
         taken |= _features(re.sub(r"\([^()]*\)", " ", low), draft)
@@ -740,10 +760,10 @@ def _clause(clause: str, draft: Draft) -> bool:
         np = noun_phrase(m.group(1))
         body = m.group(2)
         if np and not re.match(r"\s*(?:to|been|a lot|lots|no|nothing|access|permission|the right|rights?|login|an? account)\b", body, re.I):
-            many = re.match(r"\s*(?:many|several|multiple|one or more|a list of|a number of|lots of|any number of|a few|some|zero or more)\s+(.+)$", body, re.I)
-            if many and noun_phrase(many.group(1)) and is_plural(words_of(many.group(1).split(",")[0])[-1] if words_of(many.group(1).split(",")[0]) else ""):
+            many = re.match(r"\s*(?:many|several|multiple|one or more|a list of|a number of|lots of|any number of|a few|some|zero or more|(more than one))\s+(.+)$", body, re.I)
+            if many and noun_phrase(many.group(2)) and (many.group(1) or is_plural(words_of(many.group(2).split(",")[0])[-1] if words_of(many.group(2).split(",")[0]) else "")):
                 draft.entity(np[0], np[1], weight=2)
-                for item in split_top(many.group(1)):
+                for item in split_top(many.group(2)):
                     child = noun_phrase(item)
                     if child:
                         draft.entity(child[0], child[1], weight=2)
@@ -1033,6 +1053,9 @@ def _relations(clause: str, draft: Draft) -> bool:
             draft.relations.append((a[0], b[0], "ref", True, clause))
             taken = True
     for m in _ONE_MORE.finditer(clause):  # "from one donor to one campaign", "one guest + one room"
+        if re.search(r"\b(?:than|least|most|only|just)\s*$", clause[: m.start(1)][-20:].replace("one", "").rstrip(), re.I) \
+                or re.match(r"\s*(?:or more|per)\b", clause[m.end():], re.I):
+            continue  # "more than one meter", "at least one", "one member per plot": not one reference
         b = noun_phrase(m.group(1))
         a = subject or _colon_head(clause)
         if a and b and a[0] != b[0] and (b[0] in draft.entities or words_of(b[1])[-1] not in lexicon()["field_words"]) \
@@ -1081,6 +1104,12 @@ _EVERY_TIME = re.compile(r"^\s*(?:every time|each time|whenever|when|if)\s+(?:a|
                          r"(?:log|record|create|add|write|store|enter|keep|open|file|make|save|note)s?\s+(?:a|an|one|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
 
+_PER = re.compile(r"\b(?:(one|a single|only one|a|an)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:is|are)\s+)?(?:allowed\s+)?per\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_BETWEEN = re.compile(r"(?:^\s*(?:(?:a|an|each|every|the|all|our)\s+)?([a-z][\w-]*)\b.*?)?\bbetween\s+(?:a|an|the|one)\s+([a-z][\w-]*\s+[a-z][\w-]*)\s+and\s+(?:a|an|the|one)\s+([a-z][\w-]*\s+[a-z][\w-]*)", re.I)
+_FROM_TO = re.compile(r"(?:^\s*(?:(?:a|an|each|every|the|all|our)\s+)?([a-z][\w-]*)\b.*?)?\bfrom\s+(?:one|a|an)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+to\s+another\b", re.I)
+_WHICH = re.compile(r"^\s*(?:each|every|a|an|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:records?|says?|shows?|notes?|tracks?|stores?|tells?|knows?)\s+(which\s+.+)$", re.I)
+
+
 def _record_np(phrase: str) -> tuple[str, str] | None:
     """noun_phrase, and a lone gerund defined as a record ("a viewing is ...", "a screening is ...")."""
     ws = words_of(phrase)
@@ -1125,6 +1154,45 @@ def _belonging(clause: str, draft: Draft) -> bool:
             _add_fields(ent, fields, draft)
             draft.relations += [(rec[0], r, "ref", True, clause) for r in refs if r != rec[0]]
             taken = True
+    for m in _PER.finditer(clause):
+        # "one member per plot": each plot has one member; "bills are per customer": each bill has one customer
+        x, y = noun_phrase(m.group(2)), noun_phrase(m.group(3))
+        if x and y and x[0] != y[0]:
+            optional = bool(re.search(r"\b(?:can be|may be)\s+(?:vacant|empty|free|unassigned|unused|without)\b|\boptional", clause, re.I))
+            draft.relations.append((y[0], x[0], "belongs", not optional, clause) if m.group(1) else (x[0], y[0], "belongs", True, clause))
+            taken = True
+    for m in _BETWEEN.finditer(clause):
+        # "a match is played between a home team and an away team": two references to one kind of record
+        rec = _clause_subject(clause) or noun_phrase(m.group(1) or "")
+        a, b = words_of(m.group(2)), words_of(m.group(3))
+        if rec and a and b and a[-1] == b[-1] and a != b and (target := noun_phrase(a[-1])) and target[0] != rec[0]:
+            draft.entity(rec[0], rec[1], weight=1)
+            draft.entity(target[0], target[1], weight=1)
+            draft.relations += [(rec[0], target[0], f"named:{camel(' '.join(w))}", True, clause) for w in (a, b)]
+            rest = re.match(r"^\s*,?\s*(?:on|at|with)\s+(.+?)(?:,?\s*\b(?:and (?:we|i)|after|before|when|where|so that|because)\b.*)?$", clause[m.end():], re.I)
+            if rest:  # "... on a date"
+                _add_fields(draft.entity(rec[0], rec[1]), [f for f in (parse_field(i, draft) for i in field_items(rest.group(1))) if f], draft)
+            taken = True
+    m = _FROM_TO.search(clause)
+    if m and (rec := _clause_subject(clause) or noun_phrase(m.group(1) or "")) and (target := noun_phrase(m.group(2))) and target[0] != rec[0]:
+        # "shipments go from one warehouse to another": a source and a destination of one kind
+        draft.entity(rec[0], rec[1], weight=1)
+        draft.entity(target[0], target[1], weight=1)
+        word = singular_phrase(target[1])
+        draft.relations += [(rec[0], target[0], f"named:{camel('from ' + word)}", True, clause),
+                            (rec[0], target[0], f"named:{camel('to ' + word)}", True, clause)]
+        taken = True
+    m = _WHICH.search(clause) or _WHICH.search(re.split(r":\s*", clause)[-1])
+    if m and (rec := noun_phrase(m.group(1))):
+        draft.entity(rec[0], rec[1], weight=2)
+        # "each assignment records which asset went to which staff member": the record refers to both
+        known = {e.label.lower(): n for n, e in draft.entities.items()}
+        for w in re.findall(r"\bwhich\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", m.group(2), re.I):
+            label = singular_phrase(w.lower())
+            target = (known[label], label) if label in known else noun_phrase(w) or noun_phrase(words_of(w)[0])
+            if target and target[0] != rec[0]:
+                draft.relations.append((rec[0], target[0], "belongs", True, clause))
+                taken = True
     m = _EVERY_TIME.match(clause)
     subject = m.group(1) if m else ""
     if m and len(words_of(subject)) == 2 and (is_verb_form(words_of(subject)[1]) or "VERB" in _pos(words_of(subject)[1])) \
@@ -1309,7 +1377,7 @@ def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
             "limit", "discount", "earn", "earns", "in stock", "average", "within", "times", "minus", "per day", "per week",
             "per month", "per year", "remaining", "show each", "at a time")
     hits = [m.group(1) for m in _rule_cues().finditer(low)]
-    is_rule = any(c not in weak for c in hits) or bool(hits) and not taken
+    is_rule = any(c not in weak for c in hits) or bool(hits) and not taken or bool(_AT_A_TIME.search(low))
     access_only = bool(_ROLE_CAN.search(low) or _ROLE_SIGNIN.search(low)) and not re.search(r"\b(?:if|when|unless|until|after|before|once|only after|only before)\b", low)
     constraint_only = bool(re.search(r"\b(?:unique|optional|required)\b", low)) and not re.search(r"\b(?:if|when|unless|after|before)\b", low)
     if is_rule and not access_only and not constraint_only and not re.search(r"\b(?:log ?in|sign ?in|sign ?up|accounts?|register)\b", low):
@@ -1393,6 +1461,16 @@ def resolve(draft: Draft) -> AppSpec:
         low = camel(name).lower()
         if e.weight <= 1 and not e.fields and (low in draft.fieldish or low in lex["field_words"]) and not any(name in (r[0], r[1]) for r in draft.relations):
             del draft.entities[name]
+    # "one open assignment": an adjective on a known record, named in passing, is that record
+    for name in list(draft.entities):
+        e = draft.entities[name]
+        ws = words_of(e.label)
+        if len(ws) == 2 and e.weight <= 1 and not e.fields and "ADJ" in _pos(ws[0]) and "NOUN" not in _pos(ws[0]):
+            base = next((n for n, o in draft.entities.items() if n != name and n == pascal(singularize(ws[1]))), None)
+            if base:
+                draft.relations = [(base if a == name else a, base if b == name else b, k, r, w) for a, b, k, r, w in draft.relations
+                                   if {a, b} != {name, base}]
+                del draft.entities[name]
     # merge "record" into "service record" when both appear
     for name in list(draft.entities):
         for other in list(draft.entities):
@@ -1486,9 +1564,16 @@ def resolve(draft: Draft) -> AppSpec:
             add_ref(record, obj, "ref", True, words)
         elif record is None and verb in _MAKES and actor != obj:
             add_ref(obj, actor, "ref", True, words)  # "filmmakers submit films": each film has its filmmaker
+    named = {(src, dst) for src, dst, kind, _, _ in draft.relations if kind.startswith("named:")}
     for src, dst, kind, required, words in draft.relations:
+        if (src, dst) in named and not kind.startswith("named:"):
+            continue  # "from one warehouse to another": fromWarehouse and toWarehouse, not a third plain reference
         if kind == "weak":
             add_ref(src, dst, "ref", required, words)
+        elif kind.startswith("named:"):
+            fname = kind.partition(":")[2]
+            if src in entities and dst in entities and fname not in {f.name for f in refs[src]}:
+                add_ref(src, dst, "ref", required, words, fname=fname)
         elif kind == "belongs":
             if not any(f.ref == dst for f in refs.get(src, [])) and not any(f.ref == src for f in refs.get(dst, [])):
                 add_ref(src, dst, "ref", required, words)  # only when nothing links the two yet
@@ -1545,6 +1630,8 @@ def _nominal(verb: str, entities: dict[str, Any]) -> str | None:
     base = getLemma(verb, upos="VERB")[0] if verb else verb
     stems = {base, base.rstrip("e"), base + base[-1:] if re.search(r"[^aeiou][aeiou][^aeiouwy]$", base) else base}
     forms = {s + suf for s in stems for suf in ("ing", "al", "ment", "ation", "ion", "ance", "ence", "y", "")} | {base[:-1] + "ication" if base.endswith("y") else base}
+    if base.endswith("er"):
+        forms.add(base[:-2] + "ry")  # enter -> entry, register -> registry
     by_lower = {n.lower(): n for n in entities}
     return next((by_lower[f] for f in forms if f in by_lower), None)
 

@@ -60,6 +60,7 @@ def load_extractor(path: str | None) -> Callable[[str], AppSpec]:
     if spec is None or spec.loader is None or not file.is_file():
         raise SystemExit(f"error: no Python file at {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
     spec.loader.exec_module(module)
     if not hasattr(module, "extract_spec"):
         raise SystemExit(f"error: {path} defines no extract_spec(request)")
