@@ -101,6 +101,7 @@ class Draft:
     backend: bool = True
     owned_all: bool = False
     actions: list[tuple[str, str, str, str]] = field(default_factory=list)  # (verb, actor, object, words): "members book classes"
+    last_subject: tuple[str, str] | None = None  # the record the last clause spoke of: what "it" and "they" refer to
     assumptions: list[str] = field(default_factory=list)
 
     def entity(self, name: str, words: str, weight: int = 1) -> EntityDraft:
@@ -392,6 +393,27 @@ def _gerund_modifier(word: str) -> bool:
     lemma = getLemma(word, upos="VERB")[0] if getLemma(word, upos="VERB") else word
     lex = lexicon()
     return lemma not in lex["intro_verbs"] and lemma not in lex["common_verbs"] and word not in lex["intro_verbs"]
+
+
+_GENERIC = frozenset({"app", "apps", "application", "system", "user", "users", "data", "thing", "things", "stuff", "info", "information",
+                      "detail", "details", "website", "site", "page", "api", "database", "db", "login", "everyone", "someone", "everything",
+                      "something", "lot", "lots", "way", "kind", "type", "sort", "number", "amount", "name", "date", "time", "day", "year",
+                      "month", "week", "hour", "minute", "status", "option", "part", "field", "column", "row", "form", "screen", "view"})
+"""Words that never name records, even when a request gives them fields."""
+
+
+def defined_noun(phrase: str) -> tuple[str, str] | None:
+    """noun_phrase for the subject of a definition with fields ("every person has a first name, ...",
+    "boards, each with a title"): words kept out of passing mentions (person, route, board) are records here."""
+    np = noun_phrase(phrase)
+    if np:
+        return np
+    ws = [w for w in words_of(re.sub(r"\(.*?\)", " ", phrase)) if w not in ("each", "every", "a", "an", "the", "all", "our", "my", "any", "one")]
+    ws = ws[-2:] if len(ws) >= 2 and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["stop"] and ws[-2] not in _GENERIC else ws[-1:]
+    if not ws or ws[-1] in lexicon()["stop"] or singularize(ws[-1]) in _GENERIC or ws[-1] in _GENERIC or "NOUN" not in _pos(ws[-1]):
+        return None
+    name = pascal(" ".join([*ws[:-1], singularize(ws[-1])]))
+    return (name, " ".join(ws)) if len(name) >= 3 else None
 
 
 def noun_phrase(phrase: str) -> tuple[str, str] | None:
@@ -705,6 +727,17 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def _clause(clause: str, draft: Draft) -> bool:
+    taken = _clause_inner(clause, draft)
+    subject = _clause_subject(clause) or ((m := _DEF_HAS.match(clause)) and noun_phrase(m.group(1)))
+    if not subject and (m := re.match(r"^\s*(?:(?:the|a|an|each|every|our|all|new)\s+)?([a-z][\w-]*)\s+(?:can\s+|must\s+|will\s+|should\s+|may\s+)?([a-z]+)\b", clause, re.I)) \
+            and "VERB" in _pos(m.group(2).lower()) and (np := noun_phrase(m.group(1))) and (np[0] in draft.entities or is_person(m.group(1))):
+        subject = np  # "Members sign up. They have a name": they are the members
+    if subject and (subject[0] in draft.entities or re.match(r"^\s*(?:a|an|each|every|the)\s", clause, re.I) or is_person(subject[1].split()[-1])):
+        draft.last_subject = subject  # "A production is a staging of a play. It has a title, ...": it is the production
+    return taken
+
+
+def _clause_inner(clause: str, draft: Draft) -> bool:
     taken = _relations(clause, draft)
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True
@@ -756,9 +789,12 @@ def _clause(clause: str, draft: Draft) -> bool:
     m = None if acting else _DEF_HAS.match(clause)
     if m and words_of(m.group(1)) and words_of(m.group(1))[-1] in APP_WORDS:
         return taken | _entity_list(m.group(2), draft, weight=2)
-    if m and not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I):
-        np = noun_phrase(m.group(1))
+    pronoun = bool(m and re.fullmatch(r"(?:it|they|he|she|this|each one|each of them|every one)", m.group(1).strip(), re.I)) and draft.last_subject
+    if m and (pronoun or not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I)):
+        np = draft.last_subject if pronoun else noun_phrase(m.group(1))
         body = m.group(2)
+        if np is None and (dn := defined_noun(m.group(1))) and len([i for i in field_items(body) if parse_field(i, draft)]) >= 2:
+            np = dn  # "every person has a first name, a family name and a birth date"
         if np and not re.match(r"\s*(?:to|been|a lot|lots|no|nothing|access|permission|the right|rights?|login|an? account)\b", body, re.I):
             many = re.match(r"\s*(?:many|several|multiple|one or more|a list of|a number of|lots of|any number of|a few|some|zero or more|(more than one))\s+(.+)$", body, re.I)
             if many and noun_phrase(many.group(2)) and (many.group(1) or is_plural(words_of(many.group(2).split(",")[0])[-1] if words_of(many.group(2).split(",")[0]) else "")):
@@ -782,8 +818,10 @@ def _clause(clause: str, draft: Draft) -> bool:
     # "i have fields, each with a name and a size"
     m = re.search(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:each|every one|all)\s+(?:with|having|has|have|of them with)\s+(.+)$", clause, re.I)
     head = re.sub(r"^(?:are|is|were|was|has|have)\s+", "", m.group(1), flags=re.I) if m else ""  # "there are teams, each with ..."
-    if m and noun_phrase(head) and is_plural(words_of(head)[-1]):
-        np = noun_phrase(head)
+    if m and words_of(head) and len(words_of(head)) == 2 and words_of(head)[0] in ("into", "in", "of", "are", "is", "has", "have", "with", "by"):
+        head = words_of(head)[1]  # "the forum is divided into boards, each with ..."
+    if m and defined_noun(head) and is_plural(words_of(head)[-1]):
+        np = defined_noun(head)
         good = [f for f in (parse_field(i, draft) for i in field_items(m.group(2))) if f]
         if np and good:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
@@ -1486,7 +1524,7 @@ def resolve(draft: Draft) -> AppSpec:
     # DOM global, a plural the app's own modules have) are renamed by domain.spec.safe_name
     renamed: dict[str, str] = {}
     for name in list(draft.entities):
-        generic = not _entity_name_ok(name)
+        generic = not _entity_name_ok(name) and not (len(draft.entities[name].fields) >= 2 and name.lower() not in _GENERIC)
         new = safe_name(name, "entity") if not generic or (name.lower() in ENTITY_RESERVED and draft.entities[name].weight >= 2) else None
         if new == name:
             continue
