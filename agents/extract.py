@@ -101,6 +101,7 @@ class Draft:
     backend: bool = True
     owned_all: bool = False
     actions: list[tuple[str, str, str, str]] = field(default_factory=list)  # (verb, actor, object, words): "members book classes"
+    workflows: list[str] = field(default_factory=list)  # clauses read as a record's states ("goes from draft to paid"): rules too
     last_subject: tuple[str, str] | None = None  # the record the last clause spoke of: what "it" and "they" refer to
     assumptions: list[str] = field(default_factory=list)
 
@@ -737,8 +738,53 @@ def _clause(clause: str, draft: Draft) -> bool:
     return taken
 
 
+_STATE = r"(?:(?!(?:to|then|or|and|either|after)\b)[a-z][\w-]*(?:\s+(?!(?:to|then|or|and|either|after|by|when|while|if|but|so|with|on|at|in)\b)[a-z][\w-]*){0,2})"
+_FLOW_FROM = re.compile(rf"\b(?:goes|go|moves?|pass(?:es)?|progress(?:es)?|flows?|advances?|changes?|runs?|is moved|gets moved)\s+(?:from\s+)?({_STATE})"
+                        rf"((?:\s*(?:\bto\b|->|→|>|,\s*then\b|\bthen\b|\band then\b)\s*(?:either\s+)?{_STATE}(?:\s+or\s+{_STATE})?)+)", re.I)
+_FLOW_IS = re.compile(rf"\b(?:is|starts as|starts|begins as|begins)\s+(?:an?\s+|first\s+)?({_STATE})((?:\s*,?\s*(?:then|and then|after that)\s+(?:either\s+)?(?:an?\s+)?{_STATE}(?:\s+or\s+{_STATE})?)+)", re.I)
+_FLOW_ALSO = re.compile(rf"\b(?:can|may|could)\s+(?:also\s+)?be\s+({_STATE})\s+(?:while|when|from|if|once)\s+(?:it is\s+|still\s+)?({_STATE})\b", re.I)
+
+
+def _workflow(clause: str, draft: Draft) -> bool:
+    """'an order goes from draft to paid to shipped', 'a claim is a draft, then submitted, then either approved
+    or rejected': the states are the options of the record's status; 'it can be rejected while submitted' adds one."""
+    low = clause.lower()
+    states: list[str] = []
+    if (m := _FLOW_FROM.search(low)) or (m := _FLOW_IS.search(low)):
+        parts = [m.group(1), *re.split(r"\s*(?:\bto\b|->|→|>|,|\band then\b|\bthen\b|\bafter that\b|\bor\b)\s*", m.group(2))]
+        states = [re.sub(r"^(?:either|an?|the)\s+", "", p.strip()) for p in parts if p and p.strip()]
+    subject = None
+    if len(states) >= 2 and all(1 <= len(words_of(x)) <= 2 and not set(words_of(x)) & {"one", "another", "other", "each", "every", "it", "them",
+                                                                                   "there", "here", "home", "work"} for x in states):
+        head = clause[: m.start()]
+        subject = _clause_subject(clause) or noun_phrase(head) if not re.search(r"\b(?:it|they|this)\s*$", head.strip(), re.I) else None
+        subject = subject or draft.last_subject
+        known = {e.label.lower() for e in draft.entities.values()}
+        if any(singular_phrase(x) in known for x in states) or len(states) == 2 and not all(re.search(r"(?:ed|ing|ft|ne|en|ive|ing|open|closed|new)$", x) for x in states):
+            subject = None  # "goes from a warehouse to a shop", "from home to work": places, not states
+    elif (m := _FLOW_ALSO.search(low)) and (subject := draft.last_subject):
+        ent = draft.entities.get(subject[0])
+        f = next((f for f in (ent.fields.values() if ent else []) if f.name in ("status", "state", "stage") and f.options), None)
+        if f and m.group(2) in [o.lower() for o in f.options] and m.group(1) not in [o.lower() for o in f.options]:
+            f.options.append(m.group(1))  # "it can be rejected while submitted"
+            return True
+        return False
+    if not subject:
+        return False
+    draft.workflows.append(clause)
+    ent = draft.entity(subject[0], subject[1], weight=1)
+    f = next((f for f in ent.fields.values() if f.name in ("status", "state", "stage")), None)
+    if f is None:
+        ent.fields["status"] = FieldDraft(name="status", label="status", source=clause[:200], options=list(dict.fromkeys(states)))
+        draft.fieldish.add("status")
+    elif not f.options:
+        f.options = list(dict.fromkeys(states))
+    return True
+
+
 def _clause_inner(clause: str, draft: Draft) -> bool:
-    taken = _relations(clause, draft)
+    taken = _workflow(clause, draft)
+    taken |= _relations(clause, draft)
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True
     taken |= _we_keep(clause, draft)
@@ -805,6 +851,18 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
                         draft.entity(child[0], child[1], weight=2)
                         draft.relations.append((np[0], child[0], "has_many", True, clause))
                 return True
+            sub = re.match(r"\s*(?:many|several|multiple|one or more|a list of|a number of|some|its own|their own)?\s*([a-z][\w-]*)\s*,?\s+(?:each\s+)?(?:with|having|that have|which have)\s+(.+)$", body, re.I)
+            if sub and is_plural(sub.group(1).lower()) and sub.group(1).lower() not in lexicon()["field_words"] and (child := noun_phrase(sub.group(1))):
+                good = [f for f in (parse_field(i, draft) for i in field_items(sub.group(2))) if f]
+                if len(good) >= 2:
+                    # "each order has lines with a description, a quantity and a unit price": records of their own
+                    word = singular_phrase(sub.group(1).lower())
+                    if word in lexicon()["compound_heads"]:
+                        child = (np[0] + pascal(word), f"{singular_phrase(np[1])} {word}")
+                    draft.entity(np[0], np[1], weight=2)
+                    _add_fields(draft.entity(child[0], child[1], weight=3), good, draft)
+                    draft.relations.append((np[0], child[0], "has_many", True, clause))
+                    return True
             items = field_items(body)
             if _plural_items(items):
                 taken |= _entity_list(body, draft, weight=2)
@@ -1415,7 +1473,7 @@ def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
             "limit", "discount", "earn", "earns", "in stock", "average", "within", "times", "minus", "per day", "per week",
             "per month", "per year", "remaining", "show each", "at a time")
     hits = [m.group(1) for m in _rule_cues().finditer(low)]
-    is_rule = any(c not in weak for c in hits) or bool(hits) and not taken or bool(_AT_A_TIME.search(low))
+    is_rule = any(w in sentence for w in draft.workflows) or any(c not in weak for c in hits) or bool(hits) and not taken or bool(_AT_A_TIME.search(low))
     access_only = bool(_ROLE_CAN.search(low) or _ROLE_SIGNIN.search(low)) and not re.search(r"\b(?:if|when|unless|until|after|before|once|only after|only before)\b", low)
     constraint_only = bool(re.search(r"\b(?:unique|optional|required)\b", low)) and not re.search(r"\b(?:if|when|unless|after|before)\b", low)
     if is_rule and not access_only and not constraint_only and not re.search(r"\b(?:log ?in|sign ?in|sign ?up|accounts?|register)\b", low):

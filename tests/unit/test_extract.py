@@ -402,3 +402,38 @@ def test_belonging_needs_both_records_and_a_date_and_time_is_one_field():
     spec = extract_spec("Products have a name. We show the prices of each product. A viewing is a buyer visiting a property at a date and time.")
     assert not any(f.type == "ref" for f in spec.entity("Product").fields)
     assert fields(spec, "Viewing").get("dateTime") == "datetime"
+
+
+@pytest.mark.parametrize("text, entity, options", [
+    ("Purchase orders have a number. It goes from draft to submitted to approved, and it can be rejected while submitted.",
+     "PurchaseOrder", ["draft", "submitted", "approved", "rejected"]),
+    ("Claims have a purpose. A claim is a draft, then submitted, then either approved or rejected by a manager.",
+     "Claim", ["draft", "submitted", "approved", "rejected"]),
+    ("Tickets have a title. A ticket moves from open to in progress to done.", "Ticket", ["open", "inprogress", "done"]),
+])
+def test_a_workflow_gives_the_record_a_status_with_its_states_and_is_kept_as_a_rule(text, entity, options):
+    spec = extract_spec(text)
+    status = field(spec, entity, "status")
+    assert status.type == "enum" and [o.lower().replace(" ", "") for o in status.options] == options
+    assert len(spec.rules) == 1 and not spec.unparsed
+
+
+def test_places_in_a_from_to_sentence_are_not_states():
+    spec = extract_spec("Warehouses have a name. Shipments have a weight and go from one warehouse to another.")
+    assert "status" not in fields(spec, "Shipment")
+
+
+def test_a_record_with_lines_that_have_fields_makes_a_child_record():
+    spec = extract_spec("Each order has lines with a description, a quantity and a unit price.")
+    assert fields(spec, "OrderLine") == {"description": "text", "quantity": "integer", "unitPrice": "number", "order": "ref:Order"}
+
+
+@pytest.mark.parametrize("text, entity, names", [
+    ("Every person has a first name, a family name and a birth date.", "Person", {"firstName", "familyName", "birthDate"}),
+    ("A route has a number, a name and a colour.", "Route", {"number", "name", "colour"}),
+    ("A production is a staging of a play. It has a title, the playwright and a budget.", "Production", {"title", "playwright", "budget"}),
+    ("Members sign up. They have a name and an email.", "Member", {"name", "email"}),
+    ("The forum is divided into boards, each with a title and a description.", "Board", {"title", "description"}),
+])
+def test_definitions_name_records_even_with_generic_words_or_pronouns(text, entity, names):
+    assert set(fields(extract_spec(text), entity)) == names
