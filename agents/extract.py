@@ -200,9 +200,91 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+", re.M)
 _ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|approx|incl|no|nr)\.", re.I)
 
 
+_ITEM = re.compile(r"^(\s*)(?:[-*•+]|\d+[.)])\s+(.*\S)\s*$")
+_HEADING = re.compile(r"^\s*#{1,6}\s+(.*\S)\s*$")
+_RELATION_ITEM = re.compile(r"^(?:belongs?|has|have|is|are|can|may|must|links?|refers?|points?|references?|connects?|goes|comes|which|one|each|"
+                            r"many|several|optional(?:ly)?\s+(?:belongs?|linked|assigned)|assigned|linked|owned|made|written|taught|run|led)\b", re.I)
+_CONSTRAINTISH = re.compile(r"^\s*(?:\d[\d.,]*\s*(?:-|–|to)\s*\d[\d.,]*|optional|required|unique|mandatory|not required|(?:at least|at most|min|max|"
+                            r"maximum|minimum|up to|no more than)\.?\s*-?\d.*|defaults? to .*)\s*$", re.I)
+
+
+def _outline_item(item: str) -> str:
+    """One field item of an outline as the field reader wants it: 'species: dog, cat or other' ->
+    'species (dog, cat or other)'; 'rating, 1-10, optional' -> 'rating (1-10, optional)'."""
+    item = item.strip().rstrip(".;")
+    m = re.match(r"^([a-z][\w' -]{0,40}?)\s*:\s*(.+)$", item, re.I)
+    if m and "(" not in item:
+        return f"{m.group(1)} ({m.group(2)})"
+    parts = [p.strip() for p in item.split(",")]
+    if len(parts) > 1 and all(_CONSTRAINTISH.match(p) for p in parts[1:]):
+        return f"{parts[0]} ({', '.join(parts[1:])})"
+    return item
+
+
+def _outline(text: str) -> str:
+    return _outline_pass(_outline_pass(text, nested=True), nested=False)
+
+
+def _outline_pass(text: str, nested: bool) -> str:
+    """Outlines as definitions: a heading ('## Pets', 'Pets:' or a bullet with deeper bullets under it)
+    whose items are short bullets becomes 'Pets: name, species (dog, cat or other), weight in kg.', and
+    an item that states a relation ('belongs to one owner') becomes a sentence of its own about the
+    heading ('Each pet belongs to one owner.')."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        heading = None
+        if not nested and ((h := _HEADING.match(line)) or (h := re.match(r"^\s*([A-Za-z][\w' -]{0,40}?)\s*:\s*$", line))):
+            heading, indent = h.group(1).strip().rstrip(":"), -1
+        elif nested and (b := _ITEM.match(line)) and len(words_of(b.group(2))) <= 5 and not re.search(r"[.,;!?]", b.group(2).rstrip(":")):
+            nxt = next((ln for ln in lines[i + 1:] if ln.strip()), "")
+            nb = _ITEM.match(nxt)
+            if nb and len(nb.group(1).expandtabs()) > len(b.group(1).expandtabs()):
+                heading, indent = b.group(2).strip().rstrip(":"), len(b.group(1).expandtabs())
+        if heading is None:
+            out.append(line)
+            i += 1
+            continue
+        items, j = [], i + 1
+        while j < len(lines):
+            ln = lines[j]
+            if not ln.strip():
+                if items:
+                    break
+                j += 1
+                continue
+            it = _ITEM.match(ln)
+            if not it or len(it.group(1).expandtabs()) <= indent or len(words_of(it.group(2))) > 14:
+                break
+            if indent >= 0 and items and len(it.group(1).expandtabs()) > len(_ITEM.match(lines[j - 1]).group(1).expandtabs() if _ITEM.match(lines[j - 1]) else ""):
+                break
+            items.append(it.group(2))
+            j += 1
+        if len(items) < 1 or indent < 0 and not _HEADING.match(line) and len(items) < 2:
+            out.append(line)
+            i += 1
+            continue
+        fields = [_outline_item(x) for x in items if not _RELATION_ITEM.match(x.strip())]
+        relations = [x.strip().rstrip(".") for x in items if _RELATION_ITEM.match(x.strip())]
+        np = noun_phrase(heading)
+        one = singular_phrase(np[1]) if np else heading.lower()
+        if fields:
+            out.append(f"{heading}: {', '.join(fields)}.")
+        else:
+            out.append(heading)
+        for r in relations:
+            r = r[0].lower() + r[1:]
+            out.append(f"Each {one} records {r}." if r.lower().startswith("which") else f"Each {one} {r}.")
+        i = j
+    return "\n".join(out)
+
+
 def _plain(text: str) -> str:
     """Markdown as prose: a table row `| Customer | name, email |` is 'Customer: name, email.' (the
     header row and the ruler are dropped), emphasis marks go, headings and list numbers stay lines."""
+    text = _outline(text)
     out = []
     rows = 0
     for line in text.split("\n"):
@@ -587,6 +669,10 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
                        r"no more than|up to|never below|never above|not below|not above)(?:\s+of)?\s*(?:-?\d.*)?$", "", name_part.strip(), flags=re.I)
     name_part = re.sub(r"(?<!-)\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
     name_part = re.split(r"\s+(?:of|for)\s+(?:the|a|an|each|this|that|their|its)\b", name_part, maxsplit=1, flags=re.I)[0]
+    rel = re.match(r"^([a-z][\w -]*?[a-z])\s+(?:the|a|an|his|her|their|its|our|my|your)\s+[a-z]+\s+([a-z]+)\b", name_part.strip(), re.I)
+    if rel and not re.match(r"(?:whether|yes|if|how)\b", name_part.strip(), re.I) and (
+            rel.group(2).lower().endswith("ed") or "VERB" in _pos(rel.group(2).lower()) and "NOUN" not in _pos(rel.group(2).lower())):
+        name_part = rel.group(1)  # "rating the group gave the game": a relative clause without 'that'"
     ws = [w for w in words_of(name_part) if w not in ("a", "an", "the", "its", "their", "his", "her", "own", "optional", "unique",
                                                         "required", "mandatory", "field", "some", "any", "each", "also", "only")]
     if len(ws) >= 2 and ws[-1] in ("at", "on") and ws[-2].endswith("ed"):
@@ -1843,7 +1929,10 @@ def _enum_fields(sentence: str, draft: Draft) -> None:
         before = sentence[: m.start()].lower()
         owner = None
         best = -1
-        for e in draft.entities.values():
+        colon = _colon_head(sentence)
+        if colon and colon[0] in draft.entities and ":" in before:
+            owner, best = draft.entities[colon[0]], len(before)  # "Appointments: pet, vet, status (booked / done)": the appointment's
+        for e in (draft.entities.values() if owner is None else ()):
             for w in {e.label.lower(), singularize(e.label.lower())}:
                 i = before.rfind(w)
                 if i > best:

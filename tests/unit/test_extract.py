@@ -437,3 +437,34 @@ def test_a_record_with_lines_that_have_fields_makes_a_child_record():
 ])
 def test_definitions_name_records_even_with_generic_words_or_pronouns(text, entity, names):
     assert set(fields(extract_spec(text), entity)) == names
+
+
+def test_no_construction_raises_on_the_dev_corpus():
+    # extract_spec turns a construction that raises into an unparsed sentence (never a traceback for the
+    # user); that must not hide a bug, so each sentence of the dev requests goes through them bare here
+    from pathlib import Path
+
+    import yaml
+    from autodevos.agents import extract as x
+
+    corpus = Path(__file__).resolve().parent.parent / "data" / "requests" / "dev"
+    for path in sorted(corpus.glob("*.yaml")):
+        text = x.correct_spelling(yaml.safe_load(path.read_text())["request"])
+        draft = x.Draft(text=text)
+        for sentence in x.sentences(text):
+            x.construct(sentence, draft)
+            x._enum_fields(sentence, draft)
+        x.resolve(draft)
+
+
+def test_outlines_under_headings_and_nested_bullets_are_definitions():
+    spec = extract_spec("# Vet app\n\n## Owners\n- name\n- email (unique)\n\n## Pets\n- name\n- species: dog, cat or other\n"
+                        "- weight in kg\n- belongs to one owner\n\n## Visits\n- pet\n- date and time\n- status: booked / done / no-show\n")
+    assert fields(spec, "Owner") == {"name": "string", "email": "email"}
+    assert fields(spec, "Pet") == {"name": "string", "species": "enum", "weight": "number", "owner": "ref:Owner"}
+    assert fields(spec, "Visit") == {"pet": "ref:Pet", "dateTime": "datetime", "status": "enum"}
+    spec = extract_spec("Cafe:\n* Games\n  * title, publisher\n  * min players, max players\n* Sessions\n"
+                        "  * which game was played\n  * rating the group gave the game, 1-10, optional\n")
+    assert fields(spec, "Game") == {"title": "string", "publisher": "string", "minPlayers": "integer", "maxPlayers": "integer"}
+    rating = field(spec, "Session", "rating")
+    assert (rating.type, rating.min, rating.max, rating.required) == ("integer", 1, 10, False)
