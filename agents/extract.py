@@ -304,9 +304,26 @@ def _plain(text: str) -> str:
     return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
 
 
+_RUN_ON_SUBJECT = re.compile(
+    r"(?<=[a-z0-9]) (?=(?:(?:each|every|all|our|the|and) )?(?!(?:is|was|has|this|its|yes|us|bus|class|gas|glass|series|news|status|address|business|"
+    r"access|less|process|analysis|canvas|campus|bonus|chorus|virus|census|minus|plus|as|his|hers|ours|yours|theirs)\b)[a-z]+s "
+    r"(?:(?:also|can|must|should|will|may|usually|always|only) )?(?:have|are|can|live|belong|get|need|record|log|sign|book|rent|take|keep|hold|store|come|go)\b)"
+    r"|(?<=[a-z0-9]) (?=(?:each|every) [a-z]+ (?:has|is|can|belongs|gets|needs|must)\b)"
+    r"|(?<=[a-z0-9]) (?=(?:and )?(?:we|i) (?:also )?(?:keep|need|want|rent|give|store|record|track|sell|have|log|run|play|organi[sz]e)\b)")
+
+
+def _run_on(line: str) -> str:
+    """A long line with no sentence marks ("tanks have a name a volume animals have a species ..."):
+    a new sentence before each subject that starts a clause of its own."""
+    words = line.split()
+    if len(words) < 20 or re.search(r"[.;!?]", line) or line.count(",") * 12 > len(words):
+        return line
+    return _RUN_ON_SUBJECT.sub(". ", line)
+
+
 def sentences(text: str) -> list[str]:
     """Lines, bullets and sentences; text in parentheses is never split."""
-    text = _plain(text.replace("\r", ""))
+    text = "\n".join(_run_on(ln) for ln in _plain(text.replace("\r", "")).split("\n"))
     text = _ABBREV.sub(lambda m: m.group(1).replace(".", "") + "§", text)
     text = re.sub(r"([,(/]|\band|\bor)\s*\n\s*", r"\1 ", text)  # a line that ends mid-list goes on
     text = _BULLET.sub("\n", text)
@@ -372,6 +389,18 @@ _FIELDISH = re.compile(r"^(?:full\s+|first\s+|last\s+|e-?mail\s+|phone\s+|home\s
                        r"title|description|notes?|price|amount|company|city|country|team|department|age|birthday|website)$", re.I)
 
 
+_PLAIN_FIELDS = frozenset({"name", "phone", "email", "address", "title", "description", "price", "date", "city", "country", "age", "notes",
+                           "website", "company", "colour", "color", "size", "weight", "nickname", "bio", "photo"})
+
+
+def _run_together(item: str) -> list[str]:
+    """'name phone and email' written without commas: 'name phone' is two fields."""
+    ws = words_of(item)
+    if len(ws) >= 2 and len(set(ws)) == len(ws) and all(w in _PLAIN_FIELDS for w in ws) and not re.search(r"[(:]", item):
+        return ws
+    return [item]
+
+
 def field_items(body: str) -> list[str]:
     """A field list's items, with the options of a field written after a colon folded back into it:
     'amount, date, payment method: card, bank transfer, cash or cheque' has three items, the last
@@ -384,7 +413,20 @@ def field_items(body: str) -> list[str]:
                   lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
                   if all(len(words_of(p)) <= 3 and not _NOT_OPTION.search(p) for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
                   else m.group(0), body)
-    items = split_top(body)
+    glued = [m.group(1) for m in re.finditer(r"\b([a-z]+)\s+(?:a|an)\s", body, re.I)
+             if m.group(1).lower() not in lexicon()["stop"] and m.group(1).lower() not in ("and", "or", "with", "has", "have", "of", "in", "for", "to", "is",
+                                                                                        "are", "whether", "if", "at", "on", "by", "from", "into", "per", "as", "be")
+             and not ("VERB" in _pos(m.group(1).lower()) and "NOUN" not in _pos(m.group(1).lower()))]  # "name a volume": a noun, then the next field
+    if "," not in body and len(glued) >= 1 and len(re.findall(r"(?:^|\s)(?:a|an)\s", body)) >= 2:
+        # "a name a volume in litres a water type fresh or salt and a target temperature": no commas, one article per field
+        parts = [p.strip() for p in re.split(r"\s+(?=(?:a|an)\s)", body.strip()) if p.strip()]
+        items = []
+        for p in parts:
+            p = re.sub(r"\s+(?:and|plus)$", "", p)
+            for q in re.split(r"\s+(?:and|plus)\s+", p):
+                items += [q] if re.search(r"\bor\b", q) and len(words_of(q)) <= 6 else split_top(q)
+        return [i for i in items if i]
+    items = [w for item in split_top(body) for w in _run_together(item)]
     for i, item in enumerate(items[:-1]):
         m = re.match(r"^(.*?[a-z])\s*(?::|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
         rest = [_clean_item(r) for r in items[i + 1:]]
@@ -591,7 +633,10 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     lex = lexicon()
     raw = item.strip()
     if re.match(r"^\s*(?:and\s+)?which\s+.+\bwhich\b", raw, re.I):
-        return None  # "which asset went to which staff member": two references (_belonging), not a field
+        return None
+    vp = re.match(r"^\s*(?:and\s+)?([a-z]+)\s+(?:in|at|on|to|for|with|under|inside|into)\s+(?:one|a single|exactly one|a|an|the|their|its)\s+[a-z]", raw, re.I)
+    if vp and "VERB" in _pos(vp.group(1).lower()) and "NOUN" not in _pos(vp.group(1).lower()) or vp and is_verb_form(vp.group(1)):
+        return None  # "live in one tank", "belongs to a customer": a relation (read by _relations), not a field  # "which asset went to which staff member": two references (_belonging), not a field
     text = _clean_item(raw)
     if not text:
         return None
@@ -651,6 +696,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             body_name, f.hint = m.group(1), m.group(2)
     elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*/\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2))) >= 2:
         body_name, f.options = m.group(1), _options(m.group(2))  # "type single/double/suite"
+    elif (m := re.match(r"^((?:[a-z]+\s+)?(?:%s))\s+([\w-]+(?:\s*,\s*[\w-]+)*\s+or\s+[\w-]+)$" % "|".join(lex["enum_words"]), text, re.I)):
+        body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "a water type fresh or salt", "a level beginner or improver"
     elif (m := re.match(r"(.+?)\s+(?:which is|that is|is|can be|being|either|one of)\s+(?:either\s+|one of\s+)?(.+)$", text, re.I)):
         opts = _options(m.group(2), loose=True, head=m.group(1))
         if opts and len(opts) >= 2:
@@ -691,8 +738,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         if subject and len(ws) > 1 and ws[0] == subject.group(1) and (is_person(ws[0]) or ws[0] in draft.entities_lower()) \
                 and ({"VERB", "AUX"} & _pos(ws[1])):
             ws = ws[1:]  # "whether the member attended": attended
-        owned = len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "needs", "need")
-        while len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "needs", "need", "a", "an"):
+        owned = len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "got", "been", "needs", "need")
+        while len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "got", "been", "needs", "need", "a", "an"):
             ws = ws[1:]  # "whether it has a water tap": waterTap
         if ws and "VERB" in _pos(ws[0]) and len(ws) > 1 and not owned:
             from lemminflect import getInflection

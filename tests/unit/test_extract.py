@@ -468,3 +468,19 @@ def test_outlines_under_headings_and_nested_bullets_are_definitions():
     assert fields(spec, "Game") == {"title": "string", "publisher": "string", "minPlayers": "integer", "maxPlayers": "integer"}
     rating = field(spec, "Session", "rating")
     assert (rating.type, rating.min, rating.max, rating.required) == ("integer", 1, 10, False)
+
+
+def test_a_run_on_request_with_no_punctuation_is_split_into_its_clauses_and_fields():
+    spec = extract_spec("aquarium log tanks have a name a volume in litres a water type fresh or salt and a target temperature "
+                        "animals have a species a common name and a count and live in one tank customers have name phone and email "
+                        "i play in a band and we want to track our gigs")
+    assert fields(spec, "Tank") == {"name": "string", "volume": "number", "waterType": "enum", "targetTemperature": "number"}
+    assert field(spec, "Tank", "waterType").options == ["fresh", "salt"]
+    assert fields(spec, "Animal") == {"species": "string", "commonName": "string", "count": "integer", "tank": "ref:Tank"}
+    assert fields(spec, "Customer") == {"name": "string", "phone": "string", "email": "email"}
+
+
+def test_punctuated_text_keeps_its_sentences_and_whether_we_got_paid_is_paid():
+    spec = extract_spec("Gigs have a date, a fee and whether we got paid. Visits have a date and whether the dog has a microchip. Dogs have a name.")
+    assert fields(spec, "Gig") == {"date": "date", "fee": "number", "paid": "boolean"}
+    assert fields(spec, "Visit").get("microchip") == "boolean"
