@@ -735,8 +735,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         f.hint = f.hint or "boolean"
         subject = re.search(r"\bwhether\s+(?:the|this|that|a|an|each|our|my)\s+([a-z]+)\s+([a-z]+)", low)
         ws = [w for w in ws[1:] if w not in ("they", "it", "he", "she", "the", "this", "we", "you", "there")]
-        if subject and len(ws) > 1 and ws[0] == subject.group(1) and (is_person(ws[0]) or ws[0] in draft.entities_lower()) \
-                and ({"VERB", "AUX"} & _pos(ws[1])):
+        if subject and len(ws) > 1 and ws[0] == subject.group(1) and ({"VERB", "AUX"} & _pos(ws[1]) or ws[1] in ("has", "is", "was", "got")):
             ws = ws[1:]  # "whether the member attended": attended
         owned = len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "got", "been", "needs", "need")
         while len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "got", "been", "needs", "need", "a", "an"):
