@@ -632,12 +632,13 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     """One list item -> a field draft, or None when it names no field."""
     lex = lexicon()
     raw = item.strip()
+    item = re.sub(r"(?<=[a-z])['’]s\b", "", item, flags=re.I)  # "the captain's phone number": captain phone number
     if re.match(r"^\s*(?:and\s+)?which\s+.+\bwhich\b", raw, re.I):
         return None
     vp = re.match(r"^\s*(?:and\s+)?([a-z]+)\s+(?:in|at|on|to|for|with|under|inside|into)\s+(?:one|a single|exactly one|a|an|the|their|its)\s+[a-z]", raw, re.I)
     if vp and "VERB" in _pos(vp.group(1).lower()) and "NOUN" not in _pos(vp.group(1).lower()) or vp and is_verb_form(vp.group(1)):
         return None  # "live in one tank", "belongs to a customer": a relation (read by _relations), not a field  # "which asset went to which staff member": two references (_belonging), not a field
-    text = _clean_item(raw)
+    text = _clean_item(item)
     if not text:
         return None
     low = text.lower()
@@ -971,7 +972,8 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     if m and (pronoun or not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I)):
         np = draft.last_subject if pronoun else noun_phrase(m.group(1))
         body = m.group(2)
-        if np is None and (dn := defined_noun(m.group(1))) and len([i for i in field_items(body) if parse_field(i, draft)]) >= 2:
+        if np is None and (dn := defined_noun(m.group(1))) and len([i for i in field_items(body) if parse_field(i, draft)]) >= (
+                1 if is_plural(words_of(m.group(1))[-1]) and re.match(r"\s*(?:have|has)\b", clause[m.end(1):]) else 2):
             np = dn  # "every person has a first name, a family name and a birth date"
         if np and not re.match(r"\s*(?:to|been|a lot|lots|no|nothing|access|permission|the right|rights?|login|an? account)\b", body, re.I):
             many = re.match(r"\s*(?:many|several|multiple|one or more|a list of|a number of|lots of|any number of|a few|some|zero or more|(more than one))\s+(.+)$", body, re.I)
@@ -1042,6 +1044,16 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             draft.auth = True
             taken = True
+    # "pubs are stored separately with their name and address": records described by how they are kept
+    m = re.match(r"^\s*(?:(?:each|every|the|all|our)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are)\s+(?:stored|kept|saved|listed|recorded|tracked|"
+                 r"registered|described|identified|entered|added|set up|created)\s+(?:(?:separately|once|too|also|individually|here|in the app)\s+)*"
+                 r"with\s+(.+)$", clause, re.I)
+    if m and (np := defined_noun(m.group(1))):
+        items = field_items(re.split(r",?\s+\b(?:because|so that|since|as)\b", m.group(2), maxsplit=1)[0])
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if good and len(good) * 2 >= len(items):
+            _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            taken = True
     # "a client is a person or a company with a name, an email and a phone number"
     m = re.match(r"^\s*(?:(?:a|an|each|every|the)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are)\s+(?:a|an|any|either)\s+[^,;:]{1,50}?\s+"
                  r"(?:with|having|who has|that has|which has)\s+(.+)$", clause, re.I)
@@ -1054,9 +1066,20 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     # "for each customer we store name, phone and email"
     m = _FOR_EACH.match(clause)
     pair = re.match(r"^(.+?)\s+and\s+(?:each\s+|every\s+|a\s+)?(.+)$", m.group(1)) if m else None
+    if m and m.group("parent") and (x := defined_noun(m.group("parent"))) and (y := defined_noun(m.group(1))) and x[0] != y[0]:
+        pair = None  # "for each stop on a route we need its position": RouteStop, which refers to both
+        good = [f for f in (parse_field(i, draft) for i in field_items(m.group("fields"))) if f]
+        if good:
+            draft.entity(x[0], x[1], weight=1)
+            draft.entity(y[0], y[1], weight=1)
+            both = draft.entity(x[0] + y[0], f"{singular_phrase(x[1])} {singular_phrase(y[1])}", weight=3)
+            _add_fields(both, good, draft)
+            draft.relations += [(both.name, x[0], "ref", True, clause), (both.name, y[0], "ref", True, clause)]
+            taken = True
+            m = None
     if pair and (x := noun_phrase(pair.group(1))) and (y := noun_phrase(pair.group(2))) and x[0] != y[0]:
         # "for each student and piece I record the date they started it": a record of the pair
-        items = field_items(m.group(2))
+        items = field_items(m.group("fields"))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
         if good:
             draft.entity(x[0], x[1], weight=1)
@@ -1066,7 +1089,7 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             draft.relations += [(both.name, x[0], "ref", True, clause), (both.name, y[0], "ref", True, clause)]
             taken = True
     elif m and (np := noun_phrase(m.group(1))):
-        items = field_items(m.group(2))
+        items = field_items(m.group("fields"))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
         if good and len(good) >= len(items) / 2:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
@@ -1091,10 +1114,11 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
 
 _FOR_EACH = re.compile(
     r"^(?:.*?(?:[,;:]|\bso\b|\band\b|\bthen\b)\s+)?\s*(?:and\s+)?(?:for|of|about|on)\s+(?:each|every|a|any)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?"
-    r"(?:\s+and\s+(?:each\s+|every\s+|a\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?)\s*,?\s+(?:we|i|you|they|the app|it)\s+"
+    r"(?:\s+and\s+(?:each\s+|every\s+|a\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?)"
+    r"(?:\s+(?:in|on|of|within|inside)\s+(?:a|an|the|each|every|one|its|their)\s+(?P<parent>[a-z][\w-]*))?\s*,?\s+(?:we|i|you|they|the app|it)\s+"
     r"(?:(?:also|will|want to|need to|would like to|should|must|can|have to|'d like to)\s+)*"
     r"(?:store|record|keep|track|note|save|log|want|need|know|hold|list|show|capture|enter|write|put|mark)s?\s+(?:(?:to\s+)?(?:know|record|store|keep|track|have|see|write)\s+)?"
-    r"(?:(?:the|their|its|his|her)\s+)?(.+)$", re.I)
+    r"(?:(?:the|their|its|his|her)\s+)?(?P<fields>.+)$", re.I)
 _WE_KEEP = re.compile(
     r"\b(?:we|i|you|they|staff|users?|people|the \w+)\s+(?:also\s+|want to\s+|need to\s+|should\s+|must\s+|can\s+|will\s+|would like to\s+)*"
     r"(?:log|record|keep|track|store|note|register|add|enter|save|create|write|file|make|collect|issue|send|list|plan|schedule|book|run|hold|organi[sz]e|sell|offer)s?\s+"
@@ -1204,7 +1228,7 @@ _SHARED_MANY = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+)?(?:appear in|belong to|be in|are in|are tagged with|carry|carries|share|are shared by|can be tagged with|tagged with|have|has)\s+(?:many|several|multiple|any number of)\s+([a-z][\w-]*)", re.I)
 _SELF = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+|may\s+|might\s+)?(?:reports? to|is managed by|has a parent|have a parent|has a (?:mentor|manager|supervisor|parent|mother|father|lead|boss|sponsor)|"
-    r"can have a (?:mentor|manager|supervisor|parent)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:(?:was|were|is|are|gets?|got|has been|have been) )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
+    r"can have a (?:mentor|manager|supervisor|parent)|(?:can be|is|are|may be) (?:a|an) (?:reply|response|answer|follow-up|sub-?\w+|child|copy|version|variant|continuation) (?:to|of)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:(?:was|were|is|are|gets?|got|has been|have been) )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
 _WHO_ALSO = re.compile(r"\b(?:a|an|the)?\s*([a-z][\w-]*)\s+who\s+is\s+also\s+(?:a|an)\s+([a-z][\w-]*)", re.I)
 _TAGGABLE = {"tag", "label", "keyword", "category", "skill", "topic", "genre", "ingredient", "feature", "amenity", "allergen", "interest", "language", "hashtag", "theme"}
 
@@ -1714,7 +1738,8 @@ def resolve(draft: Draft) -> AppSpec:
     # DOM global, a plural the app's own modules have) are renamed by domain.spec.safe_name
     renamed: dict[str, str] = {}
     for name in list(draft.entities):
-        generic = not _entity_name_ok(name) and not (len(draft.entities[name].fields) >= 2 and name.lower() not in _GENERIC)
+        kept = draft.entities[name]
+        generic = not _entity_name_ok(name) and not ((len(kept.fields) >= 2 or kept.fields and kept.weight >= 2) and name.lower() not in _GENERIC)
         new = safe_name(name, "entity") if not generic or (name.lower() in ENTITY_RESERVED and draft.entities[name].weight >= 2) else None
         if new == name:
             continue
