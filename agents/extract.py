@@ -102,7 +102,8 @@ class Draft:
     owned_all: bool = False
     actions: list[tuple[str, str, str, str]] = field(default_factory=list)  # (verb, actor, object, words): "members book classes"
     workflows: list[str] = field(default_factory=list)  # clauses read as a record's states ("goes from draft to paid"): rules too
-    last_subject: tuple[str, str] | None = None  # the record the last clause spoke of: what "it" and "they" refer to
+    last_subject: tuple[str, str] | None = None
+    clauses: list[str] = field(default_factory=list)  # every clause read, for the last pass over records named together  # the record the last clause spoke of: what "it" and "they" refer to
     assumptions: list[str] = field(default_factory=list)
 
     def entity(self, name: str, words: str, weight: int = 1) -> EntityDraft:
@@ -861,6 +862,7 @@ def _clauses(sentence: str) -> list[str]:
 
 
 def _clause(clause: str, draft: Draft) -> bool:
+    draft.clauses.append(clause)
     taken = _clause_inner(clause, draft)
     subject = _clause_subject(clause) or ((m := _DEF_HAS.match(clause)) and noun_phrase(m.group(1)))
     if not subject and (m := re.match(r"^\s*(?:(?:the|a|an|each|every|our|all|new)\s+)?([a-z][\w-]*)\s+(?:can\s+|must\s+|will\s+|should\s+|may\s+)?([a-z]+)\b", clause, re.I)) \
@@ -1841,6 +1843,10 @@ def resolve(draft: Draft) -> AppSpec:
         else:
             add_ref(src, dst, "ref", required, words)
 
+    for src, dst, required, words in _named_together(draft.clauses, entities):
+        if not any(f.ref == dst for f in refs[src]) and not any(f.ref == src for f in refs[dst]):
+            add_ref(src, dst, "ref", required, words)
+
     built: list[Entity] = []
     for name, e in entities.items():
         fields: list[Field] = []
@@ -1874,6 +1880,61 @@ def resolve(draft: Draft) -> AppSpec:
 
 
 AUTO = {"id", "createdAt", "updatedAt"}
+
+_ONE_DET = {"a", "an", "one", "the", "its", "their", "his", "her", "single", "same", "exactly"}
+_MANY_DET = {"many", "several", "multiple", "some", "its", "their", "all", "more"}
+
+
+def _named_together(clauses: list[str], entities: dict[str, Any]) -> list[tuple[str, str, bool, str]]:
+    """The last pass: a clause that names two records, the first as its subject, says how they relate even
+    when no construction knew its verb. 'a reading is taken from one meter': Reading -> Meter; 'each gig
+    has songs': Song -> Gig. Both plural ('members borrow books'), negations and access sentences say
+    nothing here."""
+    words_for: list[tuple[str, str, bool]] = []  # (pattern words, entity, plural)
+    for name, e in entities.items():
+        label = (e.label or humanize(name)).lower()
+        ws = words_of(label)
+        if not ws:
+            continue
+        words_for.append((" ".join(ws), name, False))
+        words_for.append((" ".join([*ws[:-1], pluralize(ws[-1])]), name, True))
+    words_for.sort(key=lambda t: -len(t[0]))
+    found: list[tuple[str, str, bool, str]] = []
+    for clause in dict.fromkeys(clauses):
+        low = " ".join(words_of(clause))
+        if re.search(r"\b(?:not|no|never|nobody|none|without|only|log in|sign in|logged|cannot|can't)\b", clause.lower()):
+            continue
+        taken: list[tuple[int, int, str, bool]] = []
+        for phrase, name, plural in words_for:
+            for m in re.finditer(rf"\b{re.escape(phrase)}\b", low):
+                if not any(a < m.end() and m.start() < b for a, b, _, _ in taken):
+                    taken.append((m.start(), m.end(), name, plural))
+        taken.sort()
+        names = list(dict.fromkeys(t[2] for t in taken))
+        if len(names) != 2 or len(taken) != 2:
+            continue
+        (s1, e1, a, a_plural), (s2, _, b, b_plural) = taken
+        before_a = low[:s1].split()
+        if len([w for w in before_a if w not in ("each", "every", "a", "an", "the", "all", "our", "my", "and", "so", "then", "also")]) > 0:
+            continue  # the first record is not the subject
+        between = low[e1:s2].split()
+        content = [w for w in between if w not in _FUNCTION and not w.endswith("ly")]
+        if not between or len(content) > 1 or re.search(r"\b(?:sum|total|average|times|plus|minus|percent)\b", low):
+            continue  # "expense claims": one compound; "members create threads on a board": threads are the object
+        det = between[-1:]
+        one = det[0] in _ONE_DET or between[-2:] == ["one", "of"] or between[-3:-1] == ["one", "of"]
+        optional = bool(re.search(r"\b(?:optional(?:ly)?|can be|may be|might|if any|sometimes|or none|unassigned)\b", clause.lower()))
+        if one and (not b_plural or "of" in between[-3:]):
+            found.append((a, b, not optional, clause))  # "a class is taught by one chef", "held in one of our kitchens"
+        elif b_plural and not a_plural and not one and set(between) & {"has", "have", "contains", "includes", "holds", "made", "divided", "consists"}:
+            found.append((b, a, True, clause))  # "each ward has several nurses"
+    return found
+
+
+_FUNCTION = frozenset({"a", "an", "the", "one", "of", "our", "their", "its", "his", "her", "my", "is", "are", "was", "were", "be", "been", "can",
+                       "may", "must", "should", "will", "always", "also", "only", "to", "by", "in", "on", "at", "for", "from", "with", "into",
+                       "has", "have", "several", "many", "multiple", "some", "exactly", "single", "same", "more", "than", "just", "each",
+                       "every", "within", "under", "inside", "up", "out", "any"})
 
 
 def _nominal(verb: str, entities: dict[str, Any]) -> str | None:

@@ -484,3 +484,25 @@ def test_punctuated_text_keeps_its_sentences_and_whether_we_got_paid_is_paid():
     spec = extract_spec("Gigs have a date, a fee and whether we got paid. Visits have a date and whether the dog has a microchip. Dogs have a name.")
     assert fields(spec, "Gig") == {"date": "date", "fee": "number", "paid": "boolean"}
     assert fields(spec, "Visit").get("microchip") == "boolean"
+
+
+@pytest.mark.parametrize("text, src, dst", [
+    ("Chefs have a name. Classes have a title. A class is taught by one chef.", "ClassEntry", "Chef"),
+    ("Kitchens have a name. Classes have a title. Every class is held in one of our kitchens.", "ClassEntry", "Kitchen"),
+    ("Wards have a name. Nurses have a name. Each ward has several nurses.", "Nurse", "Ward"),
+    ("Meters have a serial. Readings have a value. A reading is taken from one meter.", "Reading", "Meter"),
+])
+def test_two_records_named_in_one_clause_relate_by_their_determiners(text, src, dst):
+    spec = extract_spec(text)
+    assert dst in {f.ref for f in spec.entity(src).fields if f.type == "ref"}
+
+
+@pytest.mark.parametrize("text", [
+    "Members have a name. Boards have a title. Members create threads on a board.",  # threads are the object
+    "Tags have a name. Products have a title. A tag can be on many products.",  # many-to-many, not products -> tag
+    "Claims have a purpose. Expenses have an amount. Expense claims for a firm.",  # a compound
+    "Invoices have a date. Lines have an amount. The invoice total is the sum of its lines.",  # a computed value
+])
+def test_clauses_that_say_no_direction_add_no_reference(text):
+    spec = extract_spec(text)
+    assert not any(f.type == "ref" for e in spec.entities for f in e.fields)
