@@ -556,7 +556,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
     for w in ws:
         if w in ("of", "for", "with", "to", "from", "in", "on", "at", "by", "who", "which", "that", "where", "per", "whose",
                  "like", "such", "including", "via", "about", "under", "into", "between", "when", "if", "as", "and", "or", "but",
-                 "while", "then", "so", "because", "until", "unless", "is", "are", "was", "were", "can", "may", "must", "should", "will"):
+                 "while", "then", "so", "because", "until", "unless", "is", "are", "was", "were", "can", "may", "must", "should", "will",
+                 "after", "before", "during"):
             break
         cut.append(w)
     cut = [w for w in cut if w not in lex["adjectives"] and w not in lex["stop"] and not w.isdigit()]
@@ -767,8 +768,8 @@ def _options(text: str, loose: bool = False, head: str = "") -> list[str]:
 
     `head` is the field's own words when known: after "status" or "stage", words that would read as fields on
     their own ("paid", "shipped") are the options."""
-    if not loose and not re.search(r"/|\||,|\bor\b|->|→", text, re.I):
-        return []
+    if not loose and not re.search(r"/|\||,|\bor\b|->|→", text, re.I) or re.search(r"[()]", text):
+        return []  # options never hold parentheses: "name, area (m²), heated (yes/no)" is a field list
     text = re.sub(r"^\s*(?:one of|either|e\.?g\.?|like|such as)\s+", "", text.strip(), flags=re.I)
     parts = [p.strip(" .'\"") for p in _OPTIONS_SPLIT.split(text) if p and p.strip(" .'\"")]
     if len(parts) < 2 or any(len(p.split()) > 3 or len(p) > 30 for p in parts):
@@ -838,6 +839,16 @@ def _many_to_many(sentence: str, draft: Draft) -> bool:
     return True
 
 
+def _field_with_options(head: str, body: str) -> bool:
+    """'status: open, closed', 'size: S, M or L' (a field and its options), not 'Country: name, continent' (a record and its fields)."""
+    opts = _options(body, head=head)
+    if not opts or not _is_field_word(head):
+        return False
+    if words_of(head)[-1] in lexicon()["enum_words"]:
+        return True
+    return not any(_FIELDISH.search(o) or o.lower() in lexicon()["field_words"] or _infer_type(camel(o))[0] not in ("string", "enum") for o in opts)
+
+
 def _is_field_word(phrase: str) -> bool:
     ws = words_of(phrase)
     return bool(ws) and (ws[-1] in lexicon()["enum_words"] or ws[-1] in lexicon()["field_words"] or not is_plural(ws[-1]))
@@ -885,6 +896,7 @@ def _workflow(clause: str, draft: Draft) -> bool:
     or rejected': the states are the options of the record's status; 'it can be rejected while submitted' adds one."""
     low = clause.lower()
     states: list[str] = []
+    listed = False
     if (m := _FLOW_FROM.search(low)) or (m := _FLOW_IS.search(low)):
         parts = [m.group(1), *re.split(r"\s*(?:\bto\b|->|→|>|,|\band then\b|\bthen\b|\bafter that\b|\bor\b)\s*", m.group(2))]
         states = [re.sub(r"^(?:either|an?|the)\s+", "", p.strip()) for p in parts if p and p.strip()]
@@ -897,6 +909,16 @@ def _workflow(clause: str, draft: Draft) -> bool:
         known = {e.label.lower() for e in draft.entities.values()}
         if any(singular_phrase(x) in known for x in states) or len(states) == 2 and not all(re.search(r"(?:ed|ing|ft|ne|en|ive|ing|open|closed|new)$", x) for x in states):
             subject = None  # "goes from a warehouse to a shop", "from home to work": places, not states
+    elif (m := re.match(rf"^\s*(?:(?:each|every|an?|the|all|our)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|can be|may be)\s+(?:either\s+|one of\s+)?"
+                        rf"({_STATE}(?:\s*,\s*{_STATE})*\s*,?\s+or\s+{_STATE})\s*$", low)) and (subject := noun_phrase(m.group(1))):
+        # "events are either draft or published", "orders are pending, paid or refunded": the record's states
+        opts = [o.strip() for o in re.split(r"\s*,\s*|\s+or\s+", m.group(2)) if o.strip()]
+        stateish = all(len(words_of(o)) <= 2 and (re.search(r"(?:ed|ing|ive|ft|open|new|live|done|due|paid|sold|lost|won)$", o)
+                                                  or "ADJ" in _pos(words_of(o)[-1])) for o in opts)
+        known = {e.label.lower() for e in draft.entities.values()}
+        if not stateish or any(singular_phrase(o) in known for o in opts) or len(opts) < 2:
+            return False
+        states, listed = opts, True
     elif (m := _FLOW_ALSO.search(low)) and (subject := draft.last_subject):
         ent = draft.entities.get(subject[0])
         f = next((f for f in (ent.fields.values() if ent else []) if f.name in ("status", "state", "stage") and f.options), None)
@@ -906,7 +928,8 @@ def _workflow(clause: str, draft: Draft) -> bool:
         return False
     if not subject:
         return False
-    draft.workflows.append(clause)
+    if not listed:
+        draft.workflows.append(clause)  # a flow between states is a rule too; a plain list of states is only the enum
     ent = draft.entity(subject[0], subject[1], weight=1)
     f = next((f for f in ent.fields.values() if f.name in ("status", "state", "stage")), None)
     if f is None:
@@ -932,7 +955,7 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
         head, body = m.group(1), m.group(2)
         np = noun_phrase(head)
-        if np and _options(body, head=head) and _is_field_word(head):
+        if np and _field_with_options(head, body):
             np = None
         listed = re.match(rf"\s*{_SUBJECT}\s+(?:with|having)\b", body, re.I) and sum(
             _plural_items([i]) for i in split_top(body)) >= 2  # "support desk: tickets with status, and comments on tickets"
@@ -1038,13 +1061,19 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             taken = True
     # "members sign up with name, email and membership type": people who register are records
     m = re.match(r"^\s*(?:(?:the|our|all|new)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|must\s+|will\s+|should\s+)?"
-                 r"(?:sign(?:s)?\s*-?\s*up|registers?|join|joins|enrol+s?|create an account|apply|applies)\s+(?:with|by giving|giving|using)\s+(.+)$", clause, re.I)
+                 r"(?:(?:sign(?:s)?\s*-?\s*up|registers?|join|joins|enrol+s?|create an account|apply|applies)\s+(?:with|by giving|giving|using)|"
+                 r"(?:is |are |has to |have to |must |should )?(?:give|gives|giving|provide|provides|providing|enter|enters|fill in|fills in|supply|supplies|leave|leaves)"
+                 r"(?:\s+(?:us|me))?)\s+(?:their|his|her|its)?\s*(.+)$", clause, re.I)
     if m and (np := noun_phrase(m.group(1)) or _people_entity(m.group(1))) and np[0] not in ("User",):
         items = field_items(m.group(2))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
-        if good and len(good) >= len(items) / 2:
+        signs_up = not re.search(r"\b(?:giv\w*|gives?|provid\w*|enters?|fill\w* in|suppl\w*|leaves?)\b", m.group(0)[: len(m.group(0)) - len(m.group(2))], re.I)
+        personal = sum(bool(_FIELDISH.search(_clean_item(i)) or re.search(r"\b(?:name|e-?mail|phone|address|country|city|number|birth)\b", i, re.I))
+                       for i in items) * 2 >= len(items)
+        if good and len(good) >= len(items) / 2 and (signs_up or personal):
+            # "guests give their name, email and country" (details about themselves), not "judges give a score"
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
-            draft.auth = True
+            draft.auth |= signs_up
             taken = True
     # "pubs are stored separately with their name and address": records described by how they are kept
     m = re.match(r"^\s*(?:(?:each|every|the|all|our)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are)\s+(?:stored|kept|saved|listed|recorded|tracked|"
@@ -1465,19 +1494,23 @@ _MAKES = frozenset({"submit", "place", "write", "file", "raise", "issue", "post"
 _DEAL_VERBS = frozenset({"place", "submit", "rent", "borrow", "book", "buy", "order", "sell", "publish", "review", "rate", "score",
                         "send", "post", "write", "teach", "attend", "host", "own", "lease", "hire", "file", "raise", "issue", "make"})
 """Verbs by which a party (people or an organisation: 'garden centres place orders') makes records."""
-_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:in|into|to|for|on|at)\s+)?(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
-_ACTOR_ONE = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:in|into|to|for|on|at)\s+)?(?:(?:a|an|the|their|many|several|some|one or more)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+_OBJ = r"([a-z][\w-]*(?:\s+(?!(?:with|for|to|on|in|at|from|by|and|or|of|about|into|which|that|who)\b)[a-z][\w-]*)?)"
+_ACTOR = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:in|into|to|for|on|at)\s+)?(?:(?:a|an|the|their|many|several|some|one or more)\s+)?" + _OBJ, re.I)
+_ACTOR_ONE = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w-]*)\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+)?([a-z]+)\s+(?:(?:in|into|to|for|on|at)\s+)?(?:(?:a|an|the|their|many|several|some|one or more)\s+)?" + _OBJ, re.I)
 
 
 def _actors(clause: str, draft: Draft) -> bool:
     """'tenants rent flats', 'members borrow books': the actor and the records become entities."""
     for text in dict.fromkeys([clause.strip(), re.split(r"\b(?:where|in which|so that|because)\s+", clause, maxsplit=1, flags=re.I)[-1].strip()]):
         for pattern in (_ACTOR_ONE, _ACTOR):  # a one-word subject first: 'employees log time entries', then 'garden centres place orders'
-            m = pattern.match(text)
-            modal = bool(re.match(r"^\s*(?:the\s+|our\s+|my\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:can|may|must|will|should)\s", text, re.I))
-            if m and _actor(m.group(1), m.group(2).lower(), m.group(3), clause, draft, generic=modal):
+            bare = re.sub(r"^\s*(?:a|an|each|every)\s+", "", text, flags=re.I)
+            m = pattern.match(bare)
+            modal = bool(re.match(r"^\s*(?:the\s+|our\s+|my\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:can|may|must|will|should)\s", text, re.I)) \
+                or bare != text  # "a buyer places an order": any buyer
+            if m and _actor(m.group(1), _verb_lemma(m.group(2).lower()), m.group(3), clause, draft, generic=modal):
                 # "tenants can send a repair request with a description and an urgent flag": the record's fields
-                rest = re.match(r"^\s*,?\s*(?:with|having|including|that has|which has)\s+(.+)$", text[m.end():], re.I)
+                rest = re.match(r"^(?:\s+(?:for|to|on|in|at|about|from)\s+(?:a|an|the|one|each|their|his|her)\s+[a-z][\w-]*)?\s*,?\s*"
+                                r"(?:with|having|including|that has|which has)\s+(.+)$", bare[m.end():], re.I)
                 record = noun_phrase(m.group(3))
                 if rest and record:
                     items = field_items(rest.group(1))
@@ -1486,6 +1519,14 @@ def _actors(clause: str, draft: Draft) -> bool:
                         _add_fields(draft.entity(record[0], record[1], weight=2), good, draft)
                 return True
     return False
+
+
+def _verb_lemma(word: str) -> str:
+    """'places' -> 'place', 'borrows' -> 'borrow'; other forms as they are."""
+    if word.endswith("s") and "VERB" in _pos(word):
+        from lemminflect import getLemma
+        return getLemma(word, upos="VERB")[0]
+    return word
 
 
 def _actor(subj: str, verb: str, obj: str, clause: str, draft: Draft, generic: bool = False) -> bool:

@@ -506,3 +506,21 @@ def test_two_records_named_in_one_clause_relate_by_their_determiners(text, src, 
 def test_clauses_that_say_no_direction_add_no_reference(text):
     spec = extract_spec(text)
     assert not any(f.type == "ref" for e in spec.entities for f in e.fields)
+
+
+@pytest.mark.parametrize("text, entity, expected", [
+    ("Greenhouse: name, area (m²), heated (yes/no).", "Greenhouse", {"name": "string", "area": "number", "heated": "boolean"}),
+    ("Country: name, continent.", "Country", {"name": "string", "continent": "string"}),
+    ("Guests give their name, email and country.", "Guest", {"name": "string", "email": "email", "country": "string"}),
+    ("A buyer places an order with their email and name.", "Order", {"email": "email", "name": "string", "buyer": "ref:Buyer"}),
+    ("Inspections after install: date, passed, notes.", "Inspection", {"date": "date", "passed": "boolean", "notes": "text"}),
+])
+def test_more_ways_to_define_a_record(text, entity, expected):
+    assert fields(extract_spec(text), entity) == expected
+
+
+def test_a_list_of_states_is_the_status_but_no_rule_and_judges_giving_scores_are_no_fields():
+    spec = extract_spec("Events have a name. Events are either draft or published.")
+    assert field(spec, "EventEntry", "status").options == ["draft", "published"] and not spec.rules
+    spec = extract_spec("Teams have a name. Judges give each team a score for innovation and execution.")
+    assert "Judge" not in {e.name for e in spec.entities} or not fields(spec, "Judge").keys() - {"name"}
