@@ -263,6 +263,14 @@ def _outline_pass(text: str, nested: bool) -> str:
                 break
             items.append(it.group(2))
             j += 1
+        if not items and indent < 0 and _HEADING.match(line):
+            nxt_i = next((k for k in range(i + 1, len(lines)) if lines[k].strip()), None)
+            plain = lines[nxt_i].strip().rstrip(".") if nxt_i is not None else ""
+            parts = [p.strip() for p in plain.split(",")]
+            if len(parts) >= 2 and all(1 <= len(words_of(p)) <= 4 for p in parts) and not re.search(r"[.;:!?]", plain):
+                out.append(f"{heading}: {plain}.")  # "## Venues" then "Name, city, capacity."
+                i = nxt_i + 1
+                continue
         if len(items) < 1 or indent < 0 and not _HEADING.match(line) and len(items) < 2:
             out.append(line)
             i += 1
@@ -286,6 +294,7 @@ def _plain(text: str) -> str:
     """Markdown as prose: a table row `| Customer | name, email |` is 'Customer: name, email.' (the
     header row and the ruler are dropped), emphasis marks go, headings and list numbers stay lines."""
     text = _outline(text)
+    text = re.sub(r"(?<![\w/])w/(?=\s)", "with", text, flags=re.I)  # "questions w/ text, points"
     out = []
     rows = 0
     for line in text.split("\n"):
@@ -349,7 +358,7 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def split_top(text: str, seps: str = r",|;|\band\b|\bor\b|&|\bplus\b|\bas well as\b") -> list[str]:
+def split_top(text: str, seps: str = r",|;|\band\b|\bor\b|&|\s\+\s|\bplus\b|\bas well as\b") -> list[str]:
     """Split a list at separators outside parentheses."""
     parts, depth, buf = [], 0, ""
     i = 0
@@ -429,7 +438,7 @@ def field_items(body: str) -> list[str]:
         return [i for i in items if i]
     items = [w for item in split_top(body) for w in _run_together(item)]
     for i, item in enumerate(items[:-1]):
-        m = re.match(r"^(.*?[a-z])\s*(?::|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
+        m = re.match(r"^([^()]*?[a-z])\s*(?::(?=\s)|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
         rest = [_clean_item(r) for r in items[i + 1:]]
         if m and " / " in m.group(2):
             continue  # its options were closed by 'or' already
@@ -522,9 +531,9 @@ def _gerund_modifier(word: str) -> bool:
 
 
 _GENERIC = frozenset({"app", "apps", "application", "system", "user", "users", "data", "thing", "things", "stuff", "info", "information",
-                      "detail", "details", "website", "site", "page", "api", "database", "db", "login", "everyone", "someone", "everything",
+                      "detail", "details", "website", "api", "database", "db", "login", "everyone", "someone", "everything",
                       "something", "lot", "lots", "way", "kind", "type", "sort", "number", "amount", "name", "date", "time", "day", "year",
-                      "month", "week", "hour", "minute", "status", "option", "part", "field", "column", "row", "form", "screen", "view"})
+                      "month", "week", "hour", "minute", "status", "option", "part", "field", "column", "row"})
 """Words that never name records, even when a request gives them fields."""
 
 
@@ -534,9 +543,11 @@ def defined_noun(phrase: str) -> tuple[str, str] | None:
     np = noun_phrase(phrase)
     if np:
         return np
+    phrase = re.split(r"\s+(?:in|at|on|of|from|for|with|under|inside)\s+", phrase.strip(), maxsplit=1, flags=re.I)[0]  # "tools in the shed"
     ws = [w for w in words_of(re.sub(r"\(.*?\)", " ", phrase)) if w not in ("each", "every", "a", "an", "the", "all", "our", "my", "any", "one")]
     ws = ws[-2:] if len(ws) >= 2 and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["stop"] and ws[-2] not in _GENERIC else ws[-1:]
-    if not ws or ws[-1] in lexicon()["stop"] or singularize(ws[-1]) in _GENERIC or ws[-1] in _GENERIC or "NOUN" not in _pos(ws[-1]):
+    compound = len(ws) == 2 and ws[-1] not in ("user", "users", "data", "info", "information", "details", "stuff", "things")  # "ticket types"
+    if not ws or ws[-1] in lexicon()["stop"] or not compound and (singularize(ws[-1]) in _GENERIC or ws[-1] in _GENERIC) or "NOUN" not in _pos(ws[-1]):
         return None
     name = pascal(" ".join([*ws[:-1], singularize(ws[-1])]))
     return (name, " ".join(ws)) if len(name) >= 3 else None
@@ -598,7 +609,7 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
 
 
 _HAS = r"(?:has|have|had|with|contains?|includes?|stores?|records?|tracks?|keeps?|holds?|needs?|gets?|lists?|notes?|logs?(?!\s+(?:in|on|out)\b)|captures?|saves?|requires?|having|consists? of|is made of|are made of|comes? with|should have|must have|will have|needs? to have|need to store|we (?:record|store|track|keep|note|log|need|want)|i (?:record|store|track|keep|note|log|need|want))"
-_SUBJECT = r"(?:(?:each|every|any|a|an|the|all|our|my)\s+)?((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*)"
+_SUBJECT = r"(?:(?:each|every|any|a|an|the|all|our|my)\s+)?((?:[a-z][\w'-]*\s+){0,2}?[a-z][\w'-]*(?:\s+(?:in|at|on|of|from)\s+(?:the|a|an|our|each)\s+[a-z][\w'-]*)?)"
 _DEF_HAS = re.compile(rf"^(?:.*?\b(?:and|but|then|also|so)\s+)??{_SUBJECT}\s+(?:(?:also|should|must|will|can|may|always|usually|each|all)\s+)*{_HAS}\s+(.+)$", re.I)
 _DEF_COLON = re.compile(r"^(?:the\s+|our\s+|my\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2})\s*(?::|=|-{1,2}>?|—)\s+(.+)$", re.I)
 _DEF_PAREN = re.compile(r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)", re.I)
@@ -965,8 +976,19 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
         if (has := _DEF_HAS.match(body)) and noun_phrase(has.group(1)) and not listed and (
                 is_plural(words_of(has.group(1))[-1]) or re.match(r"\s*(?:each|every)\b", has.group(1), re.I)):
             return _clause(body, draft) or taken  # "an org chart: employees have a name, ...": a title, then a clause
+        per = re.match(r"^\s*(?:for|per|of)\s+(?:each|every|a|one)\s+([a-z][\w-]*(?:\s+(?!(?:the|its|their|a|an)\b)[a-z][\w-]*)?)\s*,?\s+(?:the\s+|its\s+|their\s+)(.+)$", body, re.I)
+        if np and per and (parent := noun_phrase(per.group(1))) and parent[0] != np[0]:
+            # "Results: for each registration the finish time and the overall rank"
+            good = [f for f in (parse_field(i, draft) for i in field_items(per.group(2))) if f]
+            if good:
+                _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+                draft.entity(parent[0], parent[1], weight=1)
+                draft.relations.append((np[0], parent[0], "ref", True, clause))
+                return True
         if np is None and len(split_top(body)) >= 2:
             np = _people_entity(head)  # "Staff: name, email, department": people kept as records
+        if np is None and not _field_with_options(head, body) and len([i for i in field_items(body) if parse_field(i, draft)]) >= 2:
+            np = defined_noun(head)  # "Routes: name, number, colour": a record, though 'route' is kept out of passing mentions
         if np or _plural_items(split_top(body)):
             items = field_items(body)
             if _plural_items(items):
@@ -991,8 +1013,9 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     taken |= acting
     # "each van has a plate number, a make and ..."
     m = None if acting else _DEF_HAS.match(clause)
-    if m and words_of(m.group(1)) and words_of(m.group(1))[-1] in APP_WORDS:
-        return taken | _entity_list(m.group(2), draft, weight=2)
+    if m and words_of(m.group(1)) and words_of(m.group(1))[-1] in APP_WORDS and (
+            _plural_items(field_items(m.group(2))) or not re.match(r"^\s*(?:each|every|a|an)\s", clause, re.I)):
+        return taken | _entity_list(m.group(2), draft, weight=2)  # "the app has projects and tasks" ("each site has a name": a record)
     pronoun = bool(m and re.fullmatch(r"(?:it|they|he|she|this|each one|each of them|every one)", m.group(1).strip(), re.I)) and draft.last_subject
     if m and (pronoun or not re.match(r"^(?:i|we|you|they|it|he|she|users?|people|everyone|someone|this|that|there)\b", m.group(1).strip(), re.I)):
         np = draft.last_subject if pronoun else noun_phrase(m.group(1))
@@ -1032,8 +1055,9 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
                 ent = draft.entity(np[0], np[1], weight=2)
                 _add_fields(ent, good, draft)
                 taken = True
-    # "i have fields, each with a name and a size"
-    m = re.search(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:each|every one|all)\s+(?:with|having|has|have|of them with)\s+(.+)$", clause, re.I)
+    # "i have fields, each with a name and a size"; "an event offers several ticket types (e.g. VIP), each with a price"
+    bare = re.sub(r"\s*\([^()]*\)", "", clause)
+    m = re.search(r"\b([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s+(?:each|every one|all)\s+(?:with|having|has|have|of them with)\s+(.+)$", bare, re.I)
     head = re.sub(r"^(?:are|is|were|was|has|have)\s+", "", m.group(1), flags=re.I) if m else ""  # "there are teams, each with ..."
     if m and words_of(head) and len(words_of(head)) == 2 and words_of(head)[0] in ("into", "in", "of", "are", "is", "has", "have", "with", "by"):
         head = words_of(head)[1]  # "the forum is divided into boards, each with ..."
@@ -1042,6 +1066,11 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
         good = [f for f in (parse_field(i, draft) for i in field_items(m.group(2))) if f]
         if np and good:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            owner = re.match(r"^\s*(?:each|every|an?|the)\s+([a-z][\w-]*)\s+(?:has|have|offers?|contains?|includes?|holds?|lists?|sells?)\s+"
+                             r"(?:several|many|multiple|one or more|some|a few|different|various)\b", bare, re.I)
+            if owner and (parent := noun_phrase(owner.group(1))) and parent[0] != np[0]:
+                draft.entity(parent[0], parent[1], weight=1)
+                draft.relations.append((parent[0], np[0], "has_many", True, clause))
             taken = True
     # "there is drivers with name and phone, and cars with plate number": records introduced by 'there are'
     m = re.match(r"^\s*(?:so\s+|and\s+)?(?:there\s+(?:is|are|will be|must be|should be)|we\s+(?:have|got)|i\s+have)\s+(.+)$", clause, re.I)

@@ -524,3 +524,17 @@ def test_a_list_of_states_is_the_status_but_no_rule_and_judges_giving_scores_are
     assert field(spec, "EventEntry", "status").options == ["draft", "published"] and not spec.rules
     spec = extract_spec("Teams have a name. Judges give each team a score for innovation and execution.")
     assert "Judge" not in {e.name for e in spec.entities} or not fields(spec, "Judge").keys() - {"name"}
+
+
+@pytest.mark.parametrize("text, entity, expected", [
+    ("Each site has a name, address and start date.", "Site", {"name": "string", "address": "string", "startDate": "date"}),
+    ("Quizzes w/ title + category.", "Quiz", {"title": "string", "category": "string"}),
+    ("Tools in the shed have a name and a condition (good / worn / broken).", "Tool", {"name": "string", "condition": "enum"}),
+    ("## Venues\nName, city, capacity.\n", "Venue", {"name": "string", "city": "string", "capacity": "integer"}),
+    ("Registrations have a bib. Results: for each registration the finish time (hh:mm:ss) and the overall rank.", "Result",
+     {"finishTime": "number", "overallRank": "integer", "registration": "ref:Registration"}),
+    ("Events have a name. An event offers several ticket types (e.g. Early bird, VIP), each with a price and a sales end date.", "TicketType",
+     {"price": "number", "salesEndDate": "date", "eventEntry": "ref:EventEntry"}),
+])
+def test_records_defined_in_headings_lists_and_asides(text, entity, expected):
+    assert fields(extract_spec(text), entity) == expected
