@@ -726,6 +726,12 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
         f.hint = f.hint or unit.group(1).lower()
         name_part = name_part[: unit.start()]
+    elif (unit := re.search(r"^(.*?[a-z])\s+(?:in|measured in)\s+((?:cubic|square|metric)\s+[a-z]+|[a-z]+s)\s*$", name_part.strip(), re.I)) \
+            and len(words_of(unit.group(1))) <= 3 and "NOUN" in _pos(singularize(unit.group(2).split()[-1].lower())):
+        # "value in cubic metres", "capacity in pallets", "wind strength in knots": a measure and its unit
+        name_part, known = unit.group(1), unit.group(2).lower()
+        if known in lex["units"]["number"] or known in lex["units"]["integer"]:
+            f.hint = f.hint or known
     name_part = re.sub(r"\s*\b(?:(?:of|is|are|must be|should be)\s+)?(?:at least|at most|minimum|maximum|min|max|no less than|"
                        r"no more than|up to|never below|never above|not below|not above)(?:\s+of)?\s*(?:-?\d.*)?$", "", name_part.strip(), flags=re.I)
     name_part = re.sub(r"(?<!-)\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
@@ -754,7 +760,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         owned = len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "got", "been", "needs", "need")
         while len(ws) > 1 and ws[0] in ("has", "have", "is", "are", "was", "were", "gets", "get", "got", "been", "needs", "need", "a", "an"):
             ws = ws[1:]  # "whether it has a water tap": waterTap
-        if ws and "VERB" in _pos(ws[0]) and len(ws) > 1 and not owned:
+        if ws and "VERB" in _pos(ws[0]) and len(ws) > 1 and not owned and ws[0] not in ("did", "does", "do", "can", "could", "will", "would"):
             from lemminflect import getInflection
             ws[0] = (getInflection(ws[0], tag="VBZ") or (ws[0],))[0]
     if ws and ws[-1] == "flag":
@@ -1664,12 +1670,22 @@ def _features(low: str, draft: Draft) -> bool:
             _role(draft, " ".join(ws[-2:]), low)
             draft.auth = True
             taken = True
+    for m in _STAFF_ACTS.finditer(low):  # "admins moderate reviews", "the head keeper can move animals": staff words are roles
+        ws = [w for w in words_of(m.group(1)) if w not in lexicon()["stop"]]
+        if ws and m.group(2) not in ("have", "has", "is", "are", "was", "were", "get", "gets"):
+            _role(draft, " ".join(ws[-2:]), low)
+            draft.auth = True
+            taken = True
     for m in _ROLE_LIST.finditer(low):
         for who in split_top(m.group(1) or m.group(2) or ""):
             if is_person(words_of(who)[-1] if words_of(who) else ""):
                 _role(draft, who, low)
                 taken = True
     return taken
+
+
+_STAFF_ACTS = re.compile(r"(?:^|[.;:,]\s*|\band\s+)(?:the\s+|our\s+|only\s+(?:the\s+)?)?((?:[a-z]+\s+)?(?:admins?|administrators?|moderators?|managers?|editors?|supervisors?|"
+                         r"superusers?|super-admins?|head\s+[a-z]+s?|chief\s+[a-z]+s?))\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+|also\s+)?([a-z]+)\b")
 
 
 def _role(draft: Draft, who: str, low: str) -> dict[str, Any]:

@@ -538,3 +538,12 @@ def test_a_list_of_states_is_the_status_but_no_rule_and_judges_giving_scores_are
 ])
 def test_records_defined_in_headings_lists_and_asides(text, entity, expected):
     assert fields(extract_spec(text), entity) == expected
+
+
+def test_staff_words_acting_are_roles_and_units_end_a_field_name():
+    spec = extract_spec("Reviews have a text. Admins moderate reviews. Only the head keeper can move animals.")
+    assert {r.name for r in spec.roles} >= {"admin", "headKeeper"} and spec.auth
+    spec = extract_spec("Readings have a value in cubic metres. Warehouses have a capacity in pallets. Members have an interest in games.")
+    assert fields(spec, "Reading") == {"value": "number"} and fields(spec, "Warehouse") == {"capacity": "integer"}
+    assert fields(spec, "Member") == {"interest": "string"}
+    assert fields(extract_spec("Entries have a time and whether the boat did not finish."), "Entry")["didNotFinish"] == "boolean"
