@@ -576,7 +576,7 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
         cut = cut[1:]  # "track expenses": a verb and its object
     if len(cut) >= 2 and not is_nounish(cut[-1]) and "VERB" in _pos(cut[-1]):
         cut = cut[:-1]  # "each hive sits", "players belong": a subject and its verb
-    if not cut or cut[-1] in APP_WORDS:
+    if not cut or cut[-1] in APP_WORDS or cut[-1] in ("who", "whom", "whose", "what", "one", "ones", "other", "others", "overlapping", "maximum", "minimum"):
         return None
     head = cut[-1]
     if not is_nounish(head) or head in lex["not_entities"] or singularize(head) in lex["not_entities"]:
@@ -1843,6 +1843,14 @@ def resolve(draft: Draft) -> AppSpec:
         e = draft.entities[name]
         if name in role_names and not e.fields and not any(name in (r[0], r[1]) for r in draft.relations) and e.weight <= 2:
             del draft.entities[name]
+    # a word named once in passing ("in the shed", "our boxes"), with no fields and nothing pointing at it, is no record
+    # while other records were defined
+    defined = [n for n, e in draft.entities.items() if e.fields]
+    for name in list(draft.entities):
+        e = draft.entities[name]
+        if len(defined) >= 2 and not e.fields and e.weight <= PASSING and not any(name in (r[0], r[1]) for r in draft.relations) \
+                and not any(name in (a, o) for _, a, o, _ in draft.actions):
+            del draft.entities[name]
 
     entities = draft.entities
     assumptions = list(draft.assumptions)
@@ -1966,6 +1974,7 @@ def resolve(draft: Draft) -> AppSpec:
 
 
 AUTO = {"id", "createdAt", "updatedAt"}
+PASSING = 1  # the weight of a word named once in passing (no definition, no relation): dropped when other records are defined
 
 _ONE_DET = {"a", "an", "one", "the", "its", "their", "his", "her", "single", "same", "exactly"}
 _MANY_DET = {"many", "several", "multiple", "some", "its", "their", "all", "more"}

@@ -170,11 +170,11 @@ def test_any_text_gives_a_valid_spec_and_never_raises(text):
 
 
 def test_an_entity_label_is_singular_so_the_app_never_pluralizes_a_plural():
-    spec = extract_spec("Overlapping sessions have a start time. Concession tickets have a price.")
-    assert {e.label for e in spec.entities} >= {"overlapping session", "concession ticket"}
+    spec = extract_spec("Training sessions have a start time. Concession tickets have a price.")
+    assert {e.label for e in spec.entities} >= {"training session", "concession ticket"}
     from autodevos.agents.render import render_app
-    page = render_app(spec)["frontend/src/pages/OverlappingSessionPage.tsx"]
-    assert "sessionses" not in page and "overlapping sessions" in page.lower()
+    page = render_app(spec)["frontend/src/pages/TrainingSessionPage.tsx"]
+    assert "sessionses" not in page and "training sessions" in page.lower()
 
 
 def test_people_words_with_a_field_list_are_records_and_participles_make_relations():
@@ -547,3 +547,11 @@ def test_staff_words_acting_are_roles_and_units_end_a_field_name():
     assert fields(spec, "Reading") == {"value": "number"} and fields(spec, "Warehouse") == {"capacity": "integer"}
     assert fields(spec, "Member") == {"interest": "string"}
     assert fields(extract_spec("Entries have a time and whether the boat did not finish."), "Entry")["didNotFinish"] == "boolean"
+
+
+def test_words_named_once_in_passing_are_no_records_when_others_are_defined():
+    spec = extract_spec("Tools have a name and a condition. Members have a name and an email. Tools are kept in the shed.")
+    assert {e.name for e in spec.entities} == {"Tool", "Member"}
+    # alone, a passing word is still the app's record (nothing else was defined)
+    assert {e.name for e in extract_spec("an app to keep track of our boxes").entities} == {"Box"}
+    assert "Who" not in {e.name for e in extract_spec("Scouts have a name. Trips have a date. Who's going on which trip.").entities}
