@@ -188,6 +188,26 @@ def correct_spelling(text: str) -> str:
     return re.sub(r"[A-Za-z]+", lambda m: _match(m.group(0), fixes.get(m.group(0).lower())), text)
 
 
+def normalize_grammar(text: str) -> str:
+    """Learners' English the constructions can read: 'student it must to have' -> 'student must have',
+    'each students live' -> 'each student live', 'I am need' -> 'I need'."""
+    text = re.sub(r"\b(must|can|should|will|could|may|might|shall)\s+to\s+(?=[a-z])", r"\1 ", text, flags=re.I)
+    text = re.sub(r"\b(i\s+am|we\s+are)\s+(?=(?:need|want|have|like)\b)", lambda m: m.group(1).split()[0] + " ", text, flags=re.I)
+
+    def drop_pronoun(m: re.Match[str]) -> str:
+        word = m.group(1)
+        if is_nounish(word) and "VERB" not in _pos(word.lower()) - {"NOUN"} and word.lower() not in lexicon()["stop"] \
+                and word.lower() not in ("because", "when", "if", "so", "that", "where", "then", "and", "but", "as", "than", "what", "which"):
+            return f"{word} {m.group(3)}"
+        return m.group(0)
+
+    text = re.sub(r"\b([A-Za-z][a-z]+)\s+(it|he|she|they)\s+(must|should|will|can|has|have|is|are|needs?)\b", drop_pronoun, text)
+    text = re.sub(r"\b(each|every)\s+([a-z]+s)\b(?=\s+[a-z])",
+                  lambda m: f"{m.group(1)} {singularize(m.group(2))}" if is_plural(m.group(2)) and singularize(m.group(2)) != m.group(2) else m.group(0),
+                  text, flags=re.I)
+    return text
+
+
 def _match(word: str, fix: str | None) -> str:
     if fix is None:
         return word
@@ -651,7 +671,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     vp = re.match(r"^\s*(?:and\s+)?([a-z]+)\s+(?:in|at|on|to|for|with|under|inside|into)\s+(?:one|a single|exactly one|a|an|the|their|its)\s+[a-z]", raw, re.I)
     if vp and "VERB" in _pos(vp.group(1).lower()) and "NOUN" not in _pos(vp.group(1).lower()) or vp and is_verb_form(vp.group(1)):
         return None  # "live in one tank", "belongs to a customer": a relation (read by _relations), not a field  # "which asset went to which staff member": two references (_belonging), not a field
-    text = _clean_item(item)
+    text = _clean_item(re.sub(r"^\s*(?:and\s+)?(?:at|in|on|for|from|to|with|of)\s+which\s+", "", item, flags=re.I))  # "at which lake": lake
     if not text:
         return None
     low = text.lower()
@@ -875,7 +895,7 @@ def _clauses(sentence: str) -> list[str]:
     parts = re.split(r"(?<=[a-z)]),?\s+(?:and|but|while|whereas)\s+(?=(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
                      sentence, flags=re.I)
     # a comma splice: "in building are flats, flat has number, size and rent"
-    parts = [q for p in parts for q in re.split(r"(?<=[a-z)]),\s+(?=(?:each|every|a|an|the)?\s*[a-z]+\s+(?:has|have)\s+(?!to\b|been\b))", p, flags=re.I)]
+    parts = [q for p in parts for q in re.split(r"(?<=[a-z)]),\s+(?=(?:each|every|a|an|the)?\s*[a-z]+\s+(?:(?:must|should|will|can|also)\s+)?(?:has|have)\s+(?!to\b|been\b))", p, flags=re.I)]
     out: list[str] = []
     for part in (p.strip() for p in parts if p.strip()):
         # "players belong to a team and have a name, ...": the second verb shares the subject
@@ -967,6 +987,18 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     long_title = re.match(r"^(.{1,80}?)\s*:\s+(.+)$", clause)
     if long_title and not _DEF_COLON.match(clause) and (has := _DEF_HAS.match(long_title.group(2))) and noun_phrase(has.group(1)):
         return _clause(long_title.group(1), draft) | _clause(long_title.group(2), draft) | taken
+    # "every member can log in and write his catch: which species, the weight in kg, at which lake"
+    tail = re.match(r"^(.{3,120}?)\b(?:his|her|their|its|a|an|the|each|every|new)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s+(.+)$", clause, re.I)
+    verb = (words_of(tail.group(1)) or [""])[-1] if tail else ""
+    if tail and verb not in ("has", "have", "had", "with", "of", "and", "or", "is", "are", "get", "gets", "need", "needs") \
+            and "VERB" in _pos(verb) and "NOUN" not in _pos(verb) \
+            and not _DEF_COLON.match(clause) and (np := defined_noun(tail.group(2))) and not _field_with_options(tail.group(2), tail.group(3)):
+        items = field_items(tail.group(3))
+        good = [f for f in (parse_field(i, draft) for i in items) if f]
+        if len(good) >= 2 and len(good) * 2 >= len(items) and not _plural_items(items):
+            _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+            _actors(tail.group(1) + " " + tail.group(2), draft)
+            return True
     # "Vans: plate number, make" / "stock app: products (...), suppliers (...)"
     m = _DEF_COLON.match(clause)
     if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
@@ -2126,7 +2158,7 @@ def _title(low: str, entities: list[Entity]) -> str:
 
 def extract_spec(request: str) -> AppSpec:
     """Build a spec v2 from a plain-language request, saying what was assumed and what was not understood."""
-    text = correct_spelling(request.strip()[:20000])
+    text = normalize_grammar(correct_spelling(request.strip()[:20000]))
     draft = Draft(text=text)
     for sentence in sentences(text)[:400]:
         try:

@@ -555,3 +555,19 @@ def test_words_named_once_in_passing_are_no_records_when_others_are_defined():
     # alone, a passing word is still the app's record (nothing else was defined)
     assert {e.name for e in extract_spec("an app to keep track of our boxes").entities} == {"Box"}
     assert "Who" not in {e.name for e in extract_spec("Scouts have a name. Trips have a date. Who's going on which trip.").entities}
+
+
+def test_learners_english_is_read_like_plain_english():
+    spec = extract_spec("There is buildings, each building have name and adress. Each students live in one room, "
+                        "student it must to have name, student number (it is unique), email and phone.")
+    assert fields(spec, "Student") == {"name": "string", "studentNumber": "string", "email": "email", "phone": "string", "room": "ref:Room"}
+    assert field(spec, "Student", "studentNumber").unique
+
+
+def test_a_record_written_after_a_verb_and_a_colon_with_which_items_as_references():
+    spec = extract_spec("Lakes have a name. Species have a name. Every member can log in and write his catch: "
+                        "which species, the weight in kg, the date and at which lake.")
+    assert fields(spec, "CatchEntry") == {"weight": "number", "date": "date", "species": "ref:Species", "lake": "ref:Lake"}
+    # "has a service: wash, dry cleaning or ironing" stays a field with options
+    spec = extract_spec("An order has a pickup date and a service: wash, dry cleaning or ironing.")
+    assert field(spec, "Order", "service").type == "enum"
