@@ -1969,7 +1969,7 @@ def resolve(draft: Draft) -> AppSpec:
         else:
             add_ref(src, dst, "ref", required, words)
 
-    for src, dst, required, words in _named_together(draft.clauses, entities):
+    for src, dst, required, words in [*_named_together(draft.clauses, entities), *_attached(draft.clauses, entities)]:
         if not any(f.ref == dst for f in refs[src]) and not any(f.ref == src for f in refs[dst]):
             add_ref(src, dst, "ref", required, words)
 
@@ -2055,6 +2055,43 @@ def _named_together(clauses: list[str], entities: dict[str, Any]) -> list[tuple[
             found.append((a, b, not optional, clause))  # "a class is taught by one chef", "held in one of our kitchens"
         elif b_plural and not a_plural and not one and set(between) & {"has", "have", "contains", "includes", "holds", "made", "divided", "consists"}:
             found.append((b, a, True, clause))  # "each ward has several nurses"
+    return found
+
+
+def _attached(clauses: list[str], entities: dict[str, Any]) -> list[tuple[str, str, bool, str]]:
+    """Records attached to another by a preposition: 'medical notes (date, treatment) for an animal', 'time entries
+    against projects', 'a copy of a given stamp', 'residents, their vehicles'."""
+    forms: dict[str, str] = {}
+    for name, e in entities.items():
+        ws = words_of((e.label or humanize(name)).lower())
+        if ws:
+            forms[" ".join(ws)] = name
+            forms[" ".join([*ws[:-1], pluralize(ws[-1])])] = name
+    if not forms:
+        return []
+    alt = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
+    pattern = re.compile(rf"\b({alt})\b(?:\s*\([^()]*\))?\s+(?:for|against|into|within|of|in|on|at)\s+(?:(?:a|an|one|each|every|the|their|his|her|its|a given|a specific|a single|named)\s+)?({alt})\b")
+    theirs = re.compile(rf"\b({alt})\b\s*(?:\([^()]*\))?\s*,\s*(?:and\s+)?(?:their|its)\s+({alt})\b")
+    found = []
+    for clause in dict.fromkeys(clauses):
+        low = " ".join(re.sub(r"[^\w()'\s,-]", " ", clause.lower()).split())
+        if re.search(r"\b(?:not|never|no|sum|total|average|each time|every time|per)\b", low):
+            continue
+        for m in pattern.finditer(low):
+            a, b = forms[m.group(1)], forms[m.group(2)]
+            before = low[: m.start()].split()[-3:]
+            after = low[m.end():].split()[:1]
+            if a == b or re.fullmatch(r"[\d,]+", (before or [""])[-1]) or set(before[-2:]) & {"each", "every"} \
+                    or set(before[-2:]) & {"at", "in", "on", "for", "to", "from", "by", "with", "of", "into", "bring"}:
+                continue  # "for each stop on a route", "at one depot for one parcel", "issued to a customer for a product"
+            if after and after[0].isalpha() and after[0] not in _FUNCTION and "NOUN" in _pos(after[0]) and "VERB" not in _pos(after[0]) \
+                    and not after[0].endswith("ly"):
+                continue  # "requests for a building management company": a compound, not the building
+            found.append((a, b, True, clause))
+        for m in theirs.finditer(low):
+            a, b = forms[m.group(1)], forms[m.group(2)]
+            if a != b:
+                found.append((b, a, True, clause))  # "residents, their vehicles": each vehicle has its resident
     return found
 
 

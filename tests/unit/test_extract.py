@@ -571,3 +571,19 @@ def test_a_record_written_after_a_verb_and_a_colon_with_which_items_as_reference
     # "has a service: wash, dry cleaning or ironing" stays a field with options
     spec = extract_spec("An order has a pickup date and a service: wash, dry cleaning or ironing.")
     assert field(spec, "Order", "service").type == "enum"
+
+
+@pytest.mark.parametrize("text, src, dst", [
+    ("Animals have a name. Medical notes have a date. As a volunteer I record medical notes (date, treatment) for an animal.", "MedicalNote", "Animal"),
+    ("Projects have a name. Time entries have hours. Employees log time entries against projects.", "TimeEntry", "Project"),
+    ("Residents have a name. Vehicles have a plate. Parking permits: residents, their vehicles.", "Vehicle", "Resident"),
+])
+def test_records_attached_by_a_preposition(text, src, dst):
+    assert dst in {f.ref for f in extract_spec(text).entity(src).fields if f.type == "ref"}
+
+
+def test_prepositional_objects_and_compounds_attach_nothing():
+    spec = extract_spec("Customers have a name. Products have a title. Licenses have a key. A license is issued to a customer for a product.")
+    assert not any(f.ref == "Product" for f in spec.entity("Customer").fields)
+    spec = extract_spec("Buildings have an address. Requests have a title. Maintenance requests for a building management company.")
+    assert not any(f.ref == "Building" for f in spec.entity("RequestEntry").fields)
