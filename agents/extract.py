@@ -742,6 +742,9 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
                          body_name, maxsplit=1, flags=re.I)[0]
     if re.match(r"\s*whether\s+(?:the|this|that|a|an|each|our|my)\s+[a-z]+\s+(?:is|are|was|were|has|have)\s+[a-z]", body_name, re.I):
         name_part = re.split(r"[,;(]", body_name, maxsplit=1)[0]  # "whether the dog is vaccinated": the verb is the field
+    if (sym := re.search(r"\s*(?:°\s?[cf]|ppm|%|‰)\s*$", name_part, re.I)):
+        f.hint = f.hint or "number"  # "temperature °C", "CO2 ppm"
+        name_part = name_part[: sym.start()]
     unit = _UNIT.search(name_part)
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
         f.hint = f.hint or unit.group(1).lower()
@@ -1816,7 +1819,27 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "date", []
     if last.endswith("ed") and len(ws) == 1 and "VERB" in _pos(last) and "NOUN" not in _pos(last):
         return "boolean", []
+    if last == "free" and len(ws) > 1 or last in ("counter", "tally"):
+        return ("boolean" if last == "free" else "integer"), []  # "gluten-free", "click counter"
+    if "of" in ws[1:]:  # "year of issue", "number of guests": the words before 'of' say it
+        head, _ = _infer_type(camel(" ".join(ws[: ws.index("of")])))
+        if head != "string":
+            return head, []
+    if len(ws) > 1 and (ws[-1] in _COUNTED or "VERB" in _pos(ws[-1]) and ws[-1].endswith("ed") and "NOUN" not in _pos(ws[-1])):
+        # "points used", "volunteers needed", "quantity wanted": the thing counted, then what happens to it
+        rest, _ = _infer_type(camel(" ".join(ws[:-1])))
+        if rest != "string":
+            return rest, []
+        if is_plural(ws[-2]):
+            return "integer", []
+    if ws[0] in ("max", "min", "maximum", "minimum") and len(ws) > 1:
+        rest, _ = _infer_type(camel(" ".join(ws[1:])))
+        return (rest if rest != "string" else "integer"), []  # "max attempts", "minimum price"
     return "string", []
+
+
+_COUNTED = frozenset({"used", "left", "remaining", "needed", "wanted", "bought", "sold", "earned", "spent", "won", "lost", "available",
+                      "allowed", "required", "booked", "taken", "given", "redeemed", "owed", "due"})
 
 
 def _entity_name_ok(name: str) -> bool:

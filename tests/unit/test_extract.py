@@ -587,3 +587,13 @@ def test_prepositional_objects_and_compounds_attach_nothing():
     assert not any(f.ref == "Product" for f in spec.entity("Customer").fields)
     spec = extract_spec("Buildings have an address. Requests have a title. Maintenance requests for a building management company.")
     assert not any(f.ref == "Building" for f in spec.entity("RequestEntry").fields)
+
+
+@pytest.mark.parametrize("item, name, ftype", [
+    ("year of issue", "yearOfIssue", "integer"), ("a click counter", "clickCounter", "integer"), ("temperature °C", "temperature", "number"),
+    ("gluten-free", "glutenFree", "boolean"), ("max attempts", "maxAttempts", "integer"), ("the points used", "pointsUsed", "integer"),
+    ("volunteers needed", "volunteersNeeded", "integer"), ("minimum price", "minimumPrice", "number"), ("amount paid", "amountPaid", "number"),
+])
+def test_field_types_from_heads_counted_things_and_unit_symbols(item, name, ftype):
+    spec = extract_spec(f"Stamps have a title and {item}.")
+    assert fields(spec, "Stamp").get(name) == ftype
