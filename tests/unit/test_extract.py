@@ -595,5 +595,5 @@ def test_prepositional_objects_and_compounds_attach_nothing():
     ("volunteers needed", "volunteersNeeded", "integer"), ("minimum price", "minimumPrice", "number"), ("amount paid", "amountPaid", "number"),
 ])
 def test_field_types_from_heads_counted_things_and_unit_symbols(item, name, ftype):
-    spec = extract_spec(f"Stamps have a title and {item}.")
+    spec = extract_spec(f"Stamps: title, {item}.")
     assert fields(spec, "Stamp").get(name) == ftype
