@@ -101,6 +101,7 @@ class Draft:
     backend: bool = True
     owned_all: bool = False
     actions: list[tuple[str, str, str, str]] = field(default_factory=list)  # (verb, actor, object, words): "members book classes"
+    named_fields: set[tuple[str, str]] = field(default_factory=set)  # (entity, field) a reference replaces: "a head, who is an employee"
     workflows: list[str] = field(default_factory=list)  # clauses read as a record's states ("goes from draft to paid"): rules too
     last_subject: tuple[str, str] | None = None
     clauses: list[str] = field(default_factory=list)  # every clause read, for the last pass over records named together  # the record the last clause spoke of: what "it" and "they" refer to
@@ -1330,6 +1331,7 @@ _SHARED_MANY = re.compile(
 _SELF = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+|may\s+|might\s+)?(?:reports? to|is managed by|has a parent|have a parent|has a (?:mentor|manager|supervisor|parent|mother|father|lead|boss|sponsor)|"
     r"can have a (?:mentor|manager|supervisor|parent)|(?:can be|is|are|may be) (?:a|an) (?:reply|response|answer|follow-up|sub-?\w+|child|copy|version|variant|continuation) (?:to|of)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:(?:was|were|is|are|gets?|got|has been|have been) )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
+_WHO_IS = re.compile(r"\b(?:a|an|one|the|its|their)\s+([a-z][\w-]*)\s*,\s*who\s+is\s+(?:also\s+)?(?:a|an|one of (?:our|the|its|their)|another)\s+([a-z][\w-]*)", re.I)
 _WHO_ALSO = re.compile(r"\b(?:a|an|the)?\s*([a-z][\w-]*)\s+who\s+is\s+also\s+(?:a|an)\s+([a-z][\w-]*)", re.I)
 _TAGGABLE = {"tag", "label", "keyword", "category", "skill", "topic", "genre", "ingredient", "feature", "amenity", "allergen", "interest", "language", "hashtag", "theme"}
 
@@ -1386,6 +1388,15 @@ def _relations(clause: str, draft: Draft) -> bool:
             if name in ("to", "by", "of", "in", "under", "duplicate", "duplicates") or name in draft.entities.get(a[0], EntityDraft("", "", "")).fields:
                 name = "parent"
             draft.relations.append((a[0], a[0], f"self:{name}", False, clause))
+            taken = True
+    for m in _WHO_IS.finditer(clause):
+        # "a department may have a head, who is also an employee": the department's head is an employee
+        holder, role, target = _clause_subject(clause), m.group(1).lower(), noun_phrase(m.group(2))
+        if holder and target and holder[0] != target[0] and role not in lexicon()["stop"]:
+            optional = bool(re.search(r"\b(?:may|might|can|optional(?:ly)?|if any|sometimes)\b", clause[: m.end()], re.I))
+            draft.entity(target[0], target[1], weight=1)
+            draft.relations.append((holder[0], target[0], f"named:{camel(role)}", not optional, clause))
+            draft.named_fields.add((holder[0], camel(role)))
             taken = True
     for m in _WHO_ALSO.finditer(clause):
         role, ent = noun_phrase(m.group(1)), noun_phrase(m.group(2))
@@ -1856,11 +1867,18 @@ def resolve(draft: Draft) -> AppSpec:
         low = camel(name).lower()
         if e.weight <= 1 and not e.fields and (low in draft.fieldish or low in lex["field_words"]) and not any(name in (r[0], r[1]) for r in draft.relations):
             del draft.entities[name]
+    # "one director, who is one of our members": a reference to a member named director, no Director records
+    for holder, fname in draft.named_fields:
+        role_entity = pascal(fname)
+        draft.relations = [r for r in draft.relations if not (r[0] == holder and r[1] == role_entity)]
+        e = draft.entities.get(role_entity)
+        if e and not e.fields and e.weight <= 2 and not any(role_entity in (r[0], r[1]) for r in draft.relations):
+            del draft.entities[role_entity]
     # "one open assignment": an adjective on a known record, named in passing, is that record
     for name in list(draft.entities):
         e = draft.entities[name]
         ws = words_of(e.label)
-        if len(ws) == 2 and e.weight <= 1 and not e.fields and "ADJ" in _pos(ws[0]) and "NOUN" not in _pos(ws[0]):
+        if len(ws) == 2 and e.weight <= 1 and not e.fields and ("ADJ" in _pos(ws[0]) and "NOUN" not in _pos(ws[0]) or is_person(ws[1])):
             base = next((n for n, o in draft.entities.items() if n != name and n == pascal(singularize(ws[1]))), None)
             if base:
                 draft.relations = [(base if a == name else a, base if b == name else b, k, r, w) for a, b, k, r, w in draft.relations
@@ -1930,7 +1948,15 @@ def resolve(draft: Draft) -> AppSpec:
                    if name_problem(plural := pluralize(camel(old)), "plural") is None and plural.lower() not in by_lower}
     refs: dict[str, list[Field]] = {n: [] for n in entities}
 
+    def head_of(name: str) -> str:
+        """'ClubMember' is the Member when only Member is a record ('owned by a club member')."""
+        if name in entities:
+            return name
+        parts = re.findall(r"[A-Z][a-z0-9]*", name)
+        return next((h for h in ("".join(parts[i:]) for i in range(1, len(parts))) if h in entities), name)
+
     def add_ref(src: str, dst: str, kind: str, required: bool, words: str, fname: str | None = None) -> None:
+        src, dst = head_of(src), head_of(dst)
         if src not in entities or dst not in entities:
             return
         existing = {f.name for f in refs[src]} | set(entities[src].fields)
@@ -1968,6 +1994,9 @@ def resolve(draft: Draft) -> AppSpec:
             add_ref(record, obj, "ref", True, words)
         elif record is None and verb in _MAKES and actor != obj:
             add_ref(obj, actor, "ref", True, words)  # "filmmakers submit films": each film has its filmmaker
+    for holder, fname in draft.named_fields:
+        if renamed.get(holder, holder) in entities:
+            entities[renamed.get(holder, holder)].fields.pop(fname, None)
     named = {(src, dst) for src, dst, kind, _, _ in draft.relations if kind.startswith("named:")}
     for src, dst, kind, required, words in draft.relations:
         if (src, dst) in named and not kind.startswith("named:"):

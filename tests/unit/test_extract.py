@@ -597,3 +597,19 @@ def test_prepositional_objects_and_compounds_attach_nothing():
 def test_field_types_from_heads_counted_things_and_unit_symbols(item, name, ftype):
     spec = extract_spec(f"Stamps: title, {item}.")
     assert fields(spec, "Stamp").get(name) == ftype
+
+
+@pytest.mark.parametrize("text, holder, fname, target, required", [
+    ("Employees have a name. Departments have a name. A department may have a head, who is also an employee.", "Department", "head", "Employee", False),
+    ("Members have a name. Productions have a title. Each production has one director, who is one of our members.", "Production", "director", "Member", True),
+])
+def test_a_role_who_is_another_record_is_a_named_reference(text, holder, fname, target, required):
+    spec = extract_spec(text)
+    f = field(spec, holder, fname)
+    assert (f.type, f.ref, f.required) == ("ref", target, required)
+    assert {e.name for e in spec.entities} == {holder, target}
+
+
+def test_a_qualified_person_is_the_record_of_its_head_word():
+    spec = extract_spec("Members have a name. Boats have a name. Each boat is owned by a club member.")
+    assert fields(spec, "Boat").get("member") == "ref:Member" and "ClubMember" not in {e.name for e in spec.entities}
