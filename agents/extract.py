@@ -193,6 +193,7 @@ def normalize_grammar(text: str) -> str:
     """Learners' English the constructions can read: 'student it must to have' -> 'student must have',
     'each students live' -> 'each student live', 'I am need' -> 'I need'."""
     text = re.sub(r"\b(must|can|should|will|could|may|might|shall)\s+to\s+(?=[a-z])", r"\1 ", text, flags=re.I)
+    text = re.sub(r"\bpayed\b", "paid", text, flags=re.I)
     text = re.sub(r"\b(i\s+am|we\s+are)\s+(?=(?:need|want|have|like)\b)", lambda m: m.group(1).split()[0] + " ", text, flags=re.I)
 
     def drop_pronoun(m: re.Match[str]) -> str:
@@ -438,7 +439,12 @@ def field_items(body: str) -> list[str]:
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
     body = re.sub(r"\(?\byes\s*(?:or|/)\s*no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
-    body = re.sub(r"\bdate\s*(?:and|&|\+|/)\s*time\b", "date time", body, flags=re.I)  # "a date and time": one moment, not two fields
+    body = re.sub(r"\bdate\s*(?:and|&|\+|/)\s*(?:time|hour)\b", "date time", body, flags=re.I)  # "a date and time": one moment, not two fields
+    # "start and end dates" -> "start date, end date"; "valid from/to" -> "valid from, valid to"
+    body = re.sub(r"\b([a-z]+)\s+(?:and|&|/)\s+([a-z]+)\s+(dates|times|prices|names|numbers|addresses|fees|amounts|levels|scores|goals|points)\b",
+                  lambda m: f"{m.group(1)} {singularize(m.group(3))}, {m.group(2)} {singularize(m.group(3))}"
+                  if m.group(1).lower() not in lexicon()["stop"] and m.group(2).lower() not in lexicon()["stop"] else m.group(0), body, flags=re.I)
+    body = re.sub(r"\b([a-z]+)\s+from\s*(?:/|and|-)\s*to\b", r"\1 from, \1 to", body, flags=re.I)
     # "colour: red, white, rosé or sparkling, region": the options end at the one after 'or'
     body = re.sub(r"(?<=:)\s*((?:[^,:;()]{1,30},\s*)*[^,:;()]{1,30}?\s+or\s+[^,:;().]{1,30})(?=\s*(?:,|;|\.|$))",
                   lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
@@ -729,8 +735,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             body_name, f.options = m.group(1), opts
         else:
             body_name, f.hint = m.group(1), m.group(2)
-    elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*/\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2))) >= 2:
-        body_name, f.options = m.group(1), _options(m.group(2))  # "type single/double/suite"
+    elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*[/|]\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2), head=m.group(1))) >= 2:
+        body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "type single/double/suite", "status queued|running|failed"
     elif (m := re.match(r"^((?:[a-z]+\s+)?(?:%s))\s+([\w-]+(?:\s*,\s*[\w-]+)*\s+or\s+[\w-]+)$" % "|".join(lex["enum_words"]), text, re.I)):
         body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "a water type fresh or salt", "a level beginner or improver"
     elif (m := re.match(r"(.+?)\s+(?:which is|that is|is|can be|being|either|one of)\s+(?:either\s+|one of\s+)?(.+)$", text, re.I)):
@@ -770,6 +776,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         f.hint = f.hint or ("datetime" if ws[-1] == "at" else "date")  # "installed at", "delivered on"
     elif len(ws) >= 2 and re.search(rf"\w-{re.escape(ws[-1])}\b", name_part, re.I):
         pass  # "check-in", "pick-up": a compound, not a trailing preposition
+    elif len(ws) == 2 and ws[-1] in ("from", "to", "until", "since") and ws[0] not in lex["stop"]:
+        pass  # "valid from", "valid to", "available until": the preposition names the field
     else:
         while ws and ws[-1] in lex["stop"]:
             ws = ws[:-1]
@@ -790,6 +798,13 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if ws and ws[-1] == "flag":
         f.hint = f.hint or "boolean"
         ws = ws[:-1]
+    if len(ws) >= 2 and ws[-1] in ("text", "string", "datetime", "timestamp", "integer", "int", "boolean", "bool", "decimal", "time") \
+            and not (ws[-1] == "time" and ws[-2] not in ("at", "on")) and any(w not in lex["stop"] for w in ws[:-1]):
+        f.hint = f.hint or ws[-1]  # "last error text": lastError, long text; "run at datetime": runAt
+        ws = ws[:-1]
+    if len(ws) >= 2 and ws[0] in ("json", "xml", "csv", "html", "markdown", "plain", "free", "short", "long", "given"):
+        f.hint = f.hint or ("text" if ws[0] in ("markdown", "plain", "free", "long") else "")
+        ws = ws[1:]  # "JSON payload": payload; "free text notes": notes; "a given date": date
     if ws and ws[0] in ("yes/no", "yes", "boolean", "true/false"):
         f.hint, ws = "boolean", [w for w in ws[1:] if w != "no"]
     if not ws or len(ws) > 5:
@@ -847,6 +862,9 @@ def construct(sentence: str, draft: Draft) -> bool:
     for m in _DEF_PAREN.finditer(sentence):
         head, body = m.group(1), m.group(2)
         if _options(body, head=head) and _is_field_word(head):
+            continue
+        if re.match(r"\s*(?:e\.?g\.?|eg|for example|for instance|such as|like|i\.?e\.?)\b", body, re.I) and not _is_field_word(head):
+            consumed.append((m.start(), m.end(), head))  # "environments (for example dev, staging, prod)": examples, not fields
             continue
         np = noun_phrase(head)
         items = field_items(body)
@@ -1830,6 +1848,8 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "date", []
     if last.endswith("ed") and len(ws) == 1 and "VERB" in _pos(last) and "NOUN" not in _pos(last):
         return "boolean", []
+    if len(ws) == 2 and last in ("from", "to", "until", "since"):
+        return "date", []  # "valid from", "available until"
     if last == "free" and len(ws) > 1 or last in ("counter", "tally"):
         return ("boolean" if last == "free" else "integer"), []  # "gluten-free", "click counter"
     if "of" in ws[1:]:  # "year of issue", "number of guests": the words before 'of' say it

@@ -613,3 +613,15 @@ def test_a_role_who_is_another_record_is_a_named_reference(text, holder, fname, 
 def test_a_qualified_person_is_the_record_of_its_head_word():
     spec = extract_spec("Members have a name. Boats have a name. Each boat is owned by a club member.")
     assert fields(spec, "Boat").get("member") == "ref:Member" and "ClubMember" not in {e.name for e in spec.entities}
+
+
+def test_type_words_formats_and_distributed_names_in_field_lists():
+    spec = extract_spec("Jobs: type, JSON payload, status queued|running|succeeded|failed, run-at datetime, last error text.")
+    assert fields(spec, "Job") == {"type": "string", "payload": "string", "status": "enum", "runAt": "datetime", "lastError": "text"}
+    assert field(spec, "Job", "status").options == ["queued", "running", "succeeded", "failed"]
+    spec = extract_spec("Policies have a number and start and end dates. Permits have a zone and valid from/to.")
+    assert fields(spec, "Policy") == {"number": "integer", "startDate": "date", "endDate": "date"}
+    assert fields(spec, "Permit") == {"zone": "string", "validFrom": "date", "validTo": "date"}
+    spec = extract_spec("Projects have a name. Environments (for example dev, staging, prod) have a name.")
+    assert fields(spec, "Environment") == {"name": "string"}
+    assert fields(extract_spec("Bookings have a date and hour and whether the deposit was payed."), "Booking") == {"dateTime": "datetime", "paid": "boolean"}
