@@ -999,8 +999,41 @@ def _workflow(clause: str, draft: Draft) -> bool:
     return True
 
 
+_STORY = re.compile(r"^\s*as\s+(?:an?|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*,?\s*i\s+(?:really\s+)?(?:want to|would like to|'d like to|need to|can|"
+                    r"should be able to|must be able to|am able to|want|will|must|wish to)\s+(.+)$", re.I)
+_STORY_MAKES = frozenset({"record", "add", "create", "log", "write", "publish", "leave", "submit", "post", "upload", "enter", "save", "schedule",
+                          "book", "list", "register", "keep", "track", "note", "file", "raise", "open", "request", "propose", "suggest",
+                          "store", "set", "define", "manage", "plan", "organise", "organize", "issue", "send", "make", "give", "report"})
+
+
+def _story(clause: str, draft: Draft) -> bool:
+    """A user story ('As a volunteer, I want to record medical notes (date, treatment) for an animal'): what the
+    person makes is a record, with the fields the story gives it."""
+    m = _STORY.match(clause)
+    if not m:
+        return False
+    rest = re.split(r",?\s+(?:so that|so|in order to|because|to make sure|to see|to know)\b", m.group(2), maxsplit=1, flags=re.I)[0]
+    act = re.match(r"^([a-z]+)\s+(?:(?:my|our|a|an|the|new|their|his|her|some|all)\s+)?((?:[a-z][\w-]*\s+)?[a-z][\w-]*?)"
+                   r"(?:\s*\(([^()]*)\))?(?:\s+(?:for|of|to|on|at|in)\s+(?:(?:a|an|the|each|every|my|our|one)\s+)?"
+                   r"([a-z][\w-]*(?:\s+(?!(?:we|i|they|you|that|which|who|with)\b)[a-z][\w-]*)?)(?:\s+(?:we|i|they|you|that|which|who)\s+[a-z]+)?)?"
+                   r"(?:\s*,?\s+(?:with|including|having|giving)\s+(.+))?\s*$", rest.strip(), re.I)
+    if not act or act.group(1).lower() not in _STORY_MAKES:
+        return False
+    record = defined_noun(act.group(2))
+    if not record or len(record[1].split()) == 1 and record[1] in lexicon()["field_words"]:
+        return False
+    items = field_items(act.group(3) or act.group(5) or "")
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    ent = draft.entity(record[0], record[1], weight=2 if good else 1)
+    _add_fields(ent, good, draft)
+    if act.group(4) and (parent := noun_phrase(act.group(4))) and parent[0] != record[0]:
+        draft.relations.append((record[0], parent[0], "belongs", True, clause))  # "... for an animal"
+    return True
+
+
 def _clause_inner(clause: str, draft: Draft) -> bool:
     taken = _workflow(clause, draft)
+    taken |= _story(clause, draft)
     taken |= _relations(clause, draft)
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True

@@ -625,3 +625,11 @@ def test_type_words_formats_and_distributed_names_in_field_lists():
     spec = extract_spec("Projects have a name. Environments (for example dev, staging, prod) have a name.")
     assert fields(spec, "Environment") == {"name": "string"}
     assert fields(extract_spec("Bookings have a date and hour and whether the deposit was payed."), "Booking") == {"dateTime": "datetime", "paid": "boolean"}
+
+
+def test_a_user_story_makes_the_record_it_asks_for():
+    spec = extract_spec("Animals have a name. As a volunteer, I want to record medical notes (date, treatment, vet name) for an animal.")
+    assert fields(spec, "MedicalNote") == {"date": "date", "treatment": "string", "vetName": "string", "animal": "ref:Animal"}
+    spec = extract_spec("Books have a title. As a member, I can write a review of a book we read, with a rating from 1 to 5 stars and a comment.")
+    assert fields(spec, "Review") == {"rating": "integer", "comment": "text", "book": "ref:Book"}
+    assert "volunteer" in {r.name for r in extract_spec("As a volunteer, I want to record visits (date).").roles}
