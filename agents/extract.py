@@ -1378,7 +1378,8 @@ _TAKE_PART = re.compile(
     r"subscribe to|belong to|serve on|sit on|compete in|participate in|enrol in|enroll in|volunteer at|volunteer for|work at)s?\s+"
     r"(?:many|several|multiple|different|various|any number of|more than one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 _SHARED_MANY = re.compile(
-    r"\b([a-z][\w-]*)\s+(?:can\s+)?(?:appear in|belong to|be in|are in|are tagged with|carry|carries|share|are shared by|can be tagged with|tagged with|have|has)\s+(?:many|several|multiple|any number of)\s+([a-z][\w-]*)", re.I)
+    r"\b([a-z][\w-]*)\s+(?:can\s+)?(?:(?:also|often|usually|each)\s+)?(?:appear in|belong to|be in|are in|are tagged with|carry|carries|share|are shared by|can be tagged with|tagged with|have|has|get|be given|be labelled with|be labeled with)\s+"
+    r"(?:many|several|multiple|any number of|one or more|zero or more|a few|some)\s+([a-z][\w-]*)", re.I)
 _SELF = re.compile(
     r"\b([a-z][\w-]*)\s+(?:can\s+|may\s+|might\s+)?(?:reports? to|is managed by|has a parent|have a parent|has a (?:mentor|manager|supervisor|parent|mother|father|lead|boss|sponsor)|"
     r"can have a (?:mentor|manager|supervisor|parent)|(?:can be|is|are|may be) (?:a|an) (?:reply|response|answer|follow-up|sub-?\w+|child|copy|version|variant|continuation) (?:to|of)|is a (?:sub-?\w+|child) of|are (?:sub-?\w+|children) of|duplicates?|is a duplicate of|(?:(?:was|were|is|are|gets?|got|has been|have been) )?referred by|nested (?:in|under))\s+(?:another|an?|the|other|one)?\s*([a-z][\w-]*)?", re.I)
@@ -1564,7 +1565,7 @@ def _belonging(clause: str, draft: Draft) -> bool:
         known = {e.label.lower(): n for n, e in draft.entities.items()}
         refs = [known[singular_phrase(_clean_item(i).lower())] for i in items if singular_phrase(_clean_item(i).lower()) in known]
         fields = [f for i in items if singular_phrase(_clean_item(i).lower()) not in known for f in [parse_field(i, draft)] if f]
-        if refs and len(refs) + len(fields) == len(items):
+        if (refs or fields and rec[0] in draft.entities) and len(refs) + len(fields) == len(items):  # "a tag is only a label"
             ent = draft.entity(rec[0], rec[1], weight=3)
             _add_fields(ent, fields, draft)
             draft.relations += [(rec[0], r, "ref", True, clause) for r in refs if r != rec[0]]

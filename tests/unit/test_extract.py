@@ -633,3 +633,9 @@ def test_a_user_story_makes_the_record_it_asks_for():
     spec = extract_spec("Books have a title. As a member, I can write a review of a book we read, with a rating from 1 to 5 stars and a comment.")
     assert fields(spec, "Review") == {"rating": "integer", "comment": "text", "book": "ref:Book"}
     assert "volunteer" in {r.name for r in extract_spec("As a volunteer, I want to record visits (date).").roles}
+
+
+def test_tags_carried_in_any_number_are_many_to_many_and_a_tag_is_only_a_label():
+    spec = extract_spec("Products have a name. Products can also carry any number of tags. A tag is only a label.")
+    assert fields(spec, "Product") == {"name": "string", "tags": "refs:Tag"}
+    assert fields(spec, "Tag") == {"label": "string"}
