@@ -1768,6 +1768,12 @@ def _features(low: str, draft: Draft) -> bool:
             _role(draft, " ".join(ws[-2:]), low)
             draft.auth = True
             taken = True
+    for m in _APPROVER.finditer(low):  # "approval by a finance manager", "department heads approve claims": approvers are roles
+        ws = [w for w in words_of(m.group(1) or m.group(2)) if w not in lexicon()["stop"]]
+        if ws and is_person(ws[-1]) and ws[-1] not in ("users", "user", "people", "everyone", "someone", "anyone"):
+            _role(draft, " ".join(ws[-2:]) if len(ws) > 1 and "NOUN" in _pos(ws[-2]) else ws[-1], low)
+            draft.auth = True
+            taken = True
     for m in _STAFF_ACTS.finditer(low):  # "admins moderate reviews", "the head keeper can move animals": staff words are roles
         ws = [w for w in words_of(m.group(1)) if w not in lexicon()["stop"]]
         if ws and m.group(2) not in ("have", "has", "is", "are", "was", "were", "get", "gets"):
@@ -1782,6 +1788,8 @@ def _features(low: str, draft: Draft) -> bool:
     return taken
 
 
+_APPROVER = re.compile(r"\b(?:approv\w*|reject\w*|signed off|sign-off|authori[sz]\w*|validat\w*)\s+(?:\w+\s+)?by\s+(?:a|an|the|their|his|her|its)?\s*([a-z]+(?:\s+[a-z]+)?)"
+                       r"|(?:^|[.;,]\s*|\band\s+)(?:the\s+|only\s+(?:the\s+)?)?([a-z]+(?:\s+[a-z]+)?)\s+(?:can\s+|must\s+|will\s+|then\s+)?(?:approve|reject|sign off|authori[sz]e)s?\b")
 _STAFF_ACTS = re.compile(r"(?:^|[.;:,]\s*|\band\s+)(?:the\s+|our\s+|only\s+(?:the\s+)?)?((?:[a-z]+\s+)?(?:admins?|administrators?|moderators?|managers?|editors?|supervisors?|"
                          r"superusers?|super-admins?|head\s+[a-z]+s?|chief\s+[a-z]+s?))\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+|also\s+)?([a-z]+)\b")
 

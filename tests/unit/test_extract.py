@@ -639,3 +639,8 @@ def test_tags_carried_in_any_number_are_many_to_many_and_a_tag_is_only_a_label()
     spec = extract_spec("Products have a name. Products can also carry any number of tags. A tag is only a label.")
     assert fields(spec, "Product") == {"name": "string", "tags": "refs:Tag"}
     assert fields(spec, "Tag") == {"label": "string"}
+
+
+def test_approvers_are_roles():
+    spec = extract_spec("Claims have an amount. Claims above 500 need approval by a finance manager. Supervisors approve timesheets.")
+    assert {r.name for r in spec.roles} >= {"financeManager", "supervisor"} and spec.auth
