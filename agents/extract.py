@@ -861,6 +861,10 @@ def construct(sentence: str, draft: Draft) -> bool:
     consumed: list[tuple[int, int, str]] = []
     for m in _DEF_PAREN.finditer(sentence):
         head, body = m.group(1), m.group(2)
+        of = re.search(r"\b([a-z][\w-]*)\s+of\s+[a-z][\w-]*\s*$", sentence[: m.start(2) - 1], re.I)
+        head_at = m.start(1)
+        if of and words_of(head)[0] == "of" and noun_phrase(of.group(1)):
+            head, head_at = of.group(1), of.start(1)  # "every delivery of milk (date, litres, fat percent)": the delivery's fields
         if _options(body, head=head) and _is_field_word(head):
             continue
         if re.match(r"\s*(?:e\.?g\.?|eg|for example|for instance|such as|like|i\.?e\.?)\b", body, re.I) and not _is_field_word(head):
@@ -872,7 +876,10 @@ def construct(sentence: str, draft: Draft) -> bool:
         fieldish = len(items) >= 2 and all(fields) and sum(bool(_FIELDISH.search(_clean_item(i))) for i in items) * 2 > len(items)
         if np and (is_plural(words_of(head)[-1]) or len(items) >= 2) and sum(1 for f in fields if f) >= max(1, len(items) // 2 + 1 if len(items) > 1 else 1) \
                 and not _is_field_word(head) or np and is_plural(words_of(head)[-1]) and len(items) >= 2 and all(fields) \
-                or np and fieldish and words_of(head)[-1] not in lexicon()["enum_words"]:  # "raised by a customer (name, email, company)"
+                or np and fieldish and words_of(head)[-1] not in lexicon()["enum_words"] \
+                or np and len(items) >= 2 and all(fields) and words_of(head)[-1] not in lexicon()["enum_words"] \
+                and words_of(head)[-1] not in lexicon()["field_words"] and re.search(r"\b(?:each|every)\s+(?:[a-z]+\s+)?$", sentence[:head_at], re.I):
+            # "raised by a customer (name, email, company)"; "every delivery (date, litres, fat percent)"
             ent = draft.entity(np[0], np[1], weight=3)
             _add_fields(ent, [f for f in fields if f], draft)
             consumed.append((m.start(), m.end(), head))

@@ -644,3 +644,8 @@ def test_tags_carried_in_any_number_are_many_to_many_and_a_tag_is_only_a_label()
 def test_approvers_are_roles():
     spec = extract_spec("Claims have an amount. Claims above 500 need approval by a finance manager. Supervisors approve timesheets.")
     assert {r.name for r in spec.roles} >= {"financeManager", "supervisor"} and spec.auth
+
+
+def test_every_singular_record_with_its_fields_in_parentheses():
+    spec = extract_spec("Farmers (name, village) bring milk. We register every delivery of milk (date, litres, fat percent).")
+    assert fields(spec, "Delivery") == {"date": "date", "litres": "number", "fatPercent": "number"}
