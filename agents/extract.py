@@ -570,6 +570,8 @@ def defined_noun(phrase: str) -> tuple[str, str] | None:
     np = noun_phrase(phrase)
     if np:
         return np
+    if re.match(r"\s*(?:for|in|on|at|of|with|from|to|by|about|per|after|before|during|when|if)\b", phrase, re.I):
+        return None  # "for each stop on a route ...": a prepositional phrase, not a subject
     phrase = re.split(r"\s+(?:in|at|on|of|from|for|with|under|inside)\s+", phrase.strip(), maxsplit=1, flags=re.I)[0]  # "tools in the shed"
     ws = [w for w in words_of(re.sub(r"\(.*?\)", " ", phrase)) if w not in ("each", "every", "a", "an", "the", "all", "our", "my", "any", "one")]
     ws = ws[-2:] if len(ws) >= 2 and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["stop"] and ws[-2] not in _GENERIC else ws[-1:]

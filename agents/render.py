@@ -248,14 +248,16 @@ def zod_property(field: Field, indent: int, rule: bool = False) -> str:
 
 
 def max_body_bytes(spec: AppSpec) -> int:
-    """A JSON body limit that fits the largest valid record of any entity (every string at its
-    longest, each character escaped as \\uXXXX), and never less than 100 kB."""
+    """A JSON body limit that fits the largest record of any entity with every string one character
+    over its longest, so that such a body reaches validation (400) instead of the size check (413):
+    the OpenAPI maxLength counts characters, and a character outside the BMP is escaped as two
+    \\uXXXX (12 bytes). Never less than 100 kB."""
     largest = 0
     for e in spec.entities:
         size = 2
         for f in e.fields:
             b = bounds(f)
-            size += len(f.name) + 4 + (6 * b.max_length + 2 if b.max_length else 32)
+            size += len(f.name) + 4 + (12 * (b.max_length + 1) + 2 if b.max_length else 32)
         largest = max(largest, size)
     return max(100 * 1024, -(-largest // 1024) * 1024)
 
@@ -306,6 +308,9 @@ def sample(entity: Entity, field: Field, n: int = 1) -> object:
     id 1, a refs field [1]."""
     t = field.type
     b = bounds(field)
+    # the k-th field of its type gets other values than the first, so that no two columns of a record read
+    # the same ("position 12, minutes 12" made a page test find two cells)
+    k = next((i for i, f in enumerate(x for x in entity.fields if x.type == t) if f.name == field.name), 0)
     if t == "string":
         return _fit(f"{entity.name} {field.name} {n}", b, n)
     if t == "text":
@@ -313,15 +318,15 @@ def sample(entity: Entity, field: Field, n: int = 1) -> object:
     if t == "email":
         return f"{entity.slug}-{field.name.lower()}-{n}@example.com"
     if t == "number":
-        return _within(1.5 * n, b, n, integer=False)
+        return _within(1.5 * n + 100 * k, b, n, integer=False)
     if t == "integer":
-        return int(_within(10 + n, b, n, integer=True))
+        return int(_within(10 + n + 100 * k, b, n, integer=True))
     if t == "boolean":
         return n == 1
     if t == "date":
-        return f"2024-0{n}-1{n}"
+        return f"2024-0{n}-{min(10 + n + 2 * k, 28)}"
     if t == "datetime":
-        return f"2024-0{n}-1{n}T10:30:00.000Z"
+        return f"2024-0{n}-{min(10 + n + 2 * k, 28)}T10:30:00.000Z"
     if t == "enum":
         return field.options[(n - 1) % len(field.options)]
     if t == "refs":

@@ -649,3 +649,9 @@ def test_approvers_are_roles():
 def test_every_singular_record_with_its_fields_in_parentheses():
     spec = extract_spec("Farmers (name, village) bring milk. We register every delivery of milk (date, litres, fat percent).")
     assert fields(spec, "Delivery") == {"date": "date", "litres": "number", "fatPercent": "number"}
+
+
+def test_for_each_stop_on_a_route_gives_the_fields_to_the_pair_only():
+    spec = extract_spec("Routes have a name. Stops have a name. For each stop on a route we need its position and the minutes from the start.")
+    assert fields(spec, "Stop") == {"name": "string"}
+    assert fields(spec, "RouteStop") == {"position": "integer", "minutesFromStart": "integer", "route": "ref:Route", "stop": "ref:Stop"}

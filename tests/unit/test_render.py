@@ -729,3 +729,17 @@ def test_a_ref_to_a_missing_record_is_a_409_naming_the_field(spec):
     assert {"409"} <= set(doc["paths"]["/api/order-items/{id}"]["put"]["responses"])
     assert "409" not in doc["paths"]["/api/customers"]["post"]["responses"]  # no refs, nothing to miss
     assert "answers 409 naming customer" in render_tests(spec)["backend/tests/order-items.test.ts"]
+
+
+def test_samples_of_fields_of_one_type_differ_within_a_record_and_bodies_one_over_reach_validation():
+    from autodevos.agents.render import max_body_bytes
+    from autodevos.domain.spec import AppSpec, Entity, Field
+
+    stop = Entity(name="RouteStop", fields=[Field(name="position", type="integer"), Field(name="minutesFromStart", type="integer"),
+                                            Field(name="startsOn", type="date"), Field(name="endsOn", type="date")])
+    for n in (1, 2):
+        values = [sample(stop, f, n) for f in stop.fields]
+        assert len({str(v) for v in values}) == len(values)  # the page test finds each by its text
+    posts = AppSpec(name="forum", title="Forum", entities=[Entity(name="Post", fields=[Field(name="body", type="text", max_length=10000)])])
+    # a body one character over maxLength, every character outside the BMP (\uXXXX\uXXXX), still fits
+    assert max_body_bytes(posts) >= 12 * 10001 + len('{"body":""}')
