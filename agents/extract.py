@@ -2309,6 +2309,13 @@ def _title(low: str, entities: list[Entity]) -> str:
         ws = [w for w in m.group(1).split() if w not in lexicon()["adjectives"] and w not in lexicon()["stop"] and w not in ("rest", "json", "web", "full", "stack")]
         if ws:
             return " ".join(ws) + " app"
+    # "A darts league: teams have ...", "Board game café:", "# Vet clinic": the request's own heading names the app
+    m = re.match(r"^\s*#*\s*(?:(?:a|an|the|my|our)\s+)?((?:[^\W\d_][\w'-]*[ \t]+){0,3}[^\W\d_][\w'-]*)[ \t]*(?::|\n|\.\s|\.?$)", low)
+    if m:
+        ws = [w for w in re.findall(r"[^\W\d_][\w'-]*", m.group(1)) if w not in lexicon()["adjectives"] and w not in lexicon()["stop"]]
+        if ws and len(ws) <= 4 and not any(w in ("i", "we", "you", "need", "want", "please", "hello", "hi", "build", "make", "create", "track",
+                                                 "manage", "keep", "help", "can", "should", "must", "is", "are", "have", "has") for w in ws):
+            return " ".join(ws) + ("" if ws[-1] in APP_WORDS else " app")
     return f"{entities[0].plural} app"
 
 

@@ -655,3 +655,13 @@ def test_for_each_stop_on_a_route_gives_the_fields_to_the_pair_only():
     spec = extract_spec("Routes have a name. Stops have a name. For each stop on a route we need its position and the minutes from the start.")
     assert fields(spec, "Stop") == {"name": "string"}
     assert fields(spec, "RouteStop") == {"position": "integer", "minutesFromStart": "integer", "route": "ref:Route", "stop": "ref:Stop"}
+
+
+@pytest.mark.parametrize("text, title", [
+    ("A darts league: teams have a name.", "Darts League App"),
+    ("# Vet clinic app\n\n## Owners\n- name\n- phone\n", "Vet Clinic App"),
+    ("Board game café:\n* Games\n  * title, publisher\n", "Board Game Café App"),
+    ("Warehouses have a name and a city.", "Warehouses App"),
+])
+def test_the_requests_own_heading_names_the_app(text, title):
+    assert extract_spec(text).title == title
