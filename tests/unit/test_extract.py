@@ -665,3 +665,8 @@ def test_for_each_stop_on_a_route_gives_the_fields_to_the_pair_only():
 ])
 def test_the_requests_own_heading_names_the_app(text, title):
     assert extract_spec(text).title == title
+
+
+def test_a_roles_line_names_roles_not_a_record():
+    spec = extract_spec("A club app where users log in. Roles: admins and members. Only admins may delete events. Events have a title.")
+    assert {e.name for e in spec.entities} == {"EventEntry"} and {r.name for r in spec.roles} == {"admin", "member"}
