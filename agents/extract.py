@@ -561,8 +561,7 @@ _GENERIC = frozenset({"app", "apps", "application", "system", "user", "users", "
                       "detail", "details", "website", "api", "database", "db", "login", "everyone", "someone", "everything",
                       "something", "lot", "lots", "way", "kind", "type", "sort", "number", "amount", "name", "date", "time", "day", "year",
                       "month", "week", "hour", "minute", "status", "option", "part", "field", "column", "row", "role", "roles",
-                      "permission", "permissions", "access", "feature", "features", "requirement", "requirements", "goal", "goals",
-                      "rule", "rules", "idea", "ideas", "note_word", "story", "stories", "screen_word"})
+                      "permission", "permissions", "access"})
 """Words that never name records, even when a request gives them fields."""
 
 
