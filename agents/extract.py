@@ -1064,6 +1064,19 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             _actors(tail.group(1) + " " + tail.group(2), draft)
             return True
+    # "status of job: received, printing, ready, delivered": a field of a record and its options
+    m = re.match(r"^\s*(?:the\s+)?([a-z]+(?:\s+[a-z]+)?)\s+of\s+(?:the\s+|a\s+|each\s+|every\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s*(.+)$", clause, re.I)
+    if m and words_of(m.group(1))[-1] in lexicon()["enum_words"] and (owner := noun_phrase(m.group(2))):
+        opts = _options(re.split(r"\s+[-–—]\s+|;", m.group(3))[0], head=m.group(1))
+        if len(opts) >= 2:
+            name = camel(m.group(1))
+            ent = draft.entity(owner[0], owner[1], weight=1)
+            f = ent.fields.get(name)
+            if f is None:
+                ent.fields[name] = FieldDraft(name=name, label=m.group(1).lower(), source=clause[:200], options=opts)
+            elif not f.options:
+                f.options = opts
+            return True
     # "Vans: plate number, make" / "stock app: products (...), suppliers (...)"
     m = _DEF_COLON.match(clause)
     if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
@@ -1218,8 +1231,9 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             taken = True
     # "a client is a person or a company with a name, an email and a phone number"
-    m = re.match(r"^\s*(?:(?:a|an|each|every|the)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are)\s+(?:a|an|any|either)\s+[^,;:]{1,50}?\s+"
-                 r"(?:with|having|who has|that has|which has)\s+(.+)$", clause, re.I)
+    m = re.match(r"^\s*(?:(?:a|an|each|every|the)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are)\s+(?:(?:a|an|any|either)\s+[^,;:]{1,50}?|"
+                 r"[a-z]+(?:\s+(?:or|and)\s+(?:an?\s+)?[a-z]+)+)\s*,?\s+"
+                 r"(?:with|having|who has|that has|which has)\s+(.+)$", clause, re.I)  # "customer is company or person, with name ..."
     if m and (np := noun_phrase(m.group(1)) or _people_entity(m.group(1))):
         items = field_items(m.group(2))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
@@ -1681,7 +1695,9 @@ def _actor(subj: str, verb: str, obj: str, clause: str, draft: Draft, generic: b
     head = words_of(subj)[-1] if words_of(subj) else ""
     if "VERB" not in pos or not (is_plural(head) or generic and is_person(head)) or not (is_person(head) or verb in _DEAL_VERBS):
         return False
-    if verb in ("sign", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "create", "add", "manage"):
+    if verb in ("sign", "login", "register", "see", "view", "read", "look", "edit", "change", "delete", "remove", "update", "manage") \
+            or verb in ("create", "add") and not (generic and not is_plural(head) and re.search(r"\b(?:with|for)\b", clause, re.I)):
+        # "admins create events" grants a right; "a consultant creates a claim for a trip, with a purpose" makes a record
         return False
     if verb == "log" and re.match(r"\s*(?:in|on|out|into)\b", obj, re.I):
         return False  # "members log in"; "employees log time entries" is an action

@@ -670,3 +670,14 @@ def test_the_requests_own_heading_names_the_app(text, title):
 def test_a_roles_line_names_roles_not_a_record():
     spec = extract_spec("A club app where users log in. Roles: admins and members. Only admins may delete events. Events have a title.")
     assert {e.name for e in spec.entities} == {"EventEntry"} and {r.name for r in spec.roles} == {"admin", "member"}
+
+
+def test_status_of_a_record_with_options_kinds_of_records_and_a_single_maker():
+    spec = extract_spec("Jobs have a file name. Status of job: received, printing, ready, delivered - only in this order.")
+    assert field(spec, "Job", "status").options == ["received", "printing", "ready", "delivered"]
+    spec = extract_spec("Customer is company or person, with name, email and address.")
+    assert fields(spec, "Customer") == {"name": "string", "email": "email", "address": "string"}
+    spec = extract_spec("Claims have an amount. A consultant creates a claim for a trip, with a purpose and a date.")
+    assert fields(spec, "Claim") == {"amount": "number", "purpose": "string", "date": "date", "consultant": "ref:Consultant"}
+    spec = extract_spec("Admins create events. Events have a title.")  # a right, not a record made by admins
+    assert {e.name for e in spec.entities} == {"EventEntry"} and {r.name for r in spec.roles} == {"admin"}
