@@ -740,7 +740,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             body_name, f.hint = m.group(1), m.group(2)
     elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*[/|]\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2), head=m.group(1))) >= 2:
         body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "type single/double/suite", "status queued|running|failed"
-    elif (m := re.match(r"^((?:[a-z]+\s+)?(?:%s))\s+([\w-]+(?:\s*,\s*[\w-]+)*\s+or\s+[\w-]+)$" % "|".join(lex["enum_words"]), text, re.I)):
+    elif (m := re.match(rf"^((?:[a-z]+\s+)?(?:{'|'.join(map(re.escape, lex['enum_words']))}))\s+([\w-]+(?:\s*,\s*[\w-]+)*\s+or\s+[\w-]+)$", text, re.I)):
         body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "a water type fresh or salt", "a level beginner or improver"
     elif (m := re.match(r"(.+?)\s+(?:which is|that is|is|can be|being|either|one of)\s+(?:either\s+|one of\s+)?(.+)$", text, re.I)):
         opts = _options(m.group(2), loose=True, head=m.group(1))
