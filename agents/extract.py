@@ -1244,27 +1244,12 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     m = _FOR_EACH.match(clause)
     pair = re.match(r"^(.+?)\s+and\s+(?:each\s+|every\s+|a\s+)?(.+)$", m.group(1)) if m else None
     if m and m.group("parent") and (x := defined_noun(m.group("parent"))) and (y := defined_noun(m.group(1))) and x[0] != y[0]:
-        pair = None  # "for each stop on a route we need its position": RouteStop, which refers to both
-        good = [f for f in (parse_field(i, draft) for i in field_items(m.group("fields"))) if f]
-        if good:
-            draft.entity(x[0], x[1], weight=1)
-            draft.entity(y[0], y[1], weight=1)
-            both = draft.entity(x[0] + y[0], f"{singular_phrase(x[1])} {singular_phrase(y[1])}", weight=3)
-            _add_fields(both, good, draft)
-            draft.relations += [(both.name, x[0], "ref", True, clause), (both.name, y[0], "ref", True, clause)]
-            taken = True
-            m = None
+        # "for each stop on a route we need its position": RouteStop, which refers to both
+        taken |= _pair_record(x, y, m.group("fields"), clause, draft)
+        m = pair = None
     if pair and (x := noun_phrase(pair.group(1))) and (y := noun_phrase(pair.group(2))) and x[0] != y[0]:
         # "for each student and piece I record the date they started it": a record of the pair
-        items = field_items(m.group("fields"))
-        good = [f for f in (parse_field(i, draft) for i in items) if f]
-        if good:
-            draft.entity(x[0], x[1], weight=1)
-            draft.entity(y[0], y[1], weight=1)
-            both = draft.entity(x[0] + y[0], f"{singular_phrase(x[1])} {singular_phrase(y[1])}", weight=3)
-            _add_fields(both, good, draft)
-            draft.relations += [(both.name, x[0], "ref", True, clause), (both.name, y[0], "ref", True, clause)]
-            taken = True
+        taken |= _pair_record(x, y, m.group("fields"), clause, draft)
     elif m and (np := noun_phrase(m.group(1))):
         items = field_items(m.group("fields"))
         good = [f for f in (parse_field(i, draft) for i in items) if f]
@@ -1287,6 +1272,19 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
         taken |= _entity_list(clause, draft, weight=1)
     taken |= _actors(clause, draft)
     return taken
+
+
+def _pair_record(x: tuple[str, str], y: tuple[str, str], fields_text: str, clause: str, draft: Draft) -> bool:
+    """A record of a pair of records (StudentPiece, RouteStop) with the given fields and a reference to each."""
+    good = [f for f in (parse_field(i, draft) for i in field_items(fields_text)) if f]
+    if not good:
+        return False
+    draft.entity(x[0], x[1], weight=1)
+    draft.entity(y[0], y[1], weight=1)
+    both = draft.entity(x[0] + y[0], f"{singular_phrase(x[1])} {singular_phrase(y[1])}", weight=3)
+    _add_fields(both, good, draft)
+    draft.relations += [(both.name, x[0], "ref", True, clause), (both.name, y[0], "ref", True, clause)]
+    return True
 
 
 _FOR_EACH = re.compile(
