@@ -463,7 +463,12 @@ def field_items(body: str) -> list[str]:
             for q in re.split(r"\s+(?:and|plus)\s+", p):
                 items += [q] if re.search(r"\bor\b", q) and len(words_of(q)) <= 6 else split_top(q)
         return [i for i in items if i]
-    items = [w for item in split_top(body) for w in _run_together(item)]
+    items = []
+    for item in (w for it in split_top(body) for w in _run_together(it)):
+        if items and re.match(r"^\s*(?:which|that)\s+(?:is|are|must be|should be|can be|has to be|have to be|may be)\b", item, re.I):
+            items[-1] = f"{items[-1]} ({item})"  # "a nickname, which is optional": one field and its constraint
+        else:
+            items.append(item)
     for i, item in enumerate(items[:-1]):
         m = re.match(r"^([^()]*?[a-z])\s*(?::(?=\s)|\(?\blike\b|\(?\bsuch as\b|\(?\be\.g\.|\beither\b|\bone of\b)\s*([^:]{1,30})$", item.strip(), re.I)
         rest = [_clean_item(r) for r in items[i + 1:]]

@@ -681,3 +681,9 @@ def test_status_of_a_record_with_options_kinds_of_records_and_a_single_maker():
     assert fields(spec, "Claim") == {"amount": "number", "purpose": "string", "date": "date", "consultant": "ref:Consultant"}
     spec = extract_spec("Admins create events. Events have a title.")  # a right, not a record made by admins
     assert {e.name for e in spec.entities} == {"EventEntry"} and {r.name for r in spec.roles} == {"admin"}
+
+
+def test_a_constraint_in_its_own_relative_clause_stays_with_its_field():
+    spec = extract_spec("Players have a first name and a nickname, which is optional. Members have an email, which must be unique, and a phone.")
+    assert not field(spec, "Player", "nickname").required and field(spec, "Player", "firstName").required
+    assert field(spec, "Member", "email").unique and fields(spec, "Member") == {"email": "email", "phone": "string"}
