@@ -467,6 +467,8 @@ def field_items(body: str) -> list[str]:
     for item in (w for it in split_top(body) for w in _run_together(it)):
         if items and re.match(r"^\s*(?:which|that)\s+(?:is|are|must be|should be|can be|has to be|have to be|may be)\b", item, re.I):
             items[-1] = f"{items[-1]} ({item})"  # "a nickname, which is optional": one field and its constraint
+        elif items and re.match(r"^\s*(?:and\s+)?(?:if|when|once|unless)\s", items[-1], re.I) and len(words_of(items[-1])) <= 6:
+            items[-1] = f"{item} (optional)"  # "and, if they have died, a death date": a field that is not always there
         else:
             items.append(item)
     for i, item in enumerate(items[:-1]):
@@ -666,11 +668,13 @@ def _clean_item(item: str) -> str:
 
 
 _UNIQUE = re.compile(r"\bunique\b|\bno two\b|\bno duplicates?\b|\bcan(?:not|'t) repeat\b|\bmust not repeat\b|\bdistinct\b", re.I)
-_OPTIONAL = re.compile(r"\b(optional(?:ly)?|if any|if known|if there is one|can be (?:empty|blank|left empty|left blank)|may be (?:empty|blank)|not required|left empty|left blank|nullable|sometimes)\b", re.I)
+_OPTIONAL = re.compile(r"\b(optional(?:ly)?|if any|if known|if there is one|if there (?:is|are) (?:some|any)|can be (?:empty|blank|left empty|left blank)|may be (?:empty|blank)|"
+                       r"not required|left empty|left blank|nullable|sometimes|(?:empty|blank|null) (?:until|while|when|unless|if|for))\b", re.I)
 _RANGE = re.compile(r"(?:from|between)?\s*(-?\d+(?:\.\d+)?)\s*(?:-|–|to|and|\.\.)\s*(-?\d+(?:\.\d+)?)\b")
-_ATLEAST = re.compile(r"\b(?:at least|minimum(?: of)?|min\.?|no less than|not below|never below|>=|≥)\s*(-?\d+(?:\.\d+)?)", re.I)
-_ATMOST = re.compile(r"\b(?:at most|maximum(?: of)?|max\.?|no more than|up to|not above|never above|<=|≤)\s*(-?\d+(?:\.\d+)?)", re.I)
-_NONNEG = re.compile(r"\b(?:can(?:not|'t|not) be negative|never negative|non-negative|not negative|positive|zero or more|>= ?0)\b", re.I)
+_ATLEAST = re.compile(r"(?:\b(?:at least|minimum(?: of)?|min\.?|no less than|not below|never below|no shorter than|not shorter than)|>=|≥)\s*(-?\d+(?:\.\d+)?)", re.I)
+_ATMOST = re.compile(r"(?:\b(?:at most|maximum(?: of)?|max\.?|no more than|up to|not above|never above|no longer than|not longer than|"
+                     r"not more than|no higher than|no bigger than|no larger than)|<=|≤)\s*(-?\d+(?:\.\d+)?)", re.I)
+_NONNEG = re.compile(r"(?:\b(?:can(?:not|'t|not) be negative|never negative|non-negative|not negative|positive|zero or more)\b|>=\s?0(?![\d.]))", re.I)
 _MAXLEN = re.compile(r"\b(?:max(?:imum)?|at most|up to|no more than)\s*(\d+)\s*(?:characters|chars|letters)\b", re.I)
 _DEFAULT = re.compile(r"\b(?:defaults? to|by default(?: is)?|default(?: value)?(?: is)?:?)\s+['\"]?([\w -]{1,30}?)['\"]?(?:$|[,.;)])", re.I)
 _UNIT = re.compile(r"\s*(?:\(|\bin\b|\bas\b|\bmeasured in\b)\s*([a-z%²][a-z0-9%²]*(?:\s+[a-z]+)?)\)?\s*$", re.I)
@@ -735,8 +739,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         opts = _options(inner, head=text[: paren.start()])
         if opts:
             f.options = opts
-        else:
-            f.hint = inner
+        elif not any(p.search(inner) for p in (_ATLEAST, _ATMOST, _NONNEG, _OPTIONAL, _UNIQUE, _DEFAULT, _MAXLEN)) and not _RANGE.fullmatch(inner.strip()):
+            f.hint = inner  # "(no longer than 40)", "(optional)": constraints, read above; the type comes from the rest
     elif (m := re.match(r"([a-z][\w ]*?)\s*(?::|=)\s*(.+)$", text, re.I)):
         opts = _options(m.group(2), head=m.group(1))
         if opts:
@@ -2262,6 +2266,8 @@ def _field(fd: FieldDraft, assumed: bool) -> Field | None:
     kind, options = ("enum", fd.options) if fd.options else _infer_type(fd.name, fd.hint)
     if kind == "enum" and {o.lower().strip(".") for o in options} <= {"yes", "no", "y", "n", "true", "false", "on", "off"}:
         kind, options = "boolean", []
+    if kind == "enum" and not fd.options and (fd.min is not None or fd.max is not None):
+        kind, options = "integer", []  # "priority 0-9": a number in a range, not the usual low/medium/high
     name = fd.name
     label = fd.label
     name = safe_name(name, "field")  # class -> className, valueOf -> valueOfValue, id -> idValue

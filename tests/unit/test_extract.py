@@ -687,3 +687,16 @@ def test_a_constraint_in_its_own_relative_clause_stays_with_its_field():
     spec = extract_spec("Players have a first name and a nickname, which is optional. Members have an email, which must be unique, and a phone.")
     assert not field(spec, "Player", "nickname").required and field(spec, "Player", "firstName").required
     assert field(spec, "Member", "email").unique and fields(spec, "Member") == {"email": "email", "phone": "string"}
+
+
+@pytest.mark.parametrize("text, entity, name, expected", [
+    ("Films: title, running time in minutes (no longer than 40).", "Film", "runningTime", ("integer", True, None, 40)),
+    ("Products: title, price (>= 0).", "Product", "price", ("number", True, 0, None)),
+    ("Every person has a first name, a birth date and, if they have died, a death date.", "Person", "deathDate", ("date", False, None, None)),
+    ("Children have a name and allergies if there is some.", "Child", "allergies", ("string", False, None, None)),
+    ("Claims: title, amount paid out (empty until the claim is decided).", "Claim", "amountPaid", ("number", False, None, None)),
+    ("Jobs: type, priority 0-9 (default 5).", "Job", "priority", ("integer", True, 0, 9)),
+])
+def test_constraints_written_in_more_ways(text, entity, name, expected):
+    f = field(extract_spec(text), entity, name)
+    assert (f.type, f.required, f.min, f.max) == expected
