@@ -850,6 +850,7 @@ def _options(text: str, loose: bool = False, head: str = "") -> list[str]:
         return []  # "(at least 1, at most 200)": bounds, not options
     if sum(bool(_FIELDISH.search(p)) for p in parts) * 2 > len(parts):
         return []  # "a customer (name, email, company)": the fields of a record, not options
+    head = re.split(r"\s+(?:that|which|who|is|are|can|must|should|will|may)\b", head.strip(), maxsplit=1, flags=re.I)[0]  # "status that is one of"
     enum_head = bool(hws := words_of(head)) and hws[-1] in lexicon()["enum_words"]
     if len(parts) >= 3 and not enum_head and sum(p[:1].isalpha() and _infer_type(camel(p))[0] not in ("string", "enum") for p in parts) * 2 >= len(parts):
         return []  # "bill: period start, period end, amount due, paid": dates, money and flags are fields

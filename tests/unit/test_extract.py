@@ -700,3 +700,8 @@ def test_a_constraint_in_its_own_relative_clause_stays_with_its_field():
 def test_constraints_written_in_more_ways(text, entity, name, expected):
     f = field(extract_spec(text), entity, name)
     assert (f.type, f.required, f.min, f.max) == expected
+
+
+def test_a_status_that_is_one_of_its_options():
+    spec = extract_spec("Invoices have an invoice number, an issue date and a status that is one of draft, sent or paid.")
+    assert field(spec, "Invoice", "status").options == ["draft", "sent", "paid"]
