@@ -613,7 +613,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
         cut = cut[1:]  # "track expenses": a verb and its object
     if len(cut) >= 2 and not is_nounish(cut[-1]) and "VERB" in _pos(cut[-1]):
         cut = cut[:-1]  # "each hive sits", "players belong": a subject and its verb
-    if not cut or cut[-1] in APP_WORDS or cut[-1] in ("who", "whom", "whose", "what", "one", "ones", "other", "others", "overlapping", "maximum", "minimum"):
+    if not cut or cut[-1] in APP_WORDS or cut[-1].split("'")[0] in ("who", "whom", "whose", "what", "one", "ones", "other", "others", "overlapping",
+                                                                     "maximum", "minimum", "that", "it", "there", "here"):
         return None
     head = cut[-1]
     if not is_nounish(head) or head in lex["not_entities"] or singularize(head) in lex["not_entities"]:
@@ -653,6 +654,7 @@ _DEF_PAREN = re.compile(r"([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s*\(([^()]*(?:\([^(
 _INTRO = re.compile(
     r"\b(?:app|application|system|tool|website|site|platform|api|backend|service|database|db|tracker|manager|software|"
     r"portal|dashboard|crm|erp|program|solution|something|way)\b"
+    r"(?:\s+for\s+(?:our|my|a|an|the|his|her|their)\s+(?:[a-z'-]+\s+){0,3}?(?=to\s))?"  # "an app for our little brewery to keep track of ..."
     r"(?:\s+(?:that|which)\s+(?:lets?\s+\w+\s+|helps?\s+\w+\s+|can\s+|will\s+)?)?\s*"
     r"(?:(?:for|to|that)\s+)?(?:(?:help\s+(?:me|us)\s+)?(?:manage|track|keep track of|organi[sz]e|store|record|handle|list|"
     r"schedule|book|log|catalogu?e|run|plan|administer|monitor|follow|maintain|cover|covering|about|of|with|for|where)\w*\s+)+(.+)$",
@@ -821,7 +823,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         f.hint, ws = "boolean", [w for w in ws[1:] if w != "no"]
     if not ws or len(ws) > 5:
         return None
-    if all(w in lex["stop"] for w in ws):
+    if all(w in lex["stop"] for w in ws) or " ".join(ws) in ("stuff", "things", "etc", "so on", "more", "everything", "anything", "whatever", "others"):
         return None
     f.label = " ".join(ws)
     f.label = lex["field_aliases"].get(f.label, f.label)  # "email address" is the email
@@ -1197,6 +1199,14 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             if owner and (parent := noun_phrase(owner.group(1))) and parent[0] != np[0]:
                 draft.entity(parent[0], parent[1], weight=1)
                 draft.relations.append((parent[0], np[0], "has_many", True, clause))
+            taken = True
+    # "we have singers and we do concerts": records a business says it has, holds or runs
+    for part in re.split(r",?\s+and\s+(?=(?:we|i)\s)", clause, flags=re.I):
+        m = re.match(r"^\s*(?:and\s+|so\s+)?(?:we|i)\s+(?:also\s+)?(?:have|hold|run|do|host|organi[sz]e|sell|rent out|rent|give|teach|make|keep|breed|grow|lend)\s+"
+                     r"(?:(?:many|several|some|lots of|a lot of|a few|different|various|our own|about \d+|\d+)\s+)?([a-z][\w-]*(?:\s+(?!a\b|and\b)[a-z][\w-]*)?)"
+                     r"\s*(?:$|,|\band\b|\b(?:a few|every|each|twice|once|all)\b)", part, re.I)
+        if m and is_plural(words_of(m.group(1))[-1]) and (np := noun_phrase(m.group(1))) and not draft.entities.get(np[0]):
+            draft.entity(np[0], np[1], weight=1)
             taken = True
     # "there is drivers with name and phone, and cars with plate number": records introduced by 'there are'
     m = re.match(r"^\s*(?:so\s+|and\s+)?(?:there\s+(?:is|are|will be|must be|should be)|we\s+(?:have|got)|i\s+have)\s+(.+)$", clause, re.I)

@@ -705,3 +705,14 @@ def test_constraints_written_in_more_ways(text, entity, name, expected):
 def test_a_status_that_is_one_of_its_options():
     spec = extract_spec("Invoices have an invoice number, an issue date and a status that is one of draft, sent or paid.")
     assert field(spec, "Invoice", "status").options == ["draft", "sent", "paid"]
+
+
+@pytest.mark.parametrize("text, entities", [
+    ("an app for our little brewery to keep track of batches and stuff", {"Batch"}),
+    ("Can you build something for our choir? We have singers and we do concerts a few times a year.", {"Singer", "Concert"}),
+    ("something for our scout troop... the kids, the camping trips, and who's going on which trip", {"Kid", "CampingTrip"}),
+])
+def test_vague_requests_still_name_their_records(text, entities):
+    spec = extract_spec(text)
+    assert {e.name for e in spec.entities} == entities
+    assert all(f.name != "stuff" for e in spec.entities for f in e.fields)
