@@ -439,7 +439,7 @@ def field_items(body: str) -> list[str]:
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
     body = re.sub(r"\(?\byes\s*(?:or|/)\s*no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
-    body = re.sub(r"\bdate\s*(?:and|&|\+|/)\s*(?:time|hour)\b", "date time", body, flags=re.I)  # "a date and time": one moment, not two fields
+    body = re.sub(r"\bdate\s*(?:,|and|&|\+|/)\s*(?:an?\s+|the\s+)?(?:time|hour)\b", "date time", body, flags=re.I)  # "a date and time": one moment
     # "start and end dates" -> "start date, end date"; "valid from/to" -> "valid from, valid to"
     body = re.sub(r"\b([a-z]+)\s+(?:and|&|/)\s+([a-z]+)\s+(dates|times|prices|names|numbers|addresses|fees|amounts|levels|scores|goals|points)\b",
                   lambda m: f"{m.group(1)} {singularize(m.group(3))}, {m.group(2)} {singularize(m.group(3))}"
@@ -1028,17 +1028,28 @@ _STORY_MAKES = frozenset({"record", "add", "create", "log", "write", "publish", 
                           "store", "set", "define", "manage", "plan", "organise", "organize", "issue", "send", "make", "give", "report"})
 
 
+_DEALS = {"book": "Booking", "reserve": "Reservation", "rent": "Rental", "borrow": "Loan", "hire": "Hire"}
+
+
 def _story(clause: str, draft: Draft) -> bool:
     """A user story ('As a volunteer, I want to record medical notes (date, treatment) for an animal'): what the
-    person makes is a record, with the fields the story gives it."""
+    person makes is a record, with the fields the story gives it; 'pick the book and schedule a meeting for it
+    with a date' reads each action."""
     m = _STORY.match(clause)
     if not m:
         return False
     rest = re.split(r",?\s+(?:so that|so|in order to|because|to make sure|to see|to know)\b", m.group(2), maxsplit=1, flags=re.I)[0]
+    taken = False
+    for action in re.split(rf",?\s+and\s+(?=(?:{'|'.join(sorted(_STORY_MAKES))})\b)", rest.strip(), flags=re.I):
+        taken |= _story_action(action, clause, draft)
+    return taken
+
+
+def _story_action(action: str, clause: str, draft: Draft) -> bool:
     act = re.match(r"^([a-z]+)\s+(?:(?:my|our|a|an|the|new|their|his|her|some|all)\s+)?((?:[a-z][\w-]*\s+)?[a-z][\w-]*?)"
                    r"(?:\s*\(([^()]*)\))?(?:\s+(?:for|of|to|on|at|in)\s+(?:(?:a|an|the|each|every|my|our|one)\s+)?"
                    r"([a-z][\w-]*(?:\s+(?!(?:we|i|they|you|that|which|who|with)\b)[a-z][\w-]*)?)(?:\s+(?:we|i|they|you|that|which|who)\s+[a-z]+)?)?"
-                   r"(?:\s*,?\s+(?:with|including|having|giving)\s+(.+))?\s*$", rest.strip(), re.I)
+                   r"(?:\s*,?\s+(?:with|including|having|giving)\s+(.+)|\s+(?:to|and|so|in|at|on|when|if|by|from)\b.*)?\s*$", action.strip(), re.I)
     if not act or act.group(1).lower() not in _STORY_MAKES:
         return False
     record = defined_noun(act.group(2))
@@ -1046,6 +1057,11 @@ def _story(clause: str, draft: Draft) -> bool:
         return False
     items = field_items(act.group(3) or act.group(5) or "")
     good = [f for f in (parse_field(i, draft) for i in items) if f]
+    deal = _DEALS.get(act.group(1).lower())
+    if deal:  # "book a stall at a market, choosing a size": a booking of the stall, not the stall
+        draft.entity(record[0], record[1], weight=1)
+        draft.relations.append((deal, record[0], "ref", True, clause))
+        record = (deal, deal.lower())
     ent = draft.entity(record[0], record[1], weight=2 if good else 1)
     _add_fields(ent, good, draft)
     if act.group(4) and (parent := noun_phrase(act.group(4))) and parent[0] != record[0]:

@@ -716,3 +716,11 @@ def test_vague_requests_still_name_their_records(text, entities):
     spec = extract_spec(text)
     assert {e.name for e in spec.entities} == entities
     assert all(f.name != "stuff" for e in spec.entities for f in e.fields)
+
+
+def test_a_story_with_several_actions_and_a_booking_story():
+    spec = extract_spec("Books have a title. As an organiser, I can pick the book with the most votes and schedule a meeting for it "
+                        "with a date, a time and a place.")
+    assert fields(spec, "Meeting") == {"dateTime": "datetime", "place": "string"}
+    spec = extract_spec("Markets have a date. As a seller I want to book a stall at a market.")
+    assert "ref:Stall" in fields(spec, "Booking").values()
