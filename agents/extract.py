@@ -199,7 +199,8 @@ def normalize_grammar(text: str) -> str:
     def drop_pronoun(m: re.Match[str]) -> str:
         word = m.group(1)
         if is_nounish(word) and "VERB" not in _pos(word.lower()) - {"NOUN"} and word.lower() not in lexicon()["stop"] \
-                and word.lower() not in ("because", "when", "if", "so", "that", "where", "then", "and", "but", "as", "than", "what", "which"):
+                and word.lower() not in ("because", "when", "if", "so", "that", "where", "then", "and", "but", "as", "than", "what", "which", "until",
+                                         "once", "unless", "while", "after", "before", "since", "although", "though", "whether", "whenever"):
             return f"{word} {m.group(3)}"
         return m.group(0)
 
@@ -242,6 +243,32 @@ def _outline_item(item: str) -> str:
     if len(parts) > 1 and all(_CONSTRAINTISH.match(p) for p in parts[1:]):
         return f"{parts[0]} ({', '.join(parts[1:])})"
     return item
+
+
+_NOT_A_RECORD_HEADING = frozenset({"entities", "entity", "models", "model", "tables", "table", "data", "requirements", "requirement", "features",
+                                   "feature", "notes", "note", "stories", "story", "rules", "rule", "access", "goal", "goals", "roles", "role",
+                                   "pages", "screens", "overview", "summary", "details", "fields", "records", "things", "stuff", "app",
+                                   "application", "following", "need", "needs", "ideas", "idea", "todo", "questions", "permissions", "users"})
+
+
+def _outline_of_fields(heading: str, items: list[str]) -> bool:
+    """A heading over bullets is a record only when the heading names one and each bullet names a field (or a
+    relation of it): 'Pets' over 'name', 'species: dog, cat', 'belongs to one owner'. 'Clinic:' over
+    'patients with name and phone', 'Entities:' over 'Patient: name, birth date', 'The app should:' over
+    sentences are lists of records or wishes, read line by line as before."""
+    hw = words_of(heading)
+    if not hw or hw[-1] in _NOT_A_RECORD_HEADING or len(hw) > 4 or not defined_noun(heading) \
+            or any(w in ("i", "we", "should", "must", "can", "want", "need", "is", "are", "what", "here", "following") for w in hw):
+        return False
+    for item in items:
+        x = item.strip()
+        if _RELATION_ITEM.match(x):
+            continue
+        if re.search(r"\b(?:with|have|has|had|can|should|must|will|let|lets|send|sends|want|need)\b", x, re.I) \
+                or re.search(r"\([^)]*,[^)]*\)", x) and len(words_of(x.split("(")[0])) <= 2 and is_plural(words_of(x.split("(")[0])[-1] if words_of(x.split("(")[0]) else "") \
+                or re.match(r"^[A-Z][\w-]*(?:\s+[A-Za-z][\w-]*)?\s*:", x) or re.search(r"[:(]", x) and _plural_items([re.split(r"[:(]", x)[0]]):
+            return False  # a sentence, a record with its own fields, "Patient: name, ..." or "products: name, price"
+    return True
 
 
 def _outline(text: str) -> str:
@@ -293,7 +320,7 @@ def _outline_pass(text: str, nested: bool) -> str:
                 out.append(f"{heading}: {plain}.")  # "## Venues" then "Name, city, capacity."
                 i = nxt_i + 1
                 continue
-        if len(items) < 1 or indent < 0 and not _HEADING.match(line) and len(items) < 2:
+        if len(items) < 1 or indent < 0 and not _HEADING.match(line) and len(items) < 2 or not _outline_of_fields(heading, items):
             out.append(line)
             i += 1
             continue
@@ -421,6 +448,11 @@ _FIELDISH = re.compile(r"^(?:full\s+|first\s+|last\s+|e-?mail\s+|phone\s+|home\s
                        r"title|description|notes?|price|amount|company|city|country|team|department|age|birthday|website)$", re.I)
 
 
+_PAIRED = frozenset({"start", "end", "begin", "finish", "opening", "closing", "arrival", "departure", "first", "last", "home", "away", "min",
+                     "max", "minimum", "maximum", "pickup", "pick-up", "delivery", "due", "issue", "birth", "death", "check-in", "check-out",
+                     "entry", "exit", "upper", "lower", "buy", "sell", "purchase", "sale", "given", "family", "morning", "evening"})
+"""Words that share a noun: 'start and end dates', 'home and away scores' ('email and phone numbers' shares nothing)."""
+
 _PLAIN_FIELDS = frozenset({"name", "phone", "email", "address", "title", "description", "price", "date", "city", "country", "age", "notes",
                            "website", "company", "colour", "color", "size", "weight", "nickname", "bio", "photo"})
 
@@ -439,18 +471,19 @@ def field_items(body: str) -> list[str]:
     'payment method: card / bank transfer / cash / cheque'. Only the items that end the list, each
     one to three words that name no field, are taken as options."""
     body = re.sub(r"\(?\byes\s*(?:or|/)\s*no\b\)?", "(yes/no)", body, flags=re.I)  # "urgent yes or no": one flag, not two items
-    body = re.sub(r"\bdate\s*(?:,|and|&|\+|/)\s*(?:an?\s+|the\s+)?(?:time|hour)\b", "date time", body, flags=re.I)  # "a date and time": one moment
+    body = re.sub(r"\bdate\s*(?:,|and|&|\+|/)\s*(?:an?\s+|the\s+)?(?:time|hour)(?=\s*(?:$|,|;|\.|\)|\band\b|\bor\b|\bof\b|\bwhen\b|\bfor\b))",
+                  "date time", body, flags=re.I)  # "a date and time": one moment ("a date, a time slot": two fields)
     # "start and end dates" -> "start date, end date"; "valid from/to" -> "valid from, valid to"
-    body = re.sub(r"\b([a-z]+)\s+(?:and|&|/)\s+([a-z]+)\s+(dates|times|prices|names|numbers|addresses|fees|amounts|levels|scores|goals|points)\b",
+    body = re.sub(r"\b([a-z-]+)\s+(?:and|&|/)\s+([a-z-]+)\s+(dates|times|prices|names|numbers|addresses|fees|amounts|levels|scores|goals|points)\b",
                   lambda m: f"{m.group(1)} {singularize(m.group(3))}, {m.group(2)} {singularize(m.group(3))}"
-                  if m.group(1).lower() not in lexicon()["stop"] and m.group(2).lower() not in lexicon()["stop"] else m.group(0), body, flags=re.I)
+                  if m.group(1).lower() in _PAIRED and m.group(2).lower() in _PAIRED else m.group(0), body, flags=re.I)
     body = re.sub(r"\b([a-z]+)\s+from\s*(?:/|and|-)\s*to\b", r"\1 from, \1 to", body, flags=re.I)
     # "colour: red, white, rosé or sparkling, region": the options end at the one after 'or'
     body = re.sub(r"(?<=:)\s*((?:[^,:;()]{1,30},\s*)*[^,:;()]{1,30}?\s+or\s+[^,:;().]{1,30})(?=\s*(?:,|;|\.|$))",
                   lambda m: " " + " / ".join(p.strip() for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
                   if all(len(words_of(p)) <= 3 and not _NOT_OPTION.search(p) for p in re.split(r",|\bor\b", m.group(1)) if p.strip())
                   else m.group(0), body)
-    glued = [m.group(1) for m in re.finditer(r"\b([a-z]+)\s+(?:a|an)\s", body, re.I)
+    glued = [m.group(1) for m in re.finditer(r"(?<!['’])\b([a-z]+)\s+(?:a|an)\s", body, re.I)
              if m.group(1).lower() not in lexicon()["stop"] and m.group(1).lower() not in ("and", "or", "with", "has", "have", "of", "in", "for", "to", "is",
                                                                                         "are", "whether", "if", "at", "on", "by", "from", "into", "per", "as", "be")
              and not ("VERB" in _pos(m.group(1).lower()) and "NOUN" not in _pos(m.group(1).lower()))]  # "name a volume": a noun, then the next field
@@ -568,7 +601,7 @@ _GENERIC = frozenset({"app", "apps", "application", "system", "user", "users", "
                       "detail", "details", "website", "api", "database", "db", "login", "everyone", "someone", "everything",
                       "something", "lot", "lots", "way", "kind", "type", "sort", "number", "amount", "name", "date", "time", "day", "year",
                       "month", "week", "hour", "minute", "status", "option", "part", "field", "column", "row", "role", "roles",
-                      "permission", "permissions", "access"})
+                      "permission", "permissions", "access", "need", "needs", "want", "wants"})
 """Words that never name records, even when a request gives them fields."""
 
 
@@ -689,9 +722,10 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     item = re.sub(r"(?<=[a-z])['’]s\b", "", item, flags=re.I)  # "the captain's phone number": captain phone number
     if re.match(r"^\s*(?:and\s+)?which\s+.+\bwhich\b", raw, re.I):
         return None
-    vp = re.match(r"^\s*(?:and\s+)?([a-z]+)\s+(?:in|at|on|to|for|with|under|inside|into)\s+(?:one|a single|exactly one|a|an|the|their|its)\s+[a-z]", raw, re.I)
-    if vp and "VERB" in _pos(vp.group(1).lower()) and "NOUN" not in _pos(vp.group(1).lower()) or vp and is_verb_form(vp.group(1)):
-        return None  # "live in one tank", "belongs to a customer": a relation (read by _relations), not a field  # "which asset went to which staff member": two references (_belonging), not a field
+    vp = re.match(r"^\s*(?:and\s+)?([a-z]+)\s+(?:in|at|on|to|for|with|under|inside|into)\s+(?:one|a single|exactly one|a|an|the|their|its)\s+([a-z][\w-]*)\s*$", raw, re.I)
+    if vp and ("VERB" in _pos(vp.group(1).lower()) and "NOUN" not in _pos(vp.group(1).lower()) or is_verb_form(vp.group(1))) and is_nounish(vp.group(2)):
+        # "live in one tank", "belong to a team": the record it names (resolve makes it a reference), not a field named after the verb
+        return FieldDraft(name=camel(vp.group(2)), label=vp.group(2).lower(), source=raw)  # "which asset went to which staff member": two references (_belonging), not a field
     text = _clean_item(re.sub(r"^\s*(?:and\s+)?(?:at|in|on|for|from|to|with|of)\s+which\s+", "", item, flags=re.I))  # "at which lake": lake
     if not text:
         return None
@@ -1703,7 +1737,8 @@ def _actors(clause: str, draft: Draft) -> bool:
                 rest = re.match(r"^(?:\s+(?:for|to|on|in|at|about|from)\s+(?:a|an|the|one|each|their|his|her)\s+[a-z][\w-]*)?\s*,?\s*"
                                 r"(?:with|having|including|that has|which has)\s+(.+)$", bare[m.end():], re.I)
                 record = noun_phrase(m.group(3))
-                if rest and record:
+                if rest and record and not (_plural_items(field_items(rest.group(1))) or all(is_person(w) for w in words_of(rest.group(1))[-1:])
+                                            and len(words_of(rest.group(1))) <= 2):
                     items = field_items(rest.group(1))
                     good = [f for f in (parse_field(i, draft) for i in items) if f]
                     if good and len(good) * 2 >= len(items):
@@ -1950,8 +1985,8 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "date", []
     if last.endswith("ed") and len(ws) == 1 and "VERB" in _pos(last) and "NOUN" not in _pos(last):
         return "boolean", []
-    if len(ws) == 2 and last in ("from", "to", "until", "since"):
-        return "date", []  # "valid from", "available until"
+    if len(ws) == 2 and last in ("from", "to", "until", "since") and ws[0] in ("valid", "available", "open", "active", "effective", "free", "closed", "booked"):
+        return "date", []  # "valid from", "available until" ("assigned to", "sent to" are people or places)
     if last == "free" and len(ws) > 1 or last in ("counter", "tally"):
         return ("boolean" if last == "free" else "integer"), []  # "gluten-free", "click counter"
     if "of" in ws[1:]:  # "year of issue", "number of guests": the words before 'of' say it
@@ -2180,7 +2215,7 @@ def resolve(draft: Draft) -> AppSpec:
 
 
 AUTO = {"id", "createdAt", "updatedAt"}
-PASSING = 1  # the weight of a word named once in passing (no definition, no relation): dropped when other records are defined
+PASSING = 0  # words named once in passing are kept: 'we also track suppliers' names a record (1 dropped them, and real records with them)
 
 _ONE_DET = {"a", "an", "one", "the", "its", "their", "his", "her", "single", "same", "exactly"}
 _MANY_DET = {"many", "several", "multiple", "some", "its", "their", "all", "more"}
@@ -2409,8 +2444,11 @@ def _enum_fields(sentence: str, draft: Draft) -> None:
         owner = None
         best = -1
         colon = _colon_head(sentence)
+        subject = _clause_subject(sentence) or ((has := _DEF_HAS.match(sentence)) and noun_phrase(has.group(1)))
         if colon and colon[0] in draft.entities and ":" in before:
             owner, best = draft.entities[colon[0]], len(before)  # "Appointments: pet, vet, status (booked / done)": the appointment's
+        elif subject and subject[0] in draft.entities:
+            owner, best = draft.entities[subject[0]], 0  # "Invoices belong to a client and have a status (draft, sent)": the invoice's
         for e in (draft.entities.values() if owner is None else ()):
             for w in {e.label.lower(), singularize(e.label.lower())}:
                 i = before.rfind(w)

@@ -287,6 +287,10 @@ def _fit(text: str, b: Bounds, n: int) -> str:
     return text
 
 
+def _inside(value: float, b: Bounds) -> bool:
+    return (b.minimum is None or value >= b.minimum) and (b.maximum is None or value <= b.maximum)
+
+
 def _within(value: float, b: Bounds, n: int, integer: bool) -> float:
     """`value`, or when the field's bounds exclude it, the n-th value from the bottom of its range."""
     lo, hi = b.minimum, b.maximum
@@ -318,9 +322,11 @@ def sample(entity: Entity, field: Field, n: int = 1) -> object:
     if t == "email":
         return f"{entity.slug}-{field.name.lower()}-{n}@example.com"
     if t == "number":
-        return _within(1.5 * n + 100 * k, b, n, integer=False)
+        value = 1.5 * n + 100 * k
+        return _within(value if _inside(value + 1.5, b) else 1.5 * n, b, n, integer=False)  # the offset only where both samples fit
     if t == "integer":
-        return int(_within(10 + n + 100 * k, b, n, integer=True))
+        value = 10 + n + 100 * k
+        return int(_within(value if _inside(value + 1, b) else 10 + n, b, n, integer=True))
     if t == "boolean":
         return n == 1
     if t == "date":

@@ -724,3 +724,31 @@ def test_a_story_with_several_actions_and_a_booking_story():
     assert fields(spec, "Meeting") == {"dateTime": "datetime", "place": "string"}
     spec = extract_spec("Markets have a date. As a seller I want to book a stall at a market.")
     assert "ref:Stall" in fields(spec, "Booking").values()
+
+
+# Regressions a reviewer found in this session's constructions (each failed before its fix)
+@pytest.mark.parametrize("text, expected", [
+    ("Clinic:\n- patients with name and phone\n- doctors with name and specialty\n- appointments with date and notes",
+     {"Patient": {"name", "phone"}, "Doctor": {"name", "specialty"}, "Appointment": {"date", "notes"}}),
+    ("Entities:\n- Customer: name, email\n- Order: date, total, status (open, closed)",
+     {"Customer": {"name", "email"}, "Order": {"date", "total", "status"}}),
+    ("Requirements:\n- users can create tasks\n- each task has a title and a due date", {"Task": {"title", "dueDate"}}),
+    ("Teams have a name. Players have a name and belong to a team.", {"Team": {"name"}, "Player": {"name", "team"}}),
+    ("Contacts have a name, email and phone numbers.", {"Contact": {"name", "email", "phoneNumbers"}}),
+    ("Bookings: date, time slot, guest name", {"Booking": {"date", "timeSlot", "guestName"}}),
+    ("Students book lessons with teachers. Each lesson has a date and a price.", {"Student": {"name"}, "Lesson": {"date", "price"}}),
+    ("Inventory app. Items have a name and quantity. Locations have a name. We also track suppliers.",
+     {"Item": {"name", "quantity"}, "LocationEntry": {"name"}, "Supplier": {"name"}}),
+])
+def test_reviewed_regressions_stay_fixed(text, expected):
+    spec = extract_spec(text)
+    assert {e.name: {f.name for f in e.fields} for e in spec.entities} == expected
+
+
+def test_a_status_belongs_to_the_clauses_subject_and_types_of_odd_names():
+    spec = extract_spec("Clients have a name. Invoices belong to a client and have a number and a status (draft, sent, paid).")
+    assert "status" not in fields(spec, "Client") and field(spec, "Invoice", "status").type == "enum"
+    assert fields(extract_spec("cars (make, model, number plate, colour)"), "Car")["numberPlate"] == "string"
+    assert fields(extract_spec("tasks: title, assigned to, due date"), "Task")["assignedTo"] == "string"
+    rule = extract_spec("Books have a title. Members borrow books until they are returned.").rules[0].text
+    assert rule == "Members borrow books until they are returned"
