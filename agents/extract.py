@@ -114,6 +114,10 @@ class Draft:
         e.weight += weight
         return e
 
+    def by_label(self) -> dict[str, str]:
+        """Entity name by its singular words, lower case ('repair job' -> 'RepairJob')."""
+        return {e.label.lower(): n for n, e in self.entities.items()}
+
     def entities_lower(self) -> set[str]:
         """The entities' singular words, lower case ('member', 'repair job')."""
         return {e.label.lower() for e in self.entities.values()} | {n.lower() for n in self.entities}
@@ -1021,7 +1025,7 @@ def _workflow(clause: str, draft: Draft) -> bool:
         head = clause[: m.start()]
         subject = _clause_subject(clause) or noun_phrase(head) if not re.search(r"\b(?:it|they|this)\s*$", head.strip(), re.I) else None
         subject = subject or draft.last_subject
-        known = {e.label.lower() for e in draft.entities.values()}
+        known = draft.by_label()
         if any(singular_phrase(x) in known for x in states) or len(states) == 2 and not all(re.search(r"(?:ed|ing|ft|ne|en|ive|ing|open|closed|new)$", x) for x in states):
             subject = None  # "goes from a warehouse to a shop", "from home to work": places, not states
     elif (m := re.match(rf"^\s*(?:(?:each|every|an?|the|all|our)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|can be|may be)\s+(?:either\s+|one of\s+)?"
@@ -1030,7 +1034,7 @@ def _workflow(clause: str, draft: Draft) -> bool:
         opts = [o.strip() for o in re.split(r"\s*,\s*|\s+or\s+", m.group(2)) if o.strip()]
         stateish = all(len(words_of(o)) <= 2 and (re.search(r"(?:ed|ing|ive|ft|open|new|live|done|due|paid|sold|lost|won)$", o)
                                                   or "ADJ" in _pos(words_of(o)[-1])) for o in opts)
-        known = {e.label.lower() for e in draft.entities.values()}
+        known = draft.by_label()
         if not stateish or any(singular_phrase(o) in known for o in opts) or len(opts) < 2:
             return False
         states, listed = opts, True
@@ -1654,7 +1658,7 @@ def _belonging(clause: str, draft: Draft) -> bool:
     elif (m := _IS_JUST.search(clause)) and (rec := _record_np(m.group(1))):
         # "a check-in is just a habit and a date": the records it joins and its fields
         items = split_top(m.group(2))
-        known = {e.label.lower(): n for n, e in draft.entities.items()}
+        known = draft.by_label()
         refs = [known[singular_phrase(_clean_item(i).lower())] for i in items if singular_phrase(_clean_item(i).lower()) in known]
         fields = [f for i in items if singular_phrase(_clean_item(i).lower()) not in known for f in [parse_field(i, draft)] if f]
         if (refs or fields and rec[0] in draft.entities) and len(refs) + len(fields) == len(items):  # "a tag is only a label"
@@ -1694,7 +1698,7 @@ def _belonging(clause: str, draft: Draft) -> bool:
     if m and (rec := noun_phrase(m.group(1))):
         draft.entity(rec[0], rec[1], weight=2)
         # "each assignment records which asset went to which staff member": the record refers to both
-        known = {e.label.lower(): n for n, e in draft.entities.items()}
+        known = draft.by_label()
         for w in re.findall(r"\bwhich\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", m.group(2), re.I):
             label = singular_phrase(w.lower())
             target = (known[label], label) if label in known else noun_phrase(w) or noun_phrase(words_of(w)[0])
@@ -2221,20 +2225,22 @@ _ONE_DET = {"a", "an", "one", "the", "its", "their", "his", "her", "single", "sa
 _MANY_DET = {"many", "several", "multiple", "some", "its", "their", "all", "more"}
 
 
+def _entity_words(entities: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(words, entity name, plural) of how the request names each record: 'order line' and 'order lines'."""
+    out: list[tuple[str, str, bool]] = []
+    for name, e in entities.items():
+        ws = words_of((e.label or humanize(name)).lower())
+        if ws:
+            out += [(" ".join(ws), name, False), (" ".join([*ws[:-1], pluralize(ws[-1])]), name, True)]
+    return out
+
+
 def _named_together(clauses: list[str], entities: dict[str, Any]) -> list[tuple[str, str, bool, str]]:
     """The last pass: a clause that names two records, the first as its subject, says how they relate even
     when no construction knew its verb. 'a reading is taken from one meter': Reading -> Meter; 'each gig
     has songs': Song -> Gig. Both plural ('members borrow books'), negations and access sentences say
     nothing here."""
-    words_for: list[tuple[str, str, bool]] = []  # (pattern words, entity, plural)
-    for name, e in entities.items():
-        label = (e.label or humanize(name)).lower()
-        ws = words_of(label)
-        if not ws:
-            continue
-        words_for.append((" ".join(ws), name, False))
-        words_for.append((" ".join([*ws[:-1], pluralize(ws[-1])]), name, True))
-    words_for.sort(key=lambda t: -len(t[0]))
+    words_for = sorted(_entity_words(entities), key=lambda t: -len(t[0]))
     found: list[tuple[str, str, bool, str]] = []
     for clause in dict.fromkeys(clauses):
         low = " ".join(words_of(clause))
@@ -2270,12 +2276,7 @@ def _named_together(clauses: list[str], entities: dict[str, Any]) -> list[tuple[
 def _attached(clauses: list[str], entities: dict[str, Any]) -> list[tuple[str, str, bool, str]]:
     """Records attached to another by a preposition: 'medical notes (date, treatment) for an animal', 'time entries
     against projects', 'a copy of a given stamp', 'residents, their vehicles'."""
-    forms: dict[str, str] = {}
-    for name, e in entities.items():
-        ws = words_of((e.label or humanize(name)).lower())
-        if ws:
-            forms[" ".join(ws)] = name
-            forms[" ".join([*ws[:-1], pluralize(ws[-1])])] = name
+    forms = {phrase: name for phrase, name, _ in _entity_words(entities)}
     if not forms:
         return []
     alt = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
