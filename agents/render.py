@@ -187,12 +187,15 @@ def zod_rule(field: Field) -> str:
         return f"z.array({_ZOD['ref']}).max({MAX_LINKS})"
     expr = _ZOD[field.type]
     b = bounds(field)
+    # zod's .max()/.min() count UTF-16 code units, OpenAPI's maxLength/minLength (and SQLite's
+    # length()) count characters: a length bound counts characters here too, or 40 emoji would be
+    # refused by a 40-character field that the API document accepts
     if b.max_length is not None:
-        expr += f".max({b.max_length})"
+        expr += f'.refine(atMost({b.max_length}), "At most {b.max_length} characters")'
     if b.not_blank:
         expr += '.trim().min(1, "Must not be blank")'
     if b.min_length and b.min_length > (1 if b.not_blank else 0):
-        expr += f".min({b.min_length})"
+        expr += f'.refine(atLeast({b.min_length}), "At least {b.min_length} characters")'
     # .int() already keeps integers (and ids) in the safe range: a number needs its own bounds, an
     # integer only those the spec narrows
     default = _BOUNDS.get(field.type, Bounds())
@@ -228,10 +231,52 @@ def out_of_bounds(field: Field) -> str | None:
     return None
 
 
+def longest_text(field: Field) -> str | None:
+    """A TypeScript expression of the longest text the field takes, in characters outside the BMP
+    (two UTF-16 code units each), or None when it is not a text with a length bound."""
+    b = bounds(field)
+    if field.type not in ("string", "text") or b.max_length is None:
+        return None
+    return f'"\\u{{1F600}}".repeat({b.max_length})'
+
+
+def longest_field(entity: Entity) -> Field | None:
+    """The entity's first text field with a length bound, for the test that sends its longest value."""
+    return next((f for f in entity.fields if longest_text(f) is not None), None)
+
+
 def unknown_field(entity: Entity) -> str:
     """A field name the entity does not have, for tests that send one."""
     names = {f.name for f in entity.fields}
     return next(n for n in (f"notAField{i or ''}" for i in range(len(names) + 1)) if n not in names)
+
+
+def _member_chain(expr: str) -> list[str]:
+    """`z.string().max(3)` -> ["z", ".string()", ".max(3)"]: the head and each call of a member chain, split at
+    the dots outside brackets and strings."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(expr):
+        if quote:
+            quote = "" if ch == quote and expr[i - 1] != "\\" else quote
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "." and depth == 0 and i > start:
+            parts.append(expr[start:i])
+            start = i
+    return [*parts, expr[start:]]
+
+
+def common_imports(entity: Entity) -> list[str]:
+    """What an entity's schema module imports from schemas/common.ts, in the order Prettier keeps."""
+    rules = " ".join(zod_rule(f) for f in entity.fields)
+    used = {"pageQuery"} | {n for n in ("atLeast", "atMost") if f"{n}(" in rules}
+    if any(f.type not in ("enum", "boolean") for f in filter_fields(entity)):
+        used.add("positive")
+    return sorted(used)
 
 
 def zod_property(field: Field, indent: int, rule: bool = False) -> str:
@@ -240,8 +285,11 @@ def zod_property(field: Field, indent: int, rule: bool = False) -> str:
     only (`zod_rule`: neither optional nor defaulted)."""
     expr = zod_rule(field) if rule else zod(field)
     one = f"{field.name}: {expr},"
-    if field.type != "enum" or tsformat.fits(one, indent):
+    if tsformat.fits(one, indent):
         return one
+    if field.type != "enum":
+        head, *calls = _member_chain(expr)
+        return tsformat.chain(head, calls, indent, prefix=f"{field.name}: ", suffix=",")
     inner = " " * (indent + 2)
     options = "".join(f"{inner}{tsformat.string(o)},\n" for o in field.options)
     return f"{field.name}: z.enum([\n{options}{' ' * indent}]){expr[len(zod_rule(field)):]},"
@@ -1632,6 +1680,7 @@ def _env(root: Path) -> Environment:
         ts_type=ts_type,
         zod=zod,
         zod_property=zod_property,
+        common_imports=common_imports,
         input_type=input_type,
         sample=sample,
         sample_pairs=sample_pairs,
@@ -1693,6 +1742,8 @@ def _env(root: Path) -> Environment:
         openapi=openapi,
         bounds=bounds,
         out_of_bounds=out_of_bounds,
+        longest_text=longest_text,
+        longest_field=longest_field,
         unknown_field=unknown_field,
         max_body_bytes=max_body_bytes,
         error_code=error_code,

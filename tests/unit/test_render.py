@@ -207,9 +207,9 @@ def test_backend_and_frontend_share_the_entity_types(spec):
 
 def test_field_types_map_to_typescript_and_zod():
     cases = {
-        "string": ("string", 'z.string().max(200).trim().min(1, "Must not be blank")'),
-        "text": ("string", "z.string().max(10000)"),
-        "email": ("string", "z.email({ pattern: z.regexes.rfc5322Email }).max(254)"),
+        "string": ("string", 'z.string().refine(atMost(200), "At most 200 characters").trim().min(1, "Must not be blank")'),
+        "text": ("string", "z.string().refine(atMost(10000), \"At most 10000 characters\")"),
+        "email": ("string", "z.email({ pattern: z.regexes.rfc5322Email }).refine(atMost(254), \"At most 254 characters\")"),
         "number": ("number", "z.number().min(-1000000000000000).max(1000000000000000)"),
         "integer": ("number", "z.number().int()"),  # .int() keeps it within the safe integer range
         "boolean": ("boolean", "z.boolean()"),
@@ -546,8 +546,8 @@ def test_bodies_are_strict_and_every_value_bounded(spec):
     schema = files["backend/src/schemas/order-items.ts"]
     assert "export const orderItemCreateSchema = z.strictObject({" in schema
     assert "orderItemUpdateSchema = z.strictObject(fields).partial()" in schema  # PATCH is strict too
-    assert 'product: z.string().max(200).trim().min(1, "Must not be blank"),' in schema
-    assert "notes: z.string().max(10000)," in schema and "notes: fields.notes.optional()," in schema
+    assert 'product: z.string().refine(atMost(200), "At most 200 characters").trim().min(1, "Must not be blank"),' in schema
+    assert 'notes: z.string().refine(atMost(10000), "At most 10000 characters"),' in schema and "notes: fields.notes.optional()," in schema
     assert "quantity: z.number().int()," in schema  # .int() is the safe integer range
     errors = files["backend/src/errors.ts"]
     assert 'i.code === "unrecognized_keys"' in errors and "Unknown field" in errors
@@ -743,3 +743,26 @@ def test_samples_of_fields_of_one_type_differ_within_a_record_and_bodies_one_ove
     posts = AppSpec(name="forum", title="Forum", entities=[Entity(name="Post", fields=[Field(name="body", type="text", max_length=10000)])])
     # a body one character over maxLength, every character outside the BMP (\uXXXX\uXXXX), still fits
     assert max_body_bytes(posts) >= 12 * 10001 + len('{"body":""}')
+
+
+def test_length_bounds_count_characters_as_the_api_document_does_and_long_rules_break_as_prettier_does():
+    from autodevos.agents.render import longest_text, zod_property
+    from autodevos.domain.spec import AppSpec, Entity, Field
+
+    nick = Field(name="nickname", type="string", min_length=3, max_length=20)
+    # zod's .max()/.min() count UTF-16 code units; the bounds are checked by code point (schemas/common.ts)
+    assert zod(nick) == 'z.string().refine(atMost(20), "At most 20 characters").trim().min(1, "Must not be blank").refine(atLeast(3), "At least 3 characters")'
+    assert longest_text(nick) == '"\\u{1F600}".repeat(20)' and longest_text(Field(name="n", type="integer")) is None
+    spec = AppSpec(name="club", title="Club", entities=[Entity(name="Member", fields=[nick, Field(name="age", type="integer")])])
+    backend = render_backend(spec)
+    common = backend["backend/src/schemas/common.ts"]
+    assert "export const atMost = (n: number) => (text: string) => [...text].length <= n;" in common
+    assert 'import { atLeast, atMost, pageQuery } from "./common.js";' in backend["backend/src/schemas/members.ts"]
+    tests = render_tests(spec)
+    suite = next(v for k, v in tests.items() if k.endswith("members.test.ts"))
+    assert 'nickname: "\\u{1F600}".repeat(20) });' in suite  # the longest nickname, two code units a character, is a 201
+    # a rule too long for the line is a member chain, one call a line (Prettier's layout)
+    long = zod_property(Field(name="emergencyContactPhoneNumber", type="string"), 2)
+    assert long.splitlines() == ["emergencyContactPhoneNumber: z", "    .string()", '    .refine(atMost(200), "At most 200 characters")',
+                                 "    .trim()", '    .min(1, "Must not be blank"),']
+    assert "\n" not in zod_property(Field(name="name", type="string"), 2)
