@@ -73,6 +73,7 @@ class FieldDraft:
     min: float | None = None
     max: float | None = None
     max_length: int | None = None
+    min_length: int | None = None
     default: Any = None
 
 
@@ -768,6 +769,14 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             f.max = float(m.group(1))
         if _NONNEG.search(low):
             f.min = 0.0 if f.min is None else f.min
+        if re.search(r"\b(?:characters?|chars?|letters?)\b", low) and (f.min is not None or f.max is not None):
+            # "(3-20 characters)", "(at least 3 characters, at most 20)": bounds on the text's length, not its value
+            f.min_length = int(f.min) if f.min is not None and f.min >= 0 else None
+            f.max_length = int(f.max) if f.max is not None and f.max >= 1 else None
+            f.min = f.max = None
+    if (m := re.search(r"\b(?:exactly|always|of)\s+(\d+)\s*(?:characters|chars|letters|digits)\b", low)) and int(m.group(1)) >= 1:
+        f.min_length = f.max_length = int(m.group(1))  # "a code (exactly 4 letters)"
+        f.min = f.max = None
     if (m := _DEFAULT.search(low)):
         f.default = m.group(1).strip()
     # options in parentheses or after a colon: "status (draft/review/live)", "size: S, M or L"
@@ -816,6 +825,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             f.hint = f.hint or known
     name_part = re.sub(r"\s*\b(?:(?:of|is|are|must be|should be)\s+)?(?:at least|at most|minimum|maximum|min|max|no less than|"
                        r"no more than|up to|never below|never above|not below|not above)(?:\s+of)?\s*(?:-?\d.*)?$", "", name_part.strip(), flags=re.I)
+    name_part = re.sub(r"\s+(?:of|with)\s+(?:exactly|about|around|roughly|some)\s*$", "", name_part.strip(), flags=re.I)  # "a pin of exactly 6 digits"
     name_part = re.sub(r"(?<!-)\b(?:in|as|of the|of|for)\s*$", "", name_part.strip(), flags=re.I)
     name_part = re.split(r"\s+(?:of|for)\s+(?:the|a|an|each|this|that|their|its)\b", name_part, maxsplit=1, flags=re.I)[0]
     rel = re.match(r"^([a-z][\w -]*?[a-z])\s+(?:the|a|an|his|her|their|its|our|my|your)\s+[a-z]+\s+([a-z]+)\b", name_part.strip(), re.I)
@@ -1405,6 +1415,8 @@ def _entity_list(body: str, draft: Draft, weight: int) -> bool:
     body = re.split(r"\b(?:so that|so|that|which|where|because|in order to|to let|to see|to help)\b", body, maxsplit=1, flags=re.I)[0]
     owner: EntityDraft | None = None
     for item in field_items(body):
+        if re.match(r"^\s*(?:(?:exactly|at most|at least|up to|about|around|max(?:imum)?|min(?:imum)?)\s+)?\d", item, re.I):
+            continue  # "a pin of 6 digits", "a wash with 3 boxes": a count, not a record
         head, _, fields = (re.split(r"(\s+(?:with|having)\s+)", item, maxsplit=1, flags=re.I) + ["", ""])[:3]
         rel = re.split(r"\s+(?:on|of|for|under|per|in|to)\s+(?:the\s+|each\s+|a\s+|an\s+)?", head, maxsplit=1, flags=re.I)
         np = noun_phrase(rel[0])
@@ -1431,7 +1443,7 @@ def _add_fields(ent: EntityDraft, fields: list[FieldDraft], draft: Draft) -> Non
             old.options = old.options or f.options
             old.unique |= f.unique
             old.required &= f.required
-            for k in ("min", "max", "max_length", "default"):
+            for k in ("min", "max", "max_length", "min_length", "default"):
                 if getattr(old, k) is None:
                     setattr(old, k, getattr(f, k))
             continue
@@ -2050,6 +2062,11 @@ def resolve(draft: Draft) -> AppSpec:
         for other in list(draft.entities):
             if other != name and other.endswith(name) and name in draft.entities and other in draft.entities and draft.entities[name].weight <= 2:
                 e, o = draft.entities[name], draft.entities[other]
+                if e.fields and not o.fields and (lead := words_of(o.label)[:1]) and "VERB" in _pos(lead[0]):
+                    # "stickers have a name ...; members trade stickers": the defined record, not a "trade sticker"
+                    draft.relations = [(name if a == other else a, name if b == other else b, k, r, w) for a, b, k, r, w in draft.relations]
+                    del draft.entities[other]
+                    continue
                 for f in e.fields.values():
                     o.fields.setdefault(f.name, f)
                 o.weight += e.weight
@@ -2346,6 +2363,7 @@ def _field(fd: FieldDraft, assumed: bool) -> Field | None:
             else:
                 min_ = max_ = None
     max_len = fd.max_length if kind in ("string", "text", "email") else None
+    min_len = fd.min_length if kind in ("string", "text", "email") and (max_len is None or (fd.min_length or 0) <= max_len) else None
     default = fd.default if kind != "enum" or (fd.default and camel(str(fd.default)) in [camel(o) for o in options]) else None
     if default is not None and kind in ("number", "integer"):
         try:
@@ -2357,7 +2375,8 @@ def _field(fd: FieldDraft, assumed: bool) -> Field | None:
     required = fd.required and not assumed
     try:
         return Field(name=name, type=kind, options=options, required=required, unique=fd.unique and kind not in ("boolean",),
-                     min=min_, max=max_, max_length=max_len, default=default, label=label, source=fd.source[:200], assumed=assumed)
+                     min=min_, max=max_, max_length=max_len, min_length=min_len, default=default, label=label, source=fd.source[:200],
+                     assumed=assumed)
     except ValidationError:
         try:
             return Field(name=name, type=kind, options=options, required=required, label=label, source=fd.source[:200], assumed=assumed)

@@ -117,6 +117,14 @@ def test_roles_and_their_rights():
     ("Posts: title (max 80 characters), body", lambda s: field(s, "Post", "title").max_length == 80),
     ("Guests: name, phone (optional)", lambda s: not field(s, "Guest", "phone").required),
     ("Tasks: title, status (open/done) defaults to open", lambda s: field(s, "Task", "status").default == "open"),
+    # a bound counted in characters is on the text's length, and the field stays text
+    ("Members: nickname (3-20 characters), name", lambda s: (field(s, "Member", "nickname").type, field(s, "Member", "nickname").min_length,
+                                                             field(s, "Member", "nickname").max_length, field(s, "Member", "nickname").max) == ("string", 3, 20, None)),
+    ("Members have a nickname (at least 3 characters, at most 20).",
+     lambda s: (field(s, "Member", "nickname").type, field(s, "Member", "nickname").min_length, field(s, "Member", "nickname").max_length) == ("string", 3, 20)),
+    ("Rooms: code (exactly 4 letters), floor", lambda s: (field(s, "Room", "code").min_length, field(s, "Room", "code").max_length) == (4, 4)),
+    ("Players have a pin of exactly 6 digits and a name.",
+     lambda s: [e.name for e in s.entities] == ["Player"] and field(s, "Player", "pin").max_length == 6),
 ])
 def test_each_constraint(text, check):
     assert check(extract_spec(text))
@@ -752,3 +760,13 @@ def test_a_status_belongs_to_the_clauses_subject_and_types_of_odd_names():
     assert fields(extract_spec("tasks: title, assigned to, due date"), "Task")["assignedTo"] == "string"
     rule = extract_spec("Books have a title. Members borrow books until they are returned.").rules[0].text
     assert rule == "Members borrow books until they are returned"
+
+
+def test_a_record_defined_with_fields_is_not_renamed_after_a_verb_in_front_of_it():
+    spec = extract_spec("Stickers have a name and a series. Members have a nickname and trade stickers.")
+    assert sorted(e.name for e in spec.entities) == ["Member", "Sticker"]
+    assert {"name", "series"} <= set(fields(spec, "Sticker"))
+    assert any(f.ref == "Sticker" for f in spec.entity("Member").fields)
+    # a compound the request defines still takes in the bare word
+    spec = extract_spec("Every time a van goes to the garage we log a service record with the odometer reading and the cost. A record is kept 5 years.")
+    assert "ServiceRecord" in {e.name for e in spec.entities} and "Record" not in {e.name for e in spec.entities}
