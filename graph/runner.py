@@ -267,7 +267,13 @@ async def _start_held(settings: RunSettings, thread_id: str, on_event: Callable[
                       agents: Mapping[str, AgentWork] | None, notes: list[str] | None, extra: dict[str, Any] | None) -> RunResult:
     """start_run, once the output folder is held."""
     store = _open(settings.db_path)
-    generated = await asyncio.to_thread(store.has_generated, str(Path(settings.out_dir).resolve()))
+    folder = str(Path(settings.out_dir).resolve())
+    generated = await asyncio.to_thread(store.has_generated, folder)
+    if generated and not (Path(folder).is_dir() and any(Path(folder).iterdir())):
+        # generated before, then removed or emptied: none of the user's edits is left to keep, so the run
+        # starts afresh instead of taking every file for one the user deleted on purpose
+        await store.write(store.forget_folder(folder))
+        generated = False
     check_output_folder(settings.out_dir, settings.force, generated)
     settings = with_project(settings)
     stored = settings.stored(**(extra or {}))

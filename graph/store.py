@@ -441,6 +441,15 @@ class RunStore:
 
         return fn
 
+    @staticmethod
+    def forget_folder(out_dir: str) -> Callable[[sqlite3.Connection], None]:
+        """A write (for submit): nothing generated in out_dir is a merge base any more (the folder is gone)."""
+
+        def fn(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM adv_generated WHERE out_dir = ?", (out_dir,))
+
+        return fn
+
     def get_blob(self, digest: str) -> str:
         with self._lock:
             row = self._conn.execute("SELECT content FROM adv_blobs WHERE hash = ?", (digest,)).fetchone()

@@ -157,3 +157,19 @@ def test_a_new_generation_after_an_unrecorded_write_is_no_conflict(tmp_path):
     asyncio.run(write(store, out, {"a.txt": "one\n"}, commit=False))  # first generation, "crash" before recording
     placed = asyncio.run(write(store, out, {"a.txt": "two\n"}, commit=True))
     assert placed == {} and (out / "a.txt").read_text() == "two\n"  # updated, nobody had edited it
+
+
+def test_a_folder_removed_since_it_was_generated_is_generated_afresh(tmp_path):
+    import shutil
+
+    db, out = tmp_path / "db.sqlite", tmp_path / "app"
+    assert invoke("run", FIRST, "--out", str(out), "--db", str(db), "--no-verify").exit_code == 0
+    (out / "README.md").unlink()  # one file deleted on purpose: left deleted by the next run
+    result = invoke("run", FIRST, "--out", str(out), "--db", str(db), "--no-verify", "--json")
+    assert result.exit_code == 0 and not (out / "README.md").exists()
+    shutil.rmtree(out)  # the whole folder removed: nothing of the user's is left, so nothing counts as deleted by them
+    result = invoke("run", SECOND, "--out", str(out), "--db", str(db), "--no-verify", "--json")
+    assert result.exit_code == 0, result.output
+    assert "kept-deleted" not in result.output
+    for path, text in render_app(extract_spec(SECOND)).items():
+        assert (out / path).read_text() == text, path
