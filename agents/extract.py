@@ -622,7 +622,8 @@ def defined_noun(phrase: str) -> tuple[str, str] | None:
     ws = [w for w in words_of(re.sub(r"\(.*?\)", " ", phrase)) if w not in ("each", "every", "a", "an", "the", "all", "our", "my", "any", "one")]
     ws = ws[-2:] if len(ws) >= 2 and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["stop"] and ws[-2] not in _GENERIC else ws[-1:]
     compound = len(ws) == 2 and ws[-1] not in ("user", "users", "data", "info", "information", "details", "stuff", "things")  # "ticket types"
-    if not ws or ws[-1] in lexicon()["stop"] or not compound and (singularize(ws[-1]) in _GENERIC or ws[-1] in _GENERIC) or "NOUN" not in _pos(ws[-1]):
+    nounish = bool(ws) and ("NOUN" in _pos(ws[-1]) or ws[-1].endswith("s") and _pos(ws[-1]) == {"VERB"})  # "retreats": a plural the lemma data has as a verb only
+    if not ws or ws[-1] in lexicon()["stop"] or not compound and (singularize(ws[-1]) in _GENERIC or ws[-1] in _GENERIC) or not nounish:
         return None
     name = pascal(" ".join([*ws[:-1], singularize(ws[-1])]))
     return (name, " ".join(ws)) if len(name) >= 3 else None
@@ -928,7 +929,9 @@ def construct(sentence: str, draft: Draft) -> bool:
         head_at = m.start(1)
         if of and words_of(head)[0] == "of" and noun_phrase(of.group(1)):
             head, head_at = of.group(1), of.start(1)  # "every delivery of milk (date, litres, fat percent)": the delivery's fields
-        if _options(body, head=head) and _is_field_word(head):
+        if _options(body, head=head) and _is_field_word(head) and not (
+                re.match(r"(?:a|an|one|the)\s", head.strip(), re.I) and words_of(head)[-1:] and words_of(head)[-1] not in lexicon()["field_words"] | lexicon()["enum_words"]
+                and sum(bool(_FIELDISH.search(_clean_item(i))) for i in field_items(body)) >= 1 and len(field_items(body)) >= 2):
             continue
         if re.match(r"\s*(?:e\.?g\.?|eg|for example|for instance|such as|like|i\.?e\.?)\b", body, re.I) and not _is_field_word(head):
             consumed.append((m.start(), m.end(), head))  # "environments (for example dev, staging, prod)": examples, not fields
@@ -937,6 +940,12 @@ def construct(sentence: str, draft: Draft) -> bool:
         items = field_items(body)
         fields = [parse_field(i, draft) for i in items]
         fieldish = len(items) >= 2 and all(fields) and sum(bool(_FIELDISH.search(_clean_item(i))) for i in items) * 2 > len(items)
+        if np is None and len(items) >= 2 and all(fields) and any(_FIELDISH.search(_clean_item(i)) for i in items) and is_plural((words_of(head) or [""])[-1]):
+            np = defined_noun(head)  # "routes (name, priority 1-3, length)": a record, though 'route' is kept out of passing mentions
+        if np and len(items) >= 2 and all(fields) and any(_FIELDISH.search(_clean_item(i)) for i in items) \
+                and words_of(head)[-1:] and words_of(head)[-1] not in lexicon()["field_words"] | lexicon()["enum_words"] \
+                and re.match(r"(?:a|an|one|the)\s", head.strip(), re.I) and not consumed:
+            fieldish = True  # "presided over by a judge (name, chamber)": the judge's fields
         if np and (is_plural(words_of(head)[-1]) or len(items) >= 2) and sum(1 for f in fields if f) >= max(1, len(items) // 2 + 1 if len(items) > 1 else 1) \
                 and not _is_field_word(head) or np and is_plural(words_of(head)[-1]) and len(items) >= 2 and all(fields) \
                 or np and fieldish and words_of(head)[-1] not in lexicon()["enum_words"] \
@@ -1140,6 +1149,8 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             _actors(tail.group(1) + " " + tail.group(2), draft)
             return True
+    if _record_per(clause, draft):
+        return True
     # "status of job: received, printing, ready, delivered": a field of a record and its options
     m = re.match(r"^\s*(?:the\s+)?([a-z]+(?:\s+[a-z]+)?)\s+of\s+(?:the\s+|a\s+|each\s+|every\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s*(.+)$", clause, re.I)
     if m and words_of(m.group(1))[-1] in lexicon()["enum_words"] and (owner := noun_phrase(m.group(2))):
@@ -1469,6 +1480,35 @@ _ONE = re.compile(
     r"(?:^|\b)((?:(?:each|every|an?|the)\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?\s*(?:\w+\s+){0,4}?(?:in|at|on|to|from|for|by|with|under|of|into|inside|has|have|belongs to)\s+"
     r"(?:one|a single|exactly one|only one)\s+([a-z][\w-]*(?:\s+(?!(?:for|in|at|on|to|from|by|with|and|or|of|per)\b)[a-z][\w-]*)?)", re.I)
 _ONE_MORE = re.compile(r"(?:^|[\s:=+,(]|\band\b)(?:one|a single|exactly one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
+
+
+_RECORD_PER = re.compile(
+    r"^\s*(?:(?P<each>for|on|with)\s+(?:each|every|a|an|one)\s+)?(?P<head>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
+    r"(?:\s+(?P<prep>per|for|of|on|after|against)\s+(?:(?:each|every|a|an|one|the|their|its)\s+)?(?P<parent>[a-z][\w-]*(?:\s+[a-z][\w-]*)?))?\s*:\s+(?P<body>.+)$", re.I)
+
+
+def _record_per(clause: str, draft: Draft) -> bool:
+    """A record with its fields after a colon, named with the record it belongs to: "for every tuning visit: date,
+    pitch, price" (TuningVisit), "shearing per sheep: date, fleece weight" (Shearing -> Sheep), "audiogram for a
+    patient: test date, left ear PTA" (Audiogram -> Patient)."""
+    m = _RECORD_PER.match(clause)
+    if not m or not (m.group("each") or m.group("parent")) or m.group("head").lower() in ("each", "every", "one"):
+        return False
+    items = field_items(m.group("body"))
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items) or _field_with_options(m.group("head"), m.group("body")):
+        return False
+    np = defined_noun(m.group("head"))
+    if np is None and (ws := words_of(m.group("head"))) and ws[-1].endswith("ing") and ws[-1] not in lexicon()["stop"]:
+        np = (pascal(" ".join(ws)), " ".join(ws))  # "shearing per sheep": the act is the record
+    parent = defined_noun(m.group("parent")) if m.group("parent") else None
+    if np is None or (parent and parent[0] == np[0]) or np[1].split()[-1] in lexicon()["field_words"]:
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+    if parent:
+        draft.entity(parent[0], parent[1], weight=1)
+        draft.relations.append((np[0], parent[0], "ref", True, clause))
+    return True
 
 
 def _colon_head(clause: str) -> tuple[str, str] | None:

@@ -770,3 +770,31 @@ def test_a_record_defined_with_fields_is_not_renamed_after_a_verb_in_front_of_it
     # a compound the request defines still takes in the bare word
     spec = extract_spec("Every time a van goes to the garage we log a service record with the odometer reading and the cost. A record is kept 5 years.")
     assert "ServiceRecord" in {e.name for e in spec.entities} and "Record" not in {e.name for e in spec.entities}
+
+
+@pytest.mark.parametrize("text, record, expected_fields, parent", [
+    ("Pianos: make, model. For every tuning visit: date, pitch, price, notes.", "TuningVisit", {"date", "pitch", "price", "notes"}, None),
+    ("Sheep: tag, breed. Shearing per sheep: date, fleece weight in kg.", "Shearing", {"date", "fleeceWeight"}, "Sheep"),
+    ("Patients: name. Audiogram for a patient: test date, audiologist, notes", "Audiogram", {"testDate", "audiologist", "notes"}, "Patient"),
+])
+def test_a_record_after_a_colon_named_with_the_record_it_belongs_to(text, record, expected_fields, parent):
+    spec = extract_spec(text)
+    assert expected_fields <= set(fields(spec, record))
+    refs = {f.ref for f in spec.entity(record).fields if f.type == "ref"}
+    assert refs == ({parent} if parent else set())
+    assert len(spec.entities) == 2  # and no record made of a word of the heading ("an animal" is no "nimal")
+
+
+def test_definitions_whose_head_word_is_kept_out_of_passing_mentions_or_reads_as_a_verb():
+    # 'route' is kept out of passing mentions (API routes), 'retreats' is a verb in the lemma data:
+    # with a field list they are records
+    spec = extract_spec("Routes (name, priority 1-3, total length in km) and streets (name, district).")
+    assert {"name", "priority", "totalLength"} <= set(fields(spec, "Route"))
+    spec = extract_spec("Backend only. Retreats: title, description, start date, end date, price.")
+    assert {"title", "startDate", "price"} <= set(fields(spec, "Retreat"))
+    # a singular person with a field list after a relation: the person's fields, not an enum
+    spec = extract_spec("Hearings have a date. Each hearing is presided over by a judge (name, chamber).")
+    assert set(fields(spec, "Judge")) == {"name", "chamber"}
+    # a field with its options stays a field with options
+    spec = extract_spec("Tasks have a status (open, closed) and a title.")
+    assert [e.name for e in spec.entities] == ["Task"] and field(spec, "Task", "status").options == ["open", "closed"]
