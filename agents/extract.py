@@ -993,8 +993,15 @@ def _is_field_word(phrase: str) -> bool:
 
 
 def _clauses(sentence: str) -> list[str]:
-    parts = re.split(r"(?<=[a-z)]),?\s+(?:and|but|while|whereas)\s+(?=(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
+    parts = re.split(r"(?<=[a-z)])(,?\s+(?:and|but|while|whereas)\s+)(?=(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
                      sentence, flags=re.I)
+    joined = [parts[0]]
+    for sep, part in zip(parts[1::2], parts[2::2]):
+        if re.search(r"\bbetween\s+(?:(?:a|an|the|one)\s+)?[a-z][\w-]*$", joined[-1], re.I):
+            joined[-1] += sep + part  # "contracts between a landlord and a tenant have ...": one subject
+        else:
+            joined.append(part)
+    parts = joined
     # a comma splice: "in building are flats, flat has number, size and rent"
     parts = [q for p in parts for q in re.split(r"(?<=[a-z)]),\s+(?=(?:each|every|a|an|the)?\s*[a-z]+\s+(?:(?:must|should|will|can|also)\s+)?(?:has|have)\s+(?!to\b|been\b))", p, flags=re.I)]
     out: list[str] = []
@@ -1132,6 +1139,8 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     taken |= _relations(clause, draft)
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True
+    if (pair := _BETWEEN_ONE.search(clause)) and any(r[4] == clause for r in draft.relations):
+        clause = clause[: pair.end(1)] + clause[pair.end():]  # "contracts between a landlord and a tenant have ...": the contracts have
     taken |= _we_keep(clause, draft)
     # "A tracker for our expenses: expenses have an amount, ...": a long title, then a clause of its own
     long_title = re.match(r"^(.{1,80}?)\s*:\s+(.+)$", clause)
@@ -1670,6 +1679,8 @@ _EVERY_TIME = re.compile(r"^\s*(?:every time|each time|whenever|when|if)\s+(?:a|
 
 _PER = re.compile(r"\b(?:(one|a single|only one|a|an)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:is|are)\s+)?(?:allowed\s+)?per\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 _BETWEEN = re.compile(r"(?:^\s*(?:(?:a|an|each|every|the|all|our)\s+)?([a-z][\w-]*)\b.*?)?\bbetween\s+(?:a|an|the|one)\s+([a-z][\w-]*\s+[a-z][\w-]*)\s+and\s+(?:a|an|the|one)\s+([a-z][\w-]*\s+[a-z][\w-]*)", re.I)
+_BETWEEN_ONE = re.compile(r"\b([a-z][\w-]*)\s+(?:(?:is|are|was|were)\s+)?(?:(?:made|held|played|signed|agreed|set up|arranged|recorded)\s+)?between\s+"
+                          r"(?:(?:a|an|the|one)\s+([a-z][\w-]*)\s+and\s+(?:a|an|the|one)\s+([a-z][\w-]*)|two\s+([a-z][\w-]*))\b", re.I)
 _FROM_TO = re.compile(r"(?:^\s*(?:(?:a|an|each|every|the|all|our)\s+)?([a-z][\w-]*)\b.*?)?\bfrom\s+(?:one|a|an)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+to\s+another\b", re.I)
 _WHICH = re.compile(r"^\s*(?:each|every|a|an|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:records?|says?|shows?|notes?|tracks?|stores?|tells?|knows?)\s+(which\s+.+)$", re.I)
 
@@ -1735,6 +1746,26 @@ def _belonging(clause: str, draft: Draft) -> bool:
             draft.relations += [(rec[0], target[0], f"named:{camel(' '.join(w))}", True, clause) for w in (a, b)]
             rest = re.match(r"^\s*,?\s*(?:on|at|with)\s+(.+?)(?:,?\s*\b(?:and (?:we|i)|after|before|when|where|so that|because)\b.*)?$", clause[m.end():], re.I)
             if rest:  # "... on a date"
+                _add_fields(draft.entity(rec[0], rec[1]), [f for f in (parse_field(i, draft) for i in field_items(rest.group(1))) if f], draft)
+            taken = True
+    if not any(r[4] == clause for r in draft.relations) and (m := _BETWEEN_ONE.search(clause)):
+        # "the subscriptions between a customer and a series, with the date they started": a record of the pair;
+        # "marriages are between two people": two references to one kind of record
+        rec = noun_phrase(m.group(1)) or _clause_subject(clause)
+        a, b = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(4))
+        ta = noun_phrase(a) or defined_noun(a)
+        tb = ta if b == a else noun_phrase(b) or defined_noun(b)
+        if rec and ta and tb and rec[0] not in (ta[0], tb[0]):
+            draft.entity(rec[0], rec[1], weight=2)
+            for t in {ta, tb}:
+                draft.entity(t[0], t[1], weight=1)
+            if ta[0] == tb[0]:
+                word = singular_phrase(ta[1])
+                draft.relations += [(rec[0], ta[0], f"named:{camel(n + ' ' + word)}", True, clause) for n in ("first", "second")]
+            else:
+                draft.relations += [(rec[0], ta[0], "ref", True, clause), (rec[0], tb[0], "ref", True, clause)]
+            rest = re.match(r"^\s*,?\s*(?:on|at|with)\s+(.+?)(?:,?\s*\b(?:and (?:we|i)|after|before|when|where|so that|because)\b.*)?$", clause[m.end():], re.I)
+            if rest:
                 _add_fields(draft.entity(rec[0], rec[1]), [f for f in (parse_field(i, draft) for i in field_items(rest.group(1))) if f], draft)
             taken = True
     m = _FROM_TO.search(clause)

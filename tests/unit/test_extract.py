@@ -798,3 +798,16 @@ def test_definitions_whose_head_word_is_kept_out_of_passing_mentions_or_reads_as
     # a field with its options stays a field with options
     spec = extract_spec("Tasks have a status (open, closed) and a title.")
     assert [e.name for e in spec.entities] == ["Task"] and field(spec, "Task", "status").options == ["open", "closed"]
+
+
+def test_a_record_between_two_records_refers_to_both():
+    spec = extract_spec("Customers: name, email. Series: title, publisher. And then the subscriptions between a customer and a series, "
+                        "with the date they started and how many copies.")
+    refs = {f.ref for f in spec.entity("Subscription").fields if f.type == "ref"}
+    assert refs == {"Customer", "Series"} and "copies" in fields(spec, "Subscription")
+    spec = extract_spec("Contracts between a landlord and a tenant have a start date and a rent.")
+    assert {"startDate", "rent"} <= set(fields(spec, "Contract")) and "startDate" not in fields(spec, "Tenant")
+    assert {f.ref for f in spec.entity("Contract").fields if f.type == "ref"} == {"Landlord", "Tenant"}
+    # between two of one kind: two references, told apart by their names
+    spec = extract_spec("Persons have a name. Marriages are between two people and have a wedding date.")
+    assert [f.ref for f in spec.entity("Marriage").fields if f.type == "ref"] == ["Person", "Person"]
