@@ -170,16 +170,22 @@ def correct_spelling(text: str) -> str:
     """Fix words that are one edit from a known English word and unknown themselves ('custommer',
     'recieved', 'adress'). The cheapest edit wins when it is the only one at its cost; a neighbour
     that occurs elsewhere in the request wins over the rest. Words under five letters and words in
-    capitals are left alone."""
+    capitals are left alone, and so is a word the request uses three times or defines ("scrims: ...")."""
     _vocabulary()
     words = re.findall(r"[A-Za-z]+", text)
     seen = {w.lower() for w in words}
     names = {m.group(1) for m in re.finditer(r"(?<![.!?:\n])(?<![.!?:\n] )(?<=[a-z,;)] )([A-Z][a-z]+)", text)}  # capitalised mid-sentence: a name
     fixes: dict[str, str] = {}
+    stems: dict[str, int] = {}
+    for w in words:
+        stems[w.lower().removesuffix("s")] = stems.get(w.lower().removesuffix("s"), 0) + 1
     for w in set(words):
         low = w.lower()
         if len(low) < 5 or w.isupper() or w in names or low in fixes or _known(low):
             continue
+        uses = stems.get(low.removesuffix("s"), 0)
+        if uses >= 3 or uses >= 2 and re.search(rf"\b{re.escape(low.removesuffix('s'))}s?\s*[:(=]", text, re.I):
+            continue  # "scrims = practice matches ...; each scrim has ...": the user's own word, used again and again (or defined)
         cands = {c: cost for c, cost in _edits1(low).items() if len(c) >= 4 and _known(c)}
         if not cands:
             continue
@@ -1174,7 +1180,16 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
                 f.options = opts
             return True
     # "Vans: plate number, make" / "stock app: products (...), suppliers (...)"
+    if (gloss := re.match(r"^\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*(?:=|-|–|—|\(|,)\s*(?:i\.?e\.?\s+|meaning\s+|aka\s+)?[a-z][^:=()]{2,60}?\)?\s*:\s+(.+)$", clause, re.I)) \
+            and noun_phrase(gloss.group(1)) and is_plural(words_of(gloss.group(1))[-1]) and len([i for i in field_items(gloss.group(2)) if parse_field(i, draft)]) >= 2:
+        clause = f"{gloss.group(1)}: {gloss.group(2)}"  # "scrims = practice matches vs other orgs: date & time, ...": the scrims' fields
     m = _DEF_COLON.match(clause)
+    if m and re.search(r"\b[a-z]+-?\d+\b", m.group(1), re.I) and re.search(r"\b(?:ticket|jira|issue|story|epic|task|req|us)\b|[A-Z]{2,}-?\d", m.group(1), re.I):
+        return taken  # "TICKET GRAD-412: Thesis supervision tracker", "JIRA AUD-23 - ...": a ticket's title
+    if m and (gen := re.match(r"^(.+?)\s+(?:details|info|information|data|profile|record)$", m.group(1), re.I)) and noun_phrase(gen.group(1)) \
+            and len([i for i in field_items(m.group(2)) if parse_field(i, draft)]) >= 2:
+        clause = f"{gen.group(1)}: {m.group(2)}"  # "Interpreter details: name, mobile number": the interpreter's fields
+        m = _DEF_COLON.match(clause)
     if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
         head, body = m.group(1), m.group(2)
         np = noun_phrase(head)
@@ -1550,8 +1565,30 @@ def _clause_subject(clause: str) -> tuple[str, str] | None:
     return noun_phrase(m.group(1)) if m else None
 
 
+_COLLECTION = re.compile(r"^\s*(?:(?:each|every|a|an|the|one)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:has|have|gets?|keeps?|needs?)\s+(?:a|an|its|their)\s+"
+                         r"(roster|list|set|group|collection|team|panel|crew|line-?up|selection)\s+of\s+(?:(?:which|what)\s+(?:of\s+)?)?(?:(?:our|the|its|their)\s+)?([a-z][\w-]*)\b", re.I)
+
+
+def _collection(clause: str, draft: Draft) -> bool:
+    """'each scrim has a roster of which of our players played': the players in a scrim (people take part in
+    many); 'each project has a list of tasks': the tasks of a project."""
+    m = _COLLECTION.match(clause)
+    if not m or not is_plural(m.group(3).lower()):
+        return False
+    rec, part = noun_phrase(m.group(1)), noun_phrase(m.group(3))
+    if not rec or not part or rec[0] == part[0]:
+        return False
+    draft.entity(rec[0], rec[1], weight=2)
+    draft.entity(part[0], part[1], weight=1)
+    if is_person(m.group(3)) or m.group(2).lower() in ("roster", "panel", "crew", "lineup", "line-up", "team"):
+        draft.relations.append((rec[0], part[0], "refs", False, clause))
+    else:
+        draft.relations.append((rec[0], part[0], "has_many", True, clause))
+    return True
+
+
 def _relations(clause: str, draft: Draft) -> bool:
-    taken = False
+    taken = _collection(clause, draft)
     for m in _LINKS.finditer(clause):
         src, a, b = noun_phrase(m.group(1)), noun_phrase(m.group(2)), noun_phrase(m.group(3))
         if src and a and b:

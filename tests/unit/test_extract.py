@@ -811,3 +811,23 @@ def test_a_record_between_two_records_refers_to_both():
     # between two of one kind: two references, told apart by their names
     spec = extract_spec("Persons have a name. Marriages are between two people and have a wedding date.")
     assert [f.ref for f in spec.entity("Marriage").fields if f.type == "ref"] == ["Person", "Person"]
+
+
+def test_headings_ticket_titles_glosses_and_collections():
+    # "X details:" are X's fields; a ticket's id line is a title, not a record
+    spec = extract_spec("TICKET GRAD-412: Thesis supervision tracker. Interpreter details: name, mobile number, email, hourly rate.")
+    assert [e.name for e in spec.entities] == ["Interpreter"] and "hourlyRate" in fields(spec, "Interpreter")
+    # a gloss between the record and its fields; the user's own word, used again and again, is not "corrected"
+    spec = extract_spec("Scrims = practice matches vs other orgs: date & time, opponent name, map. Each scrim has a roster of players. "
+                        "Players play many scrims.")
+    assert {"opponentName", "map"} <= set(fields(spec, "Scrim")) and "practiceMatchesVsOtherOrgs" not in fields(spec, "Scrim")
+    assert any(f.type == "refs" and f.ref == "Player" for f in spec.entity("Scrim").fields)  # a roster of people: many-to-many
+    spec = extract_spec("Projects: name. Each project has a list of tasks. Tasks: title, due date.")
+    assert any(f.type == "ref" and f.ref == "Project" for f in spec.entity("Task").fields)  # a list of things: each has its project
+
+
+def test_spelling_keeps_a_word_the_request_defines_or_repeats():
+    from autodevos.agents.extract import correct_spelling
+
+    assert correct_spelling("Scrims: date, map. Each scrim has a roster.") == "Scrims: date, map. Each scrim has a roster."
+    assert correct_spelling("each custommer has a name") == "each customer has a name"
