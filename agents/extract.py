@@ -820,6 +820,14 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if (sym := re.search(r"\s*(?:°\s?[cf]|ppm|%|‰)\s*$", name_part, re.I)):
         f.hint = f.hint or "number"  # "temperature °C", "CO2 ppm"
         name_part = name_part[: sym.start()]
+    bare = re.match(r"^(.*?[a-z])\s+([a-z²/]+)\s*$", name_part.strip(), re.I)
+    if bare and not _UNIT.search(name_part):
+        u, before = bare.group(2).lower(), words_of(bare.group(1))
+        if u not in ("percent", "%", "degrees", "points", "stars") and (len(u) >= 2 and u in lex["units"]["number"] or len(u) == 1 and u in lex["units"]["number"] and before[-1:] and before[-1] in _MEASURES
+                or u in ("mins", "minutes", "secs", "seconds", "hrs", "days", "nights", "weeks", "months", "years", "kcal", "pts")) \
+                and before and before[-1] not in lex["stop"]:
+            f.hint = f.hint or u  # "length m", "fleece weight kg", "frequency MHz", "duration minutes": a measure and its unit
+            name_part = bare.group(1)
     unit = _UNIT.search(name_part)
     if unit and (unit.group(1).lower() in lex["units"]["number"] or unit.group(1).lower() in lex["units"]["integer"]):
         f.hint = f.hint or unit.group(1).lower()
@@ -2082,6 +2090,8 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "string", []
     if len(ws) == 1 and ws[0] in lex["enum_defaults"]:
         return "enum", list(lex["enum_defaults"][ws[0]])
+    if phrase in ("opening hours", "hours of operation", "office hours", "business hours", "opening times", "visiting hours"):
+        return "string", []  # "Mon-Fri 9-17": a schedule in words, not a count of hours
     last = ws[-1]
     for group in lex["types"]:  # a first word that decides ('is paid', 'amount paid', 'price per word') wins over the last
         if ws[0] in (group.get("first") or []) and len(ws) > 1:
@@ -2109,6 +2119,13 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "date", []
     if last.endswith("ed") and len(ws) == 1 and "VERB" in _pos(last) and "NOUN" not in _pos(last):
         return "boolean", []
+    if last.endswith("ed") and len(ws) == 2 and "VERB" in _pos(last) and "NOUN" not in _pos(last) and not is_plural(ws[0]) \
+            and ws[0] not in lex["stop"] and "NOUN" in _pos(ws[0]):
+        return "boolean", []  # "climate controlled", "ID checked": whether it is
+    if len(ws) == 2 and last == "since":
+        return "date", []  # "member since"
+    if len(ws) == 1 and last in lex["units"]["integer"] and last not in ("min", "year"):
+        return "integer", []  # "nights", "pairs": how many
     if len(ws) == 2 and last in ("from", "to", "until", "since") and ws[0] in ("valid", "available", "open", "active", "effective", "free", "closed", "booked"):
         return "date", []  # "valid from", "available until" ("assigned to", "sent to" are people or places)
     if last == "free" and len(ws) > 1 or last in ("counter", "tally"):
@@ -2130,6 +2147,8 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
     return "string", []
 
 
+_MEASURES = frozenset({"length", "width", "height", "depth", "beam", "draft", "weight", "volume", "distance", "area", "diameter", "span",
+                       "thickness", "altitude", "elevation", "capacity", "load", "mass"})
 _COUNTED = frozenset({"used", "left", "remaining", "needed", "wanted", "bought", "sold", "earned", "spent", "won", "lost", "available",
                       "allowed", "required", "booked", "taken", "given", "redeemed", "owed", "due"})
 

@@ -831,3 +831,16 @@ def test_spelling_keeps_a_word_the_request_defines_or_repeats():
 
     assert correct_spelling("Scrims: date, map. Each scrim has a roster.") == "Scrims: date, map. Each scrim has a roster."
     assert correct_spelling("each custommer has a name") == "each customer has a name"
+
+
+def test_a_bare_unit_after_a_measure_and_fields_named_by_a_state_or_a_count():
+    spec = extract_spec("Boats: name, length m, beam m, frequency MHz, fleece weight kg, duration minutes, nights, pairs, "
+                        "climate controlled, ID checked, member since, opening hours, fat percent")
+    got = fields(spec, "Boat")
+    assert {k: got[k] for k in ("length", "beam", "frequency", "fleeceWeight", "duration", "nights", "pairs")} == {
+        "length": "number", "beam": "number", "frequency": "number", "fleeceWeight": "number", "duration": "integer", "nights": "integer",
+        "pairs": "integer"}
+    assert (got["climateControlled"], got["idChecked"], got["memberSince"], got["openingHours"], got["fatPercent"]) == (
+        "boolean", "boolean", "date", "string", "number")
+    # a single letter is a unit only after a measure word
+    assert "sizeM" in fields(extract_spec("Shirts: name, size m"), "Shirt")
