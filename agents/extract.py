@@ -911,8 +911,10 @@ def _options(text: str, loose: bool = False, head: str = "") -> list[str]:
         return []
     if any(not re.search(r"[A-Za-z0-9]", p) for p in parts):
         return []
-    if any(_ATLEAST.search(p) or _ATMOST.search(p) or _NONNEG.search(p) or _MAXLEN.search(p) for p in parts):
+    if any(_ATLEAST.search(p) or _ATMOST.search(p) or _NONNEG.search(p) or _MAXLEN.search(p) or _OPTIONAL.search(p) for p in parts):
         return []  # "(at least 1, at most 200)": bounds, not options
+    if any(re.search(r"\b(?:later|afterwards|until|once|when|unless|may|must|should|will)\b", p, re.I) for p in parts):
+        return []  # "room (assigned later, may be empty)": when it is set, not options
     if sum(bool(_FIELDISH.search(p)) for p in parts) * 2 > len(parts):
         return []  # "a customer (name, email, company)": the fields of a record, not options
     head = re.split(r"\s+(?:that|which|who|is|are|can|must|should|will|may)\b", head.strip(), maxsplit=1, flags=re.I)[0]  # "status that is one of"
@@ -1531,6 +1533,10 @@ def _record_per(clause: str, draft: Draft) -> bool:
     if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items) or _field_with_options(m.group("head"), m.group("body")):
         return False
     np = defined_noun(m.group("head"))
+    ws = [w for w in words_of(m.group("head")) if w not in lexicon()["adjectives"] and w not in ("a", "an", "the", "daily", "weekly", "monthly")]
+    if len(ws) >= 2 and ws[-1] in ("log", "record", "entry", "sheet", "report", "card", "note", "form") and "NOUN" in _pos(ws[-2]) \
+            and ws[-2] not in lexicon()["stop"]:
+        np = (pascal(" ".join(ws[-2:])), " ".join(ws[-2:]))  # "daily care log per animal": a CareLog, not a Care
     if np is None and (ws := words_of(m.group("head"))) and ws[-1].endswith("ing") and ws[-1] not in lexicon()["stop"]:
         np = (pascal(" ".join(ws)), " ".join(ws))  # "shearing per sheep": the act is the record
     parent = defined_noun(m.group("parent")) if m.group("parent") else None

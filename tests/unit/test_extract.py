@@ -844,3 +844,11 @@ def test_a_bare_unit_after_a_measure_and_fields_named_by_a_state_or_a_count():
         "boolean", "boolean", "date", "string", "number")
     # a single letter is a unit only after a measure word
     assert "sizeM" in fields(extract_spec("Shirts: name, size m"), "Shirt")
+
+
+def test_when_a_field_is_set_is_no_list_of_options_and_a_log_keeps_its_compound_name():
+    spec = extract_spec("Rooms: name, beds. Registrations: participant, room (assigned later, may be empty), status pending/confirmed.")
+    room = field(spec, "Registration", "room")
+    assert (room.type, room.ref, room.required) == ("ref", "Room", False)
+    spec = extract_spec("Animals: species. Daily care log per animal: date, weight in g, food, notes.")
+    assert {"date", "weight", "food"} <= set(fields(spec, "CareLog"))
