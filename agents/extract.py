@@ -391,9 +391,36 @@ def _run_on(line: str) -> str:
     return _RUN_ON_SUBJECT.sub(". ", line)
 
 
+_GOES_ON = ("a", "an", "the", "for", "of", "to", "with", "in", "on", "at", "by", "from", "is", "are", "was", "were", "has", "have", "their",
+            "its", "his", "her", "our", "my", "your", "each", "every", "per", "than", "as", "into", "about", "that", "which", "who", "whose",
+            "when", "where", "if", "can", "must", "should", "will", "may", "not", "under", "over", "between", "this", "these", "some", "any",
+            "and", "or", "but", "so", "because", "also", "then", "be", "been", "only", "how", "what", "whether")
+
+
+def _unwrap(text: str) -> str:
+    """Prose wrapped at a fixed width is one paragraph again: a line goes on into the next when it ends on a
+    word no sentence ends with ('issued for an' / 'arrangement: ...'), inside parentheses, or when the next
+    line starts with one ('and who did it', '(unique)'). Bullets, headings and list lines stay lines."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].strip() and line.strip() and not _BULLET.match(line) and not line.lstrip().startswith(("#", "|")):
+            prev = out[-1].rstrip()
+            last = (words_of(prev) or [""])[-1]
+            first = (re.findall(r"[A-Za-z(]+", line.lstrip()[:20]) or [""])[0]
+            if prev[-1:] not in ".;:!?" and (
+                    last in _GOES_ON and prev.split()[-1].isalpha()
+                    or prev.count("(") > prev.count(")")
+                    or line.lstrip().startswith("(") or first in _GOES_ON and first.islower()):
+                out[-1] = prev + " " + line.strip()
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def sentences(text: str) -> list[str]:
     """Lines, bullets and sentences; text in parentheses is never split."""
-    text = "\n".join(_run_on(ln) for ln in _plain(text.replace("\r", "")).split("\n"))
+    text = "\n".join(_run_on(ln) for ln in _unwrap(_plain(text.replace("\r", ""))).split("\n"))
     text = _ABBREV.sub(lambda m: m.group(1).replace(".", "") + "§", text)
     text = re.sub(r"([,(/]|\band|\bor)\s*\n\s*", r"\1 ", text)  # a line that ends mid-list goes on
     text = _BULLET.sub("\n", text)
@@ -1174,7 +1201,7 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             _actors(tail.group(1) + " " + tail.group(2), draft)
             return True
-    if _record_per(clause, draft):
+    if _record_per(clause, draft) or _recorded_as(clause, draft):
         return True
     # "status of job: received, printing, ready, delivered": a field of a record and its options
     m = re.match(r"^\s*(?:the\s+)?([a-z]+(?:\s+[a-z]+)?)\s+of\s+(?:the\s+|a\s+|each\s+|every\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s*(.+)$", clause, re.I)
@@ -1544,6 +1571,28 @@ def _record_per(clause: str, draft: Draft) -> bool:
         return False
     _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
     if parent:
+        draft.entity(parent[0], parent[1], weight=1)
+        draft.relations.append((np[0], parent[0], "ref", True, clause))
+    return True
+
+
+_RECORDED_AS = re.compile(r"^(?P<subject>.{3,80}?)\s+(?:is|are|gets?|get)\s+(?:recorded|stored|kept|logged|saved|entered|registered|tracked|noted)\s+as\s+"
+                          r"(?:a|an|one|the)\s+(?P<head>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s+(?P<body>.+)$", re.I)
+
+
+def _recorded_as(clause: str, draft: Draft) -> bool:
+    """'every handover of a sample is recorded as a custody transfer: from person, to person, timestamp': a
+    CustodyTransfer with those fields, which refers to the sample."""
+    m = _RECORDED_AS.match(clause)
+    if not m or not (np := defined_noun(m.group("head"))):
+        return False
+    items = field_items(m.group("body"))
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if len(good) < 2 or len(good) * 2 < len(items):
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+    of = re.search(r"\bof\s+(?:a|an|one|the|each|every)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*$", m.group("subject"), re.I)
+    if of and (parent := noun_phrase(of.group(1))) and parent[0] != np[0]:
         draft.entity(parent[0], parent[1], weight=1)
         draft.relations.append((np[0], parent[0], "ref", True, clause))
     return True

@@ -852,3 +852,20 @@ def test_when_a_field_is_set_is_no_list_of_options_and_a_log_keeps_its_compound_
     assert (room.type, room.ref, room.required) == ("ref", "Room", False)
     spec = extract_spec("Animals: species. Daily care log per animal: date, weight in g, food, notes.")
     assert {"date", "weight", "food"} <= set(fields(spec, "CareLog"))
+
+
+def test_prose_wrapped_at_a_fixed_width_is_read_as_one_paragraph():
+    from autodevos.agents.extract import sentences
+
+    text = ("Anglers under\n14 years need an adult. Invoices are issued for an\narrangement: invoice number, issue date.\n"
+            "We weigh each bird with the date\nand who did it (the\nfalconer).\npatients: name, phone\ndoctors: name\n- name\n- phone")
+    assert sentences(text) == ["Anglers under 14 years need an adult", "Invoices are issued for an arrangement: invoice number, issue date",
+                               "We weigh each bird with the date and who did it (the falconer)", "patients: name, phone", "doctors: name",
+                               "name", "phone"]
+
+
+def test_a_record_something_is_recorded_as():
+    spec = extract_spec("Samples: code. Every handover of a sample is recorded as a custody transfer: from person, to person, timestamp, "
+                        "reason. People: full name, badge number.")
+    transfer = {f.name: f.ref for f in spec.entity("CustodyTransfer").fields}
+    assert transfer == {"timestamp": None, "reason": None, "fromPerson": "Person", "toPerson": "Person", "sample": "Sample"}
