@@ -1153,6 +1153,7 @@ def _story(clause: str, draft: Draft) -> bool:
 
 
 def _story_action(action: str, clause: str, draft: Draft) -> bool:
+    action = re.sub(r"^([a-z]+)\s+(?:one|some|any|each)\s+of\s+(?:the|our|their|my|its)\s+", r"\1 a ", action.strip(), flags=re.I)  # "book one of the rooms"
     act = re.match(r"^([a-z]+)\s+(?:(?:my|our|a|an|the|new|their|his|her|some|all)\s+)?((?:[a-z][\w-]*\s+)?[a-z][\w-]*?)"
                    r"(?:\s*\(([^()]*)\))?(?:\s+(?:for|of|to|on|at|in)\s+(?:(?:a|an|the|each|every|my|our|one)\s+)?"
                    r"([a-z][\w-]*(?:\s+(?!(?:we|i|they|you|that|which|who|with)\b)[a-z][\w-]*)?)(?:\s+(?:we|i|they|you|that|which|who)\s+[a-z]+)?)?"
@@ -1201,7 +1202,7 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             _actors(tail.group(1) + " " + tail.group(2), draft)
             return True
-    if _record_per(clause, draft) or _recorded_as(clause, draft):
+    if _record_per(clause, draft) or _recorded_as(clause, draft) or _possessive_fields(clause, draft) or _fields_when(clause, draft):
         return True
     # "status of job: received, printing, ready, delivered": a field of a record and its options
     m = re.match(r"^\s*(?:the\s+)?([a-z]+(?:\s+[a-z]+)?)\s+of\s+(?:the\s+|a\s+|each\s+|every\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s*(.+)$", clause, re.I)
@@ -1595,6 +1596,55 @@ def _recorded_as(clause: str, draft: Draft) -> bool:
     if of and (parent := noun_phrase(of.group(1))) and parent[0] != np[0]:
         draft.entity(parent[0], parent[1], weight=1)
         draft.relations.append((np[0], parent[0], "ref", True, clause))
+    return True
+
+
+_POSSESSIVE_LIST = re.compile(r"\b(?:each|every|a|an|the|any|one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)['’]s\s+(.+)$", re.I)
+
+
+def _possessive_fields(clause: str, draft: Draft) -> bool:
+    """'see each room's name, theme, difficulty (1 to 5) and maximum number of players': the room's fields."""
+    m = _POSSESSIVE_LIST.search(clause)
+    if not m or not (np := defined_noun(m.group(1))):
+        return False
+    before = clause[: m.start()].strip().lower()
+    if before and not re.search(r"\b(?:see|view|show|know|list|display|check|read|track|record|store|keep|log|enter|edit|update|change|"
+                                r"need|want|fill in|look at|browse|search|filter by|sort by)$", before):
+        return False  # "every team has a name, a captain's phone number": the team's field, not the captain's
+    body = re.split(r",?\s+(?:so that|so|in order to|because|when|if|before|after)\b", m.group(2), maxsplit=1, flags=re.I)[0]
+    if re.search(r"\b(?:is|are|was|were|must|should|can|will|computed|calculated|derived|total|sum|average|percentage)\b", body, re.I):
+        return False  # "the customer's tier is computed from ...": a rule
+    items = field_items(body)
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if len(items) < 2 or len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=2), good, draft)
+    return True
+
+
+_FIELDS_WHEN = re.compile(r"\b(?:give|enter|provide|fill in|type in|choose|pick|say|add|set|mark|record|note|log)\s+(?:(?:on|for|in)\s+(?:a|an|the|each|every|my|our)\s+"
+                          r"(?P<on>[a-z][\w-]*)\s+)?(?P<body>.+?)(?:\s+when\s+(?:i|we|they|you|he|she|someone|people|customers?|users?)\s+(?P<verb>[a-z]+)\b.*)?$", re.I)
+
+
+def _fields_when(clause: str, draft: Draft) -> bool:
+    """Fields given with an act or on a record: 'give a group name, the number of players and a contact phone when I
+    book' (the booking's), 'mark on a booking whether the group escaped and their time in minutes' (the booking's)."""
+    m = _FIELDS_WHEN.search(clause)
+    if not m or not (m.group("on") or m.group("verb")):
+        return False
+    if m.group("on"):
+        record = defined_noun(m.group("on"))
+    else:
+        verb = m.group("verb").lower()
+        name = _DEALS.get(verb) or _nominal(verb, draft.entities)
+        record = (name, humanize(name).lower()) if name else None
+    if not record:
+        return False
+    items = field_items(re.sub(r"^\s*whether\b", "whether", m.group("body")))
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+        return False
+    _add_fields(draft.entity(record[0], record[1], weight=2), good, draft)
     return True
 
 

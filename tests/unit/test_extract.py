@@ -869,3 +869,17 @@ def test_a_record_something_is_recorded_as():
                         "reason. People: full name, badge number.")
     transfer = {f.name: f.ref for f in spec.entity("CustodyTransfer").fields}
     assert transfer == {"timestamp": None, "reason": None, "fromPerson": "Person", "toPerson": "Person", "sample": "Sample"}
+
+
+def test_user_stories_that_see_a_records_fields_give_them_when_acting_or_mark_them_on_a_record():
+    spec = extract_spec("As a visitor I want to book one of the rooms for a start time.\n"
+                        "As a visitor I want to see each room's name, theme, difficulty (1 to 5) and maximum number of players.\n"
+                        "As a visitor I want to give a group name, the number of players and a contact phone when I book.\n"
+                        "As a game master I want to mark on a booking whether the group escaped and their time in minutes.")
+    assert {"name", "theme", "difficulty"} <= set(fields(spec, "Room"))
+    assert {"groupName", "contactPhone", "escaped"} <= set(fields(spec, "Booking"))
+    assert any(f.ref == "Room" for f in spec.entity("Booking").fields)
+    # a possessive after a definition's verb is that record's field, and a rule is no field list
+    spec = extract_spec("Every team has a name, a captain's phone number and a home pub. The customer's tier is computed from points: "
+                        "bronze under 100, silver from 100.")
+    assert "Captain" not in {e.name for e in spec.entities} and "silverFrom" not in str(spec.model_dump())
