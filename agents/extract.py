@@ -2112,6 +2112,18 @@ def _features(low: str, draft: Draft) -> bool:
             _role(draft, " ".join(ws[-2:]), low)
             draft.auth = True
             taken = True
+    for m in _ROLE_RIGHTS.finditer(low):  # "receptionists can't see audiograms", "staff do the rest", "the head of office may change prices"
+        for who in {_role_words(m.group(g)) for g in ("who", "who2", "who3", "who4", "who5") if m.group(g)} - {None}:
+            _role(draft, who, low)
+            draft.auth = True
+            taken = True
+    for m in _ROLE_HEAD.finditer(low):  # "Permissions: audiologists full access; receptionists ...", "Users: harbour master only"
+        for part in re.split(r"\s*[;,]\s*|\s+and\s+", m.group(1)):
+            who = _role_words(" ".join(part.split()[:3]), loose=True)
+            if who:
+                _role(draft, who, low)
+                draft.auth = True
+                taken = True
     for m in _ROLE_LIST.finditer(low):
         for who in split_top(m.group(1) or m.group(2) or ""):
             if is_person(words_of(who)[-1] if words_of(who) else ""):
@@ -2126,9 +2138,49 @@ _STAFF_ACTS = re.compile(r"(?:^|[.;:,]\s*|\band\s+)(?:the\s+|our\s+|only\s+(?:th
                          r"superusers?|super-admins?|head\s+[a-z]+s?|chief\s+[a-z]+s?))\s+(?:can\s+|may\s+|will\s+|should\s+|must\s+|also\s+)?([a-z]+)\b")
 
 
+_ROLE_RIGHTS = re.compile(
+    r"(?:^|[.;:,]\s*|\b(?:and|but|while|whereas)\s+)(?:only\s+)?(?:the\s+|our\s+|all\s+)?(?P<who>[a-z][\w-]*(?:\s+of\s+(?:the\s+)?[a-z][\w-]*|\s+[a-z][\w-]*){0,2}?)\s+"
+    r"(?:(?:can(?:not|'t| not)?|may(?: not)?|must(?: not)?|should(?: not)?|do(?:n't| not)?|does(?:n't| not)?|will|are(?: not)? allowed to|only|just|also)\s+)+"
+    r"(?:see|view|read|edit|change|update|create|add|delete|remove|manage|approve|write|enter|mark|record|assign|schedule|build|do|run|handle|moderate|publish)\b"
+    r"|(?:^|[.;:,]\s*)(?:the\s+|our\s+|all\s+)?(?P<who2>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:do|manage|handle|run)\s+(?:the rest|everything|it all|all of it)\b"
+    r"|(?:^|[.;:,]\s*|\b(?:and|but|while|whereas)\s+)(?:the\s+|our\s+|all\s+)?(?P<who3>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:don't|do not|can't|cannot|aren't|won't)\s*(?:$|[.;,])"
+    r"|\b(?P<who4>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+and\s+(?P<who5>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+are\s+(?:the\s+)?(?:two\s+|three\s+|only\s+)?(?:roles|user types|kinds of users|types of users)\b", re.I)
+_ROLE_HEAD = re.compile(r"(?:^|[.;]\s*)(?:permissions?|access|users?|roles?|who does what|accounts?)\s*:\s*(.+)$", re.I)
+_ROLE_COMPOUND_HEADS = ("head", "chief", "director", "member", "members", "manager", "managers", "officer", "officers")
+
+
+def _role_words(who: str | None, loose: bool = False) -> str | None:
+    """The role a subject names, or None when it names no kind of person: 'the head of office' -> 'head of office',
+    'volunteers of the office' -> 'volunteers', 'office staff' -> 'staff', 'team leads' -> 'team leads'."""
+    ws = [w for w in words_of(who or "") if w not in ("the", "a", "an", "our", "all", "only", "just")]
+    if "of" in ws:
+        i = ws.index("of")
+        ws = ws if i and ws[0] in _ROLE_COMPOUND_HEADS and i + 1 < len(ws) else ws[:i]
+    if not ws or ws[-1] in ("users", "user", "people", "everyone", "anyone", "someone", "nobody", "you", "we", "i", "they", "it", "he", "she", "public"):
+        return None
+    def person(w: str) -> bool:
+        return is_person(w) or w in ("master", "masters", "lead", "leads", "admin", "admins", "priest", "priests", "staff")
+
+    if "of" in ws:
+        return " ".join(ws) if person(ws[0]) or ws[0] in ("head", "chief") else None
+    if loose:  # "audiologists full access": the first person word of a permissions line
+        j = next((i for i, w in enumerate(ws[:3]) if person(w)), None)
+        if j is None:
+            return None
+        ws = ws[: j + 1]
+    if ws[-1] == "staff":
+        return "staff"
+    if not person(ws[-1]) or ws[-1] in lexicon()["stop"]:
+        return None
+    return " ".join(ws[-2:]) if len(ws) >= 2 and ws[-2] not in lexicon()["stop"] and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["adjectives"] else ws[-1]
+
+
 def _role(draft: Draft, who: str, low: str) -> dict[str, Any]:
     ws = [w for w in words_of(who) if w not in lexicon()["stop"] and w not in ("only",)]
-    while len(ws) > 1 and not is_person(ws[-1]):
+    full = [w for w in words_of(who) if w not in ("the", "a", "an", "only", "our")]
+    if "of" in full and full[0] in _ROLE_COMPOUND_HEADS:  # "the head of office": headOfOffice
+        return draft.roles.setdefault(camel(" ".join([singularize(full[0]), *full[1:]])), {"label": " ".join(full), "source": who})
+    while len(ws) > 1 and not (is_person(ws[-1]) or ws[-1] in ("master", "masters", "lead", "leads", "staff", "priest", "priests")):
         ws = ws[:-1]
     if not ws:
         ws = words_of(who)
@@ -2453,7 +2505,7 @@ def resolve(draft: Draft) -> AppSpec:
                             plural=kept_plural.get(e.name, "")))
     roles = [Role(name=r, label=v["label"], source=v["source"][:200], **{act: sorted(renamed.get(x, x) for x in v.get(act, []))
                                                                        for act in ("create", "update", "delete")})
-             for r, v in draft.roles.items()]
+             for r, v in draft.roles.items() if not any(o.startswith(r + "Of") for o in draft.roles)]  # "head" of "the head of office"
     known = {e.name for e in built}
     for r in roles:
         for act in ("create", "update", "delete"):

@@ -883,3 +883,17 @@ def test_user_stories_that_see_a_records_fields_give_them_when_acting_or_mark_th
     spec = extract_spec("Every team has a name, a captain's phone number and a home pub. The customer's tier is computed from points: "
                         "bronze under 100, silver from 100.")
     assert "Captain" not in {e.name for e in spec.entities} and "silverFrom" not in str(spec.model_dump())
+
+
+@pytest.mark.parametrize("text, roles", [
+    ("Patients: name. Only the head of office may change the prices.", {"headOfOffice"}),
+    ("Jobs: title. Dispatchers and clients are the two roles; clients only see their own jobs.", {"client", "dispatcher"}),
+    ("Bookings: date. Managers see the wages, team leads don't.", {"manager", "teamLead"}),
+    ("Exams: name. Permissions: audiologists full access; receptionists can't see audiograms.", {"audiologist", "receptionist"}),
+    ("Boats: name. Users: harbour master only.", {"harbourMaster"}),
+    ("Units: name. Tenants can log in to see their own rentals; staff do the rest.", {"tenant", "staff"}),
+    ("Items: name. Volunteers of the office can only read.", {"volunteer"}),
+    ("Items: name. Everyone can see the items.", set()),
+])
+def test_roles_from_what_kinds_of_people_may_or_may_not_do(text, roles):
+    assert {r.name for r in extract_spec(text).roles} == roles
