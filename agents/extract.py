@@ -391,10 +391,12 @@ def _run_on(line: str) -> str:
     return _RUN_ON_SUBJECT.sub(". ", line)
 
 
-_GOES_ON = ("a", "an", "the", "for", "of", "to", "with", "in", "on", "at", "by", "from", "is", "are", "was", "were", "has", "have", "their",
-            "its", "his", "her", "our", "my", "your", "each", "every", "per", "than", "as", "into", "about", "that", "which", "who", "whose",
-            "when", "where", "if", "can", "must", "should", "will", "may", "not", "under", "over", "between", "this", "these", "some", "any",
-            "and", "or", "but", "so", "because", "also", "then", "be", "been", "only", "how", "what", "whether")
+_GOES_ON = frozenset({"a", "an", "the", "for", "of", "to", "with", "at", "from", "is", "are", "was", "were", "has", "have", "their", "its", "his",
+                      "her", "our", "my", "your", "each", "every", "per", "than", "as", "into", "which", "who", "whose", "when", "where", "if",
+                      "can", "must", "should", "will", "may", "between", "and", "or", "but", "because"})
+"""Words a sentence does not end with: a line ending on one goes on in the next ('log in', 'or not', 'sign up' end sentences)."""
+_CONTINUES = frozenset({"and", "or", "but", "of", "than", "which", "whose", "with"})
+"""Words a sentence does not start with in a request: a line starting with one goes on from the line before."""
 
 
 def _unwrap(text: str) -> str:
@@ -411,7 +413,8 @@ def _unwrap(text: str) -> str:
             if prev[-1:] not in ".;:!?" and (
                     last in _GOES_ON and prev.split()[-1].isalpha()
                     or prev.count("(") > prev.count(")")
-                    or line.lstrip().startswith("(") or first in _GOES_ON and first.islower()):
+                    or line.lstrip().startswith("(") or first in _CONTINUES and first.islower()
+                    or re.match(r"\d+(?:[.,]\d+)?\s+[a-z]", line.lstrip()) and last.isalpha()):  # "Anglers under / 14 years are ..."
                 out[-1] = prev + " " + line.strip()
                 continue
         out.append(line)
@@ -425,7 +428,10 @@ def sentences(text: str) -> list[str]:
     text = re.sub(r"([,(/]|\band|\bor)\s*\n\s*", r"\1 ", text)  # a line that ends mid-list goes on
     text = _BULLET.sub("\n", text)
     out: list[str] = []
-    for line in re.split(r"\n\s*\n|\n(?=\s*[A-Z#*])|\n(?=\s*\w+\s*:)", text):
+    # a line starting lower case goes on from the line before (prose wrapped at a fixed width), unless the text has
+    # no sentence marks at all: then each line is a sentence ("staff log in / members can book classes")
+    unpunctuated = not re.search(r"[.;!?](?:\s|$)", text) and text.count("\n") >= 2
+    for line in re.split(r"\n" if unpunctuated else r"\n\s*\n|\n(?=\s*[A-Z#*])|\n(?=\s*\w+\s*:)", text):
         line = " ".join(line.split()).replace("§", ".").strip(" #*")
         if not line:
             continue

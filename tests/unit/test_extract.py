@@ -897,3 +897,13 @@ def test_user_stories_that_see_a_records_fields_give_them_when_acting_or_mark_th
 ])
 def test_roles_from_what_kinds_of_people_may_or_may_not_do(text, roles):
     assert {r.name for r in extract_spec(text).roles} == roles
+
+
+def test_lines_without_any_sentence_mark_are_sentences_and_a_line_ending_like_a_sentence_is_not_joined():
+    from autodevos.agents.extract import sentences
+
+    assert sentences("staff log in\nmembers can book classes\na booking has a date") == [
+        "staff log in", "members can book classes", "a booking has a date"]
+    # with sentence marks, a lower-case line is prose wrapped at a fixed width, and goes on
+    assert sentences("Members borrow books and the\nlibrarian checks them out. Books have a title.") == [
+        "Members borrow books and the librarian checks them out", "Books have a title"]
