@@ -772,8 +772,9 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         # "live in one tank", "belong to a team": the record it names (resolve makes it a reference), not a field named after the verb
         return FieldDraft(name=camel(vp.group(2)), label=vp.group(2).lower(), source=raw)  # "which asset went to which staff member": two references (_belonging), not a field
     text = _clean_item(re.sub(r"^\s*(?:and\s+)?(?:at|in|on|for|from|to|with|of)\s+which\s+", "", item, flags=re.I))  # "at which lake": lake
-    if not text:
-        return None
+    if not text or re.fullmatch(r"(?:a\s+|an\s+|their\s+|own\s+)*(?:log-?ins?|log ins?|sign-?ins?|accounts?|user accounts?|passwords?|access)", text.strip(), re.I) \
+            or re.search(r"\s(?:too|as well)$", text.strip(), re.I):
+        return None  # "vets need a login, and reception staff too": signing in, not fields
     low = text.lower()
     f = FieldDraft(name="", label="", source=raw)
     when = re.match(r"^(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?(?:it|he|she|they|we|i|you|the\s+[a-z]+)\s+"
@@ -857,7 +858,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     if bare and not _UNIT.search(name_part):
         u, before = bare.group(2).lower(), words_of(bare.group(1))
         if u not in ("percent", "%", "degrees", "points", "stars") and (len(u) >= 2 and u in lex["units"]["number"] or len(u) == 1 and u in lex["units"]["number"] and before[-1:] and before[-1] in _MEASURES
-                or u in ("mins", "minutes", "secs", "seconds", "hrs", "days", "nights", "weeks", "months", "years", "kcal", "pts")) \
+                or u in ("kcal",)) \
                 and before and before[-1] not in lex["stop"]:
             f.hint = f.hint or u  # "length m", "fleece weight kg", "frequency MHz", "duration minutes": a measure and its unit
             name_part = bare.group(1)
@@ -1042,7 +1043,7 @@ def _is_field_word(phrase: str) -> bool:
 
 
 def _clauses(sentence: str) -> list[str]:
-    parts = re.split(r"(?<=[a-z)])(,?\s+(?:and|but|while|whereas)\s+)(?=(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
+    parts = re.split(r"(?<=[a-z)])(,?\s+(?:and|but|while|whereas)\s+)(?=(?:only\s+)?(?:each|every|a|an|the|all|some|our|my)?\s*[a-z]+\s+(?:has|have|can|may|must|should|are|is|belong|get|go|come|need|keep|record))",
                      sentence, flags=re.I)
     joined = [parts[0]]
     for sep, part in zip(parts[1::2], parts[2::2]):
@@ -1210,6 +1211,7 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             return True
     if _record_per(clause, draft) or _recorded_as(clause, draft) or _possessive_fields(clause, draft) or _fields_when(clause, draft):
         return True
+    taken |= _with_tail(clause, draft)
     # "status of job: received, printing, ready, delivered": a field of a record and its options
     m = re.match(r"^\s*(?:the\s+)?([a-z]+(?:\s+[a-z]+)?)\s+of\s+(?:the\s+|a\s+|each\s+|every\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s*(.+)$", clause, re.I)
     if m and words_of(m.group(1))[-1] in lexicon()["enum_words"] and (owner := noun_phrase(m.group(2))):
@@ -1654,6 +1656,27 @@ def _fields_when(clause: str, draft: Draft) -> bool:
     return True
 
 
+_WITH_TAIL = re.compile(r"^\s*(?:(?:each|every|a|an|the|one)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:is|are|was|gets?|comes?|goes?|happens?|takes? place|"
+                        r"belongs?|starts?|runs?)\b[^,]{0,60},\s*with\s+(.+)$", re.I)
+
+
+def _with_tail(clause: str, draft: Draft) -> bool:
+    """'every visit is for one pet, with a date, the vet who saw it, the reason and the diagnosis': the visit's fields."""
+    m = _WITH_TAIL.match(clause)
+    if not m or not (np := noun_phrase(m.group(1))):
+        return False
+    items = field_items(m.group(2))
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+        return False
+    obj = re.search(r"\b(?:a|an|one|the|each|their|its)\s+([a-z][\w-]*)\s*,\s*with\s", clause, re.I)
+    if obj and is_person(obj.group(1)) and any(re.match(r"(?:full\s+)?(?:name|e-?mail|phone|address)\b", _clean_item(i), re.I) for i in items) \
+            and (person := noun_phrase(obj.group(1))):
+        np = person  # "each property is listed by one vendor, with a name, phone and email": the vendor's
+    _add_fields(draft.entity(np[0], np[1], weight=2), good, draft)
+    return True
+
+
 def _colon_head(clause: str) -> tuple[str, str] | None:
     m = re.match(r"^\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*(?::|=)", clause, re.I)
     return noun_phrase(m.group(1)) if m else None
@@ -1907,7 +1930,7 @@ def _belonging(clause: str, draft: Draft) -> bool:
     if not any(r[4] == clause for r in draft.relations) and (m := _BETWEEN_ONE.search(clause)):
         # "the subscriptions between a customer and a series, with the date they started": a record of the pair;
         # "marriages are between two people": two references to one kind of record
-        rec = noun_phrase(m.group(1)) or _clause_subject(clause)
+        rec = noun_phrase(m.group(1))  # the record right before 'between' ("wait 56 days between two donations" names none)
         a, b = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(4))
         ta = noun_phrase(a) or defined_noun(a)
         tb = ta if b == a else noun_phrase(b) or defined_noun(b)
@@ -2157,7 +2180,7 @@ _ROLE_COMPOUND_HEADS = ("head", "chief", "director", "member", "members", "manag
 
 def _role_words(who: str | None, loose: bool = False) -> str | None:
     """The role a subject names, or None when it names no kind of person: 'the head of office' -> 'head of office',
-    'volunteers of the office' -> 'volunteers', 'office staff' -> 'staff', 'team leads' -> 'team leads'."""
+    'volunteers of the office' -> 'volunteers', 'office staff' -> 'office staff', 'team leads' -> 'team leads'."""
     ws = [w for w in words_of(who or "") if w not in ("the", "a", "an", "our", "all", "only", "just")]
     if "of" in ws:
         i = ws.index("of")
@@ -2166,7 +2189,6 @@ def _role_words(who: str | None, loose: bool = False) -> str | None:
         return None
     def person(w: str) -> bool:
         return is_person(w) or w in ("master", "masters", "lead", "leads", "admin", "admins", "priest", "priests", "staff")
-
     if "of" in ws:
         return " ".join(ws) if person(ws[0]) or ws[0] in ("head", "chief") else None
     if loose:  # "audiologists full access": the first person word of a permissions line
@@ -2174,11 +2196,12 @@ def _role_words(who: str | None, loose: bool = False) -> str | None:
         if j is None:
             return None
         ws = ws[: j + 1]
-    if ws[-1] == "staff":
-        return "staff"
-    if not person(ws[-1]) or ws[-1] in lexicon()["stop"]:
+    if not person(ws[-1]) or ws[-1] in lexicon()["stop"] and ws[-1] != "staff":
         return None
-    return " ".join(ws[-2:]) if len(ws) >= 2 and ws[-2] not in lexicon()["stop"] and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["adjectives"] else ws[-1]
+    if len(ws) >= 2 and ws[-2] not in lexicon()["stop"] and ws[-2] not in lexicon()["adjectives"] and ws[-2].replace("-", "").isalpha() \
+            and ("NOUN" in _pos(ws[-2]) or ws[-2].endswith("ing") or not _pos(ws[-2])):
+        return " ".join(ws[-2:])  # "office staff", "hiring managers", "team leads"
+    return ws[-1]
 
 
 def _role(draft: Draft, who: str, low: str) -> dict[str, Any]:

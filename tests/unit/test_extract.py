@@ -837,8 +837,8 @@ def test_a_bare_unit_after_a_measure_and_fields_named_by_a_state_or_a_count():
     spec = extract_spec("Boats: name, length m, beam m, frequency MHz, fleece weight kg, duration minutes, nights, pairs, "
                         "climate controlled, ID checked, member since, opening hours, fat percent")
     got = fields(spec, "Boat")
-    assert {k: got[k] for k in ("length", "beam", "frequency", "fleeceWeight", "duration", "nights", "pairs")} == {
-        "length": "number", "beam": "number", "frequency": "number", "fleeceWeight": "number", "duration": "integer", "nights": "integer",
+    assert {k: got[k] for k in ("length", "beam", "frequency", "fleeceWeight", "durationMinutes", "nights", "pairs")} == {
+        "length": "number", "beam": "number", "frequency": "number", "fleeceWeight": "number", "durationMinutes": "integer", "nights": "integer",
         "pairs": "integer"}
     assert (got["climateControlled"], got["idChecked"], got["memberSince"], got["openingHours"], got["fatPercent"]) == (
         "boolean", "boolean", "date", "string", "number")
@@ -892,6 +892,7 @@ def test_user_stories_that_see_a_records_fields_give_them_when_acting_or_mark_th
     ("Exams: name. Permissions: audiologists full access; receptionists can't see audiograms.", {"audiologist", "receptionist"}),
     ("Boats: name. Users: harbour master only.", {"harbourMaster"}),
     ("Units: name. Tenants can log in to see their own rentals; staff do the rest.", {"tenant", "staff"}),
+    ("Tickets: code. Check-in staff can only mark tickets as checked in. Hiring managers can view but not edit.", {"checkInStaff", "hiringManager"}),
     ("Items: name. Volunteers of the office can only read.", {"volunteer"}),
     ("Items: name. Everyone can see the items.", set()),
 ])
@@ -907,3 +908,14 @@ def test_lines_without_any_sentence_mark_are_sentences_and_a_line_ending_like_a_
     # with sentence marks, a lower-case line is prose wrapped at a fixed width, and goes on
     assert sentences("Members borrow books and the\nlibrarian checks them out. Books have a title.") == [
         "Members borrow books and the librarian checks them out", "Books have a title"]
+
+
+def test_fields_after_with_belong_to_the_subject_or_to_the_person_just_named():
+    spec = extract_spec("Pets: name. Every visit is for one pet, with a date, the reason and the diagnosis.")
+    assert {"date", "reason", "diagnosis"} <= set(fields(spec, "Visit"))
+    spec = extract_spec("Properties have an address. Each property is listed by one vendor, with a name, phone and email.")
+    assert {"name", "phone", "email"} <= set(fields(spec, "Vendor")) and "phone" not in fields(spec, "Property")
+    # signing in is no field, and 'between' needs the record right before it
+    spec = extract_spec("Vets need a login, and reception staff too. Donors: name. Donations: date. A donor must wait 56 days between two donations.")
+    assert not any(f.name == "login" for e in spec.entities for f in e.fields)
+    assert not any(f.ref == "Donation" for f in spec.entity("Donor").fields)
