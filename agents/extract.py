@@ -498,14 +498,18 @@ _PAIRED = frozenset({"start", "end", "begin", "finish", "opening", "closing", "a
 """Words that share a noun: 'start and end dates', 'home and away scores' ('email and phone numbers' shares nothing)."""
 
 _PLAIN_FIELDS = frozenset({"name", "phone", "email", "address", "title", "description", "price", "date", "city", "country", "age", "notes",
-                           "website", "company", "colour", "color", "size", "weight", "nickname", "bio", "photo"})
+                           "website", "company", "colour", "color", "size", "weight", "nickname", "bio", "photo", "author", "location",
+                           "distance", "duration", "status", "category", "quantity", "capacity", "rating", "comment", "brand", "model", "make",
+                           "genre", "language", "breed", "species", "sex", "gender", "url", "deadline", "amount", "cost", "height", "length",
+                           "width", "surname", "username", "password", "isbn", "sku", "publisher", "format", "condition", "notes", "level"})
 
 
 def _run_together(item: str) -> list[str]:
     """'name phone and email' written without commas: 'name phone' is two fields."""
-    ws = words_of(item)
-    if len(ws) >= 2 and len(set(ws)) == len(ws) and all(w in _PLAIN_FIELDS for w in ws) and not re.search(r"[(:]", item):
-        return ws
+    m = re.match(r"^\s*(?:(?:a|an|the|its|their)\s+)?([a-z]+(?:\s+[a-z]+)+?)(\s+(?:in|per)\s+[a-z²/]+)?\s*$", item, re.I)
+    ws = words_of(m.group(1)) if m else []
+    if len(ws) >= 2 and len(set(ws)) == len(ws) and all(w in _PLAIN_FIELDS for w in ws):
+        return [*ws[:-1], ws[-1] + (m.group(2) or "")]  # "name date distance in km": three fields, the last in km
     return [item]
 
 
@@ -541,7 +545,7 @@ def field_items(body: str) -> list[str]:
                 items += [q] if re.search(r"\bor\b", q) and len(words_of(q)) <= 6 else split_top(q)
         return [i for i in items if i]
     items = []
-    for item in (w for it in split_top(body) for w in _run_together(it)):
+    for item in (w for it in split_top(body) for w in (_run_together(it) if "," not in body else [it])):
         if items and re.match(r"^\s*(?:which|that)\s+(?:is|are|must be|should be|can be|has to be|have to be|may be)\b", item, re.I):
             items[-1] = f"{items[-1]} ({item})"  # "a nickname, which is optional": one field and its constraint
         elif items and re.match(r"^\s*(?:and\s+)?(?:if|when|once|unless)\s", items[-1], re.I) and len(words_of(items[-1])) <= 6:
@@ -837,7 +841,7 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
             body_name, f.options = m.group(1), opts
         else:
             body_name, f.hint = m.group(1), m.group(2)
-    elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*[/|]\s*[\w-]+)+)$", text, re.I)) and len(_options(m.group(2), head=m.group(1))) >= 2:
+    elif (m := re.match(r"^([a-z][\w ]*?)\s+([\w-]+(?:\s*[/|]\s*[\w-]+(?:\s[\w-]+)?)+)$", text, re.I)) and len(_options(m.group(2), head=m.group(1))) >= 2:
         body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "type single/double/suite", "status queued|running|failed"
     elif (m := re.match(rf"^((?:[a-z]+\s+)?(?:{'|'.join(map(re.escape, lex['enum_words']))}))\s+([\w-]+(?:\s*,\s*[\w-]+)*\s+or\s+[\w-]+)$", text, re.I)):
         body_name, f.options = m.group(1), _options(m.group(2), head=m.group(1))  # "a water type fresh or salt", "a level beginner or improver"
@@ -1032,9 +1036,11 @@ def _field_with_options(head: str, body: str) -> bool:
     opts = _options(body, head=head)
     if not opts or not _is_field_word(head):
         return False
+    fieldlike = sum(bool(_FIELDISH.search(o)) or o.lower() in lexicon()["field_words"] or _infer_type(camel(o))[0] not in ("string", "enum")
+                    for o in opts)
     if words_of(head)[-1] in lexicon()["enum_words"]:
-        return True
-    return not any(_FIELDISH.search(o) or o.lower() in lexicon()["field_words"] or _infer_type(camel(o))[0] not in ("string", "enum") for o in opts)
+        return fieldlike * 2 < len(opts)  # "class: economy, business" (options), "Class: title, start time, capacity" (a record)
+    return not fieldlike
 
 
 def _is_field_word(phrase: str) -> bool:
@@ -1212,6 +1218,8 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     if _record_per(clause, draft) or _recorded_as(clause, draft) or _possessive_fields(clause, draft) or _fields_when(clause, draft):
         return True
     taken |= _with_tail(clause, draft)
+    if _sum_of(clause, draft):
+        return True
     # "status of job: received, printing, ready, delivered": a field of a record and its options
     m = re.match(r"^\s*(?:the\s+)?([a-z]+(?:\s+[a-z]+)?)\s+of\s+(?:the\s+|a\s+|each\s+|every\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s*(.+)$", clause, re.I)
     if m and words_of(m.group(1))[-1] in lexicon()["enum_words"] and (owner := noun_phrase(m.group(2))):
@@ -1229,6 +1237,9 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     if (gloss := re.match(r"^\s*([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*(?:=|-|–|—|\(|,)\s*(?:i\.?e\.?\s+|meaning\s+|aka\s+)?[a-z][^:=()]{2,60}?\)?\s*:\s+(.+)$", clause, re.I)) \
             and noun_phrase(gloss.group(1)) and is_plural(words_of(gloss.group(1))[-1]) and len([i for i in field_items(gloss.group(2)) if parse_field(i, draft)]) >= 2:
         clause = f"{gloss.group(1)}: {gloss.group(2)}"  # "scrims = practice matches vs other orgs: date & time, ...": the scrims' fields
+    if (calc := re.match(r"^([^:=]{1,40})=\s*(.+)$", clause)) and re.search(
+            r"[+*×÷]|\s[-/]\s|\b(?:times|plus|minus|divided by|sum of|average of|number of)\b", calc.group(2), re.I):
+        return taken  # "total = price + tax", "net weight = gross - tare": a computed value, kept as a rule
     m = _DEF_COLON.match(clause)
     if m and re.search(r"\b[a-z]+-?\d+\b", m.group(1), re.I) and re.search(r"\b(?:ticket|jira|issue|story|epic|task|req|us)\b|[A-Z]{2,}-?\d", m.group(1), re.I):
         return taken  # "TICKET GRAD-412: Thesis supervision tracker", "JIRA AUD-23 - ...": a ticket's title
@@ -1674,6 +1685,31 @@ def _with_tail(clause: str, draft: Draft) -> bool:
             and (person := noun_phrase(obj.group(1))):
         np = person  # "each property is listed by one vendor, with a name, phone and email": the vendor's
     _add_fields(draft.entity(np[0], np[1], weight=2), good, draft)
+    return True
+
+
+_SUM_OF = re.compile(r"^\s*(?:(?:a|an|each|every|one)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*(?:=|:|is|means)\s*((?:[^+]+\+)+[^+]+)$", re.I)
+
+
+def _sum_of(clause: str, draft: Draft) -> bool:
+    """'Booking = member + class': a record of the records it joins (and of any fields among its parts)."""
+    m = _SUM_OF.match(clause)
+    if not m or not (rec := defined_noun(m.group(1))) or re.search(r"\d|\b(?:price|cost|total|sum|amount|fee|rate)\b", m.group(2), re.I):
+        return False  # "total = price + tax": a computed value (a rule), not a record
+    parts = [p.strip() for p in m.group(2).split("+") if p.strip()]
+    known = draft.by_label()
+    targets, fields = [], []
+    for part in parts:
+        label = singular_phrase(" ".join(w for w in words_of(part) if w not in ("a", "an", "the", "one", "its", "their")))
+        if label in known or (np := defined_noun(part)) and np[0] in draft.entities:
+            targets.append(known.get(label) or np[0])  # type: ignore[union-attr]
+        elif (f := parse_field(part, draft)) is not None:
+            fields.append(f)
+    if not targets or len(targets) + len(fields) != len(parts):
+        return False
+    ent = draft.entity(rec[0], rec[1], weight=3)
+    _add_fields(ent, fields, draft)
+    draft.relations += [(rec[0], t, "ref", True, clause) for t in dict.fromkeys(targets) if t != rec[0]]
     return True
 
 
@@ -2236,7 +2272,9 @@ def _rule_or_unparsed(sentence: str, taken: bool, draft: Draft) -> None:
             "limit", "discount", "earn", "earns", "in stock", "average", "within", "times", "minus", "per day", "per week",
             "per month", "per year", "remaining", "show each", "at a time")
     hits = [m.group(1) for m in _rule_cues().finditer(low)]
-    is_rule = any(w in sentence for w in draft.workflows) or any(c not in weak for c in hits) or bool(hits) and not taken or bool(_AT_A_TIME.search(low))
+    computed = bool(re.search(r"=\s*[^,;]*(?:[+*×÷]|\s[-/]\s|\b(?:times|plus|minus|divided by|sum of|average of)\b)", low))  # "total = price + tax"
+    is_rule = any(w in sentence for w in draft.workflows) or any(c not in weak for c in hits) or bool(hits) and not taken \
+        or bool(_AT_A_TIME.search(low)) or computed
     access_only = bool(_ROLE_CAN.search(low) or _ROLE_SIGNIN.search(low)) and not re.search(r"\b(?:if|when|unless|until|after|before|once|only after|only before)\b", low)
     constraint_only = bool(re.search(r"\b(?:unique|optional|required)\b", low)) and not re.search(r"\b(?:if|when|unless|after|before)\b", low)
     if is_rule and not access_only and not constraint_only and not re.search(r"\b(?:log ?in|sign ?in|sign ?up|accounts?|register)\b", low):

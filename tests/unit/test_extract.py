@@ -919,3 +919,20 @@ def test_fields_after_with_belong_to_the_subject_or_to_the_person_just_named():
     spec = extract_spec("Vets need a login, and reception staff too. Donors: name. Donations: date. A donor must wait 56 days between two donations.")
     assert not any(f.name == "login" for e in spec.entities for f in e.fields)
     assert not any(f.ref == "Donation" for f in spec.entity("Donor").fields)
+
+
+def test_lists_written_without_commas_joined_records_computed_values_and_field_like_options():
+    assert list(fields(extract_spec("books have title author and page count"), "Book")) == ["title", "author", "pageCount"]
+    assert {"name", "date", "distance", "location"} <= set(fields(extract_spec("races have a name date distance in km and location"), "Race"))
+    # with commas, two words are one field ("an email address", "company name")
+    assert "emailAddress" in fields(extract_spec("Clients have a company name, an email address and a phone."), "Client") or \
+        "email" in fields(extract_spec("Clients have a company name, an email address and a phone."), "Client")
+    assert "companyName" in fields(extract_spec("Clients have a company name, an email address and a phone."), "Client")
+    spec = extract_spec("Classes: title. Members: name. Booking = member + class.")
+    assert {f.ref for f in spec.entity("Booking").fields if f.type == "ref"} == {"Member", "ClassEntry"}
+    spec = extract_spec("Items: price. Total = price + tax.")
+    assert [e.name for e in spec.entities] == ["Item"] and [r.text for r in spec.rules] == ["Total = price + tax"]
+    spec = extract_spec("Class: title, start time, capacity.")  # 'class' names options elsewhere ("ticket class: economy, business")
+    assert {"title", "startTime", "capacity"} <= set(fields(spec, "ClassEntry"))
+    status = field(extract_spec("Cars have a make and a status available/rented/in service."), "Car", "status")
+    assert status.option_labels == ["available", "rented", "in service"]
