@@ -781,6 +781,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
         return None  # "vets need a login, and reception staff too": signing in, not fields
     low = text.lower()
     f = FieldDraft(name="", label="", source=raw)
+    if raw.strip().endswith("?") and len(words_of(raw)) <= 3:
+        f.hint = "yes/no"  # "present?": whether it is
     when = re.match(r"^(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?(?:it|he|she|they|we|i|you|the\s+[a-z]+)\s+"
                     r"(?:was\s+|were\s+|is\s+|are\s+|has been\s+|have been\s+|got\s+|gets\s+|get\s+)?([a-z]+)(?:\s+(in|out|up|off|back|over|down|away))?\b", low)
     if when and "VERB" in _pos(when.group(2)):
@@ -1037,7 +1039,7 @@ def _field_with_options(head: str, body: str) -> bool:
     if not opts or not _is_field_word(head):
         return False
     fieldlike = sum(bool(_FIELDISH.search(o)) or o.lower() in lexicon()["field_words"] or _infer_type(camel(o))[0] not in ("string", "enum")
-                    for o in opts)
+                    or len(words_of(o)) >= 2 and words_of(o)[-1] in ("code", "number", "name", "date", "time", "id") for o in opts)  # "bin code"
     if words_of(head)[-1] in lexicon()["enum_words"]:
         return fieldlike * 2 < len(opts)  # "class: economy, business" (options), "Class: title, start time, capacity" (a record)
     return not fieldlike
@@ -1247,10 +1249,16 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             and len([i for i in field_items(m.group(2)) if parse_field(i, draft)]) >= 2:
         clause = f"{gen.group(1)}: {m.group(2)}"  # "Interpreter details: name, mobile number": the interpreter's fields
         m = _DEF_COLON.match(clause)
-    if m and not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I):
+    single_record = bool(m) and re.fullmatch(r"\s*(?:applications?|sites?|tools?|platforms?|trackers?)\s*", m.group(1), re.I) is not None \
+        and len([i for i in field_items(m.group(2)) if parse_field(i, draft)]) >= 2  # "Application: dog, adopter, date, status": a record
+    if m and (single_record or not re.search(r"\b(?:app|application|system|tool|website|site|platform|api|tracker)\b", m.group(1), re.I)):
         head, body = m.group(1), m.group(2)
         np = noun_phrase(head)
-        if np and _field_with_options(head, body):
+        if single_record and np is None and (ws := words_of(head)):
+            np = (pascal(singularize(ws[-1])), ws[-1])
+        known = draft.by_label()
+        names_records = sum(singular_phrase(_clean_item(o).lower().strip(" ?")) in known for o in _options(body, head=head)) >= 2
+        if np and _field_with_options(head, body) and not names_records:  # "Attendance: singer, rehearsal, present?": a record of both
             np = None
         listed = re.match(rf"\s*{_SUBJECT}\s+(?:with|having)\b", body, re.I) and sum(
             _plural_items([i]) for i in split_top(body)) >= 2  # "support desk: tickets with status, and comments on tickets"
@@ -2815,6 +2823,8 @@ def _enum_fields(sentence: str, draft: Draft) -> None:
         owner = None
         best = -1
         colon = _colon_head(sentence)
+        if colon is None and (lead := re.match(r"^\s*([a-z][\w-]*)\s*:", sentence, re.I)) and pascal(singularize(lead.group(1).lower())) in draft.entities:
+            colon = (pascal(singularize(lead.group(1).lower())), lead.group(1).lower())  # "Application: dog, adopter, status (...)"
         subject = _clause_subject(sentence) or ((has := _DEF_HAS.match(sentence)) and noun_phrase(has.group(1)))
         if colon and colon[0] in draft.entities and ":" in before:
             owner, best = draft.entities[colon[0]], len(before)  # "Appointments: pet, vet, status (booked / done)": the appointment's

@@ -936,3 +936,16 @@ def test_lists_written_without_commas_joined_records_computed_values_and_field_l
     assert {"title", "startTime", "capacity"} <= set(fields(spec, "ClassEntry"))
     status = field(extract_spec("Cars have a make and a status available/rented/in service."), "Car", "status")
     assert status.option_labels == ["available", "rented", "in service"]
+
+
+def test_colon_lines_whose_head_reads_as_the_app_or_a_field_with_options():
+    spec = extract_spec("Dog: name, breed. Adopter: name, phone. Application: dog, adopter, date, status (submitted, approved), notes")
+    app = spec.entity("Application")
+    assert {f.ref for f in app.fields if f.type == "ref"} == {"Dog", "Adopter"} and field(spec, "Application", "status").options
+    assert "status" not in fields(spec, "Adopter")
+    spec = extract_spec("Singer: name. Rehearsal: date. Attendance: singer, rehearsal, present")
+    assert {f.ref for f in spec.entity("Attendance").fields if f.type == "ref"} == {"Singer", "Rehearsal"}
+    spec = extract_spec("Product: name. Location: aisle, shelf, bin code. Stock: product, location, quantity")
+    location = next(e for e in spec.entities if e.label == "location")
+    assert {"aisle", "shelf", "binCode"} <= {f.name for f in location.fields}
+    assert "Application" not in {e.name for e in extract_spec("A booking application: rooms (name, floor) and bookings (date)").entities}
