@@ -1195,6 +1195,8 @@ def _story_action(action: str, clause: str, draft: Draft) -> bool:
 def _clause_inner(clause: str, draft: Draft) -> bool:
     taken = _workflow(clause, draft)
     taken |= _story(clause, draft)
+    if _line_items(clause, draft):
+        return True
     taken |= _relations(clause, draft)
     if any(r[4] == clause and r[2] == "refs" for r in draft.relations):
         return True
@@ -1217,7 +1219,8 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             _actors(tail.group(1) + " " + tail.group(2), draft)
             return True
-    if _record_per(clause, draft) or _recorded_as(clause, draft) or _possessive_fields(clause, draft) or _fields_when(clause, draft):
+    if _record_per(clause, draft) or _recorded_as(clause, draft) or _possessive_fields(clause, draft) or _fields_when(clause, draft) \
+            or _belongs_colon(clause, draft):
         return True
     taken |= _with_tail(clause, draft)
     if _sum_of(clause, draft):
@@ -1718,6 +1721,59 @@ def _sum_of(clause: str, draft: Draft) -> bool:
     ent = draft.entity(rec[0], rec[1], weight=3)
     _add_fields(ent, fields, draft)
     draft.relations += [(rec[0], t, "ref", True, clause) for t in dict.fromkeys(targets) if t != rec[0]]
+    return True
+
+
+_BELONGS_COLON = re.compile(r"^\s*(?:(?:each|every|a|an|the|all)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:belongs?\s+to|(?:is|are)\s+(?:part\s+of|in|for|linked\s+to|"
+                            r"attached\s+to|tied\s+to|under))\s+(?:(?:a|an|one|the|each|their|its)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s+(.+)$", re.I)
+
+
+def _belongs_colon(clause: str, draft: Draft) -> bool:
+    """'Issues belong to a project: title, description, priority': the issues' fields, and each issue's project."""
+    m = _BELONGS_COLON.match(clause)
+    if not m or not (np := noun_phrase(m.group(1))) or not (parent := defined_noun(m.group(2))) or np[0] == parent[0]:
+        return False
+    items = field_items(m.group(3))
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+    draft.entity(parent[0], parent[1], weight=1)
+    draft.relations.append((np[0], parent[0], "ref", True, clause))
+    return True
+
+
+_LINE_ITEMS = re.compile(
+    r"^\s*(?:(?:each|every|a|an|the|one)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can\s+)?(?:contains?|has|have|includes?|lists?|uses?|holds?|is made of|are made of|consists? of)\s+"
+    r"(?:(?:several|many|multiple|one or more|some|a few|a list of|any number of|various)\s+)?([a-z][\w-]*)\s*,?\s+(?:each\s+)?with\s+(?:(?:a|an|the|its|their)\s+)?"
+    r"(.+?)(?:\s+(?:for|of|per)\s+each(?:\s+(?:one|of them|[a-z]+))?)?\s*$", re.I)
+_LINE_MEASURES = ("quantity", "quantities", "amount", "amounts", "qty", "count", "number", "price", "unit price", "position", "order", "percentage",
+                  "weight", "grams", "dose", "notes", "note", "discount", "size")
+
+
+def _line_items(clause: str, draft: Draft) -> bool:
+    """'each order contains several products with a quantity for each', 'recipe uses ingredients with amounts': a
+    record of each pair (OrderItem, RecipeIngredient) with its own fields, referring to both."""
+    m = _LINE_ITEMS.match(clause)
+    if not m or not is_plural(m.group(2).lower()):
+        return False
+    owner, part = noun_phrase(m.group(1)), noun_phrase(m.group(2))
+    items = field_items(m.group(3))
+    if not owner or not part or owner[0] == part[0] or not items \
+            or not all(any(_clean_item(i).lower() == w or _clean_item(i).lower().startswith(w + " ") for w in _LINE_MEASURES) for i in items):
+        return False
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    for f in good:  # "with amounts": one amount per line
+        if is_plural(f.label.split()[-1]) and f.label.split()[-1] not in ("grams",):
+            f.label = singularize(f.label)
+            f.name = camel(f.label)
+    commerce = owner[0] in ("Order", "Sale", "Invoice", "Cart", "Purchase", "Quote", "Receipt", "Bill", "Delivery", "Shipment", "Basket")
+    tail = "Item" if commerce or part[0] in ("Product", "Item", "Article", "Good", "Dish", "Meal", "Drink", "Service") else part[0]
+    name = owner[0] + tail
+    draft.entity(owner[0], owner[1], weight=2)
+    draft.entity(part[0], part[1], weight=2)
+    _add_fields(draft.entity(name, humanize(name).lower(), weight=3), good, draft)
+    draft.relations += [(name, owner[0], "ref", True, clause), (name, part[0], "ref", True, clause)]
     return True
 
 
@@ -2515,6 +2571,11 @@ def resolve(draft: Draft) -> AppSpec:
             fd = e.fields[fname]
             target = by_lower.get(singularize(fd.label.split()[-1]).lower()) if fd.label else None
             target = target or by_lower.get(pascal(singularize(fd.label)).lower() if fd.label else "")
+            who = re.fullmatch(r"\s*(?:a|an|the|one|another)\s+([a-z][\w-]*)\s*", fd.hint or "", re.I)
+            if not target and who and (kind := by_lower.get(pascal(singularize(who.group(1).lower())).lower())) and kind != name:
+                del e.fields[fname]  # "author (a developer)": a reference to a developer, named author
+                add_ref(name, kind, "ref", fd.required, fd.source, fname=fname)
+                continue
             if target == name and not fd.options and len(fd.label.split()) > 1:  # "a parent category": a self-reference
                 refs[name].append(Field(name=fname, type="ref", ref=name, required=False, label=fd.label, source=fd.source[:200]))
                 del e.fields[fname]
@@ -2559,6 +2620,8 @@ def resolve(draft: Draft) -> AppSpec:
             add_ref(src, dst, "ref", required, words)
 
     for src, dst, required, words in [*_named_together(draft.clauses, entities), *_attached(draft.clauses, entities)]:
+        if any({src, dst} <= {f.ref for f in fs if f.source == words[:200]} for r, fs in refs.items() if r not in (src, dst)):
+            continue  # a record of the pair links them already ("each order contains products with a quantity": OrderItem)
         if not any(f.ref == dst for f in refs[src]) and not any(f.ref == src for f in refs[dst]):
             add_ref(src, dst, "ref", required, words)
 

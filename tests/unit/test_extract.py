@@ -949,3 +949,17 @@ def test_colon_lines_whose_head_reads_as_the_app_or_a_field_with_options():
     location = next(e for e in spec.entities if e.label == "location")
     assert {"aisle", "shelf", "binCode"} <= {f.name for f in location.fields}
     assert "Application" not in {e.name for e in extract_spec("A booking application: rooms (name, floor) and bookings (date)").entities}
+
+
+def test_line_items_with_their_own_fields_belongs_to_with_a_colon_and_a_person_in_brackets():
+    spec = extract_spec("Orders: date. Products: name. Each order contains several products with a quantity for each.")
+    assert {f.ref for f in spec.entity("OrderItem").fields if f.type == "ref"} == {"Order", "Product"}
+    assert "quantity" in fields(spec, "OrderItem") and not any(f.ref == "Order" for f in spec.entity("Product").fields)
+    spec = extract_spec("Recipe: name. Ingredient: name, unit. Recipe uses ingredients with amounts.")
+    assert set(fields(spec, "RecipeIngredient")) == {"amount", "recipe", "ingredient"}
+    assert "Player" in {e.name for e in extract_spec("Teams have players with a name and a number.").entities}  # fields, not a line
+    spec = extract_spec("Projects with a name. Issues belong to a project: title, description, priority (low, high)")
+    assert {"title", "description", "priority", "project"} <= set(fields(spec, "Issue"))
+    spec = extract_spec("Issues: title. Developers: name. Comments on issues with text and author (a developer).")
+    author = next(f for e in spec.entities for f in e.fields if f.name == "author")
+    assert (author.type, author.ref) == ("ref", "Developer")
