@@ -20,6 +20,7 @@ given this spec as a draft to correct.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -42,6 +43,11 @@ from autodevos.domain.spec import (
     singularize,
 )
 from pydantic import ValidationError
+
+
+_DEFINED: ContextVar[dict[str, Any] | None] = ContextVar("defined_entities", default=None)
+"""The records the request being read has defined so far: a word kept out of passing mentions ('page',
+'route') names one of them once the request gave it fields."""
 
 
 @cache
@@ -699,7 +705,10 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
                                                                      "maximum", "minimum", "that", "it", "there", "here"):
         return None
     head = cut[-1]
-    if not is_nounish(head) or head in lex["not_entities"] or singularize(head) in lex["not_entities"]:
+    defined = _DEFINED.get()
+    if head in lex["not_entities"] and defined and (hit := defined.get(pascal(" ".join([*cut[:-1], singularize(head)])))) is not None and hit.fields:
+        pass  # "pages have a title" made Page a record: "a page can have a parent page" names it
+    elif not is_nounish(head) or head in lex["not_entities"] or singularize(head) in lex["not_entities"]:
         return None
     if singular and len(cut) >= 2 and is_plural(cut[-1]):
         cut = cut[:-1]  # "each employee works": a singular subject and its verb
@@ -977,6 +986,11 @@ def construct(sentence: str, draft: Draft) -> bool:
     if re.search(r"\(", low):
         taken |= _features(re.sub(r"\([^()]*\)", " ", low), draft)
     taken |= _many_to_many(sentence, draft)
+    if (both := _two_way(sentence, draft)) is not None:
+        sentence = (sentence[: both.start()] + sentence[both.end():]).strip(" ,;")
+        taken = True
+        if not words_of(sentence):
+            return True
     # "speakers (name, bio)"; "status (draft/review/live)" stays for the field reader
     consumed: list[tuple[int, int, str]] = []
     for m in _DEF_PAREN.finditer(sentence):
@@ -1829,6 +1843,26 @@ def _collection(clause: str, draft: Draft) -> bool:
     return True
 
 
+_TWO_WAY = re.compile(
+    r"\b(?!(?:a|an|the|each|every|one|and|but|so)\b)([a-z][\w-]*)\b[^.;]*?\b(?:many|several|multiple|more than one|any number of|lots of|various)\s+([a-z][\w-]*)\b[^.;]*?"
+    r"\b(?:and|while|whereas|but)\s+(?:(?:a|an|each|every|one|the)\s+)?([a-z][\w-]*)\b[^.;]*?\b(?:many|several|multiple|more than one|any number of|lots of|various)\s+([a-z][\w-]*)", re.I)
+
+
+def _two_way(sentence: str, draft: Draft) -> re.Match[str] | None:
+    """'a route passes through many stops and a stop is served by many routes': many-to-many, whatever the verbs
+    (the match, for the caller to take out of the sentence)."""
+    m = _TWO_WAY.search(sentence)
+    if not m:
+        return None
+    a, b, b2, a2 = (singularize(m.group(i).lower()) for i in (1, 2, 3, 4))
+    if a != a2 or b != b2 or a == b or not (x := noun_phrase(m.group(1))) or not (y := noun_phrase(m.group(2))):
+        return None
+    draft.entity(x[0], x[1], weight=2)
+    draft.entity(y[0], y[1], weight=2)
+    draft.relations.append((x[0], y[0], "refs", False, sentence))
+    return m
+
+
 def _relations(clause: str, draft: Draft) -> bool:
     taken = _collection(clause, draft)
     for m in _LINKS.finditer(clause):
@@ -2571,6 +2605,10 @@ def resolve(draft: Draft) -> AppSpec:
             fd = e.fields[fname]
             target = by_lower.get(singularize(fd.label.split()[-1]).lower()) if fd.label else None
             target = target or by_lower.get(pascal(singularize(fd.label)).lower() if fd.label else "")
+            if not target and fd.label and " of " in fd.label and not fd.options:
+                target = by_lower.get(pascal(singularize(fd.label.split(" of ")[0])).lower())  # "a place of birth": a Place
+                if target == name:
+                    target = None
             who = re.fullmatch(r"\s*(?:a|an|the|one|another)\s+([a-z][\w-]*)\s*", fd.hint or "", re.I)
             if not target and who and (kind := by_lower.get(pascal(singularize(who.group(1).lower())).lower())) and kind != name:
                 del e.fields[fname]  # "author (a developer)": a reference to a developer, named author
@@ -2857,6 +2895,14 @@ def extract_spec(request: str) -> AppSpec:
     """Build a spec v2 from a plain-language request, saying what was assumed and what was not understood."""
     text = normalize_grammar(correct_spelling(request.strip()[:20000]))
     draft = Draft(text=text)
+    token = _DEFINED.set(draft.entities)
+    try:
+        return _extract(text, draft)
+    finally:
+        _DEFINED.reset(token)
+
+
+def _extract(text: str, draft: Draft) -> AppSpec:
     for sentence in sentences(text)[:400]:
         try:
             taken = construct(sentence[:2000], draft)

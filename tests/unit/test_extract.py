@@ -963,3 +963,15 @@ def test_line_items_with_their_own_fields_belongs_to_with_a_colon_and_a_person_i
     spec = extract_spec("Issues: title. Developers: name. Comments on issues with text and author (a developer).")
     author = next(f for e in spec.entities for f in e.fields if f.name == "author")
     assert (author.type, author.ref) == ("ref", "Developer")
+
+
+def test_many_both_ways_is_many_to_many_and_a_defined_word_kept_out_of_passing_mentions_names_its_record():
+    spec = extract_spec("Guests: name, bio; a guest can be on many episodes and an episode can have several guests. Episodes: title.")
+    assert [(f.type, f.ref) for f in spec.entity("Guest").fields if f.ref] == [("refs", "Episode")]
+    spec = extract_spec("Routes: name, number. Stops: name. A route passes through many stops and a stop is served by many routes.")
+    assert [(f.type, f.ref) for e in spec.entities for f in e.fields if f.ref] == [("refs", "Stop")]
+    spec = extract_spec("Pages have a title and a slug. A page can have a parent page.")  # 'page' is kept out of passing mentions
+    assert [(f.ref, f.required) for f in spec.entity("Page").fields if f.ref] == [("Page", False)]
+    assert [e.name for e in extract_spec("We need a website with pages and a blog.").entities] == ["Item"]
+    spec = extract_spec("Persons have a name. Places: town. A person can also have a place of birth.")
+    assert field(spec, "Person", "placeOfBirth").ref == "Place"
