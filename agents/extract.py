@@ -2609,6 +2609,10 @@ def resolve(draft: Draft) -> AppSpec:
                 target = by_lower.get(pascal(singularize(fd.label.split(" of ")[0])).lower())  # "a place of birth": a Place
                 if target == name:
                     target = None
+            if not target and fd.label and not fd.options and len(fd.label.split()) == 1:
+                heads = [n for n, o in entities.items() if n != name and len(words_of(o.label or "")) >= 2 and o.fields
+                         and singularize(words_of(o.label)[-1]) == singularize(fd.label.lower())]
+                target = heads[0] if len(heads) == 1 else None  # "a reading has the station": the weather station
             who = re.fullmatch(r"\s*(?:a|an|the|one|another)\s+([a-z][\w-]*)\s*", fd.hint or "", re.I)
             if not target and who and (kind := by_lower.get(pascal(singularize(who.group(1).lower())).lower())) and kind != name:
                 del e.fields[fname]  # "author (a developer)": a reference to a developer, named author
@@ -2625,6 +2629,8 @@ def resolve(draft: Draft) -> AppSpec:
     for verb, actor, obj, words in draft.actions:
         actor, obj = renamed.get(actor, actor), renamed.get(obj, obj)  # "members book classes": Class is ClassEntry now
         record = _nominal(verb, entities)
+        if record is None and (deal := _DEALS.get(_verb_lemma(verb))) in entities:
+            record = deal  # "a member can borrow a tool": the Loan refers to both
         if record and record not in (actor, obj):
             add_ref(record, actor, "ref", True, words)
             add_ref(record, obj, "ref", True, words)
@@ -2758,7 +2764,7 @@ def _attached(clauses: list[str], entities: dict[str, Any]) -> list[tuple[str, s
         return []
     alt = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
     pattern = re.compile(rf"\b({alt})\b(?:\s*\([^()]*\))?\s+(?:for|against|into|within|of|in|on|at)\s+(?:(?:a|an|one|each|every|the|their|his|her|its|a given|a specific|a single|named)\s+)?({alt})\b")
-    theirs = re.compile(rf"\b({alt})\b\s*(?:\([^()]*\))?\s*,\s*(?:and\s+)?(?:their|its)\s+({alt})\b")
+    theirs = re.compile(rf"\b({alt})\b\s*(?:\([^()]*\))?\s*(?:,\s*(?:and\s+)?|and\s+)(?:their|its)\s+({alt})\b")
     found = []
     for clause in dict.fromkeys(clauses):
         low = " ".join(re.sub(r"[^\w()'\s,-]", " ", clause.lower()).split())
@@ -2786,6 +2792,12 @@ _FUNCTION = frozenset({"a", "an", "the", "one", "of", "our", "their", "its", "hi
                        "may", "must", "should", "will", "always", "also", "only", "to", "by", "in", "on", "at", "for", "from", "with", "into",
                        "has", "have", "several", "many", "multiple", "some", "exactly", "single", "same", "more", "than", "just", "each",
                        "every", "within", "under", "inside", "up", "out", "any"})
+
+
+def _verb_lemma(verb: str) -> str:
+    from lemminflect import getLemma
+
+    return getLemma(verb.lower(), upos="VERB")[0] if verb else verb
 
 
 def _nominal(verb: str, entities: dict[str, Any]) -> str | None:

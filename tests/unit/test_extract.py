@@ -975,3 +975,12 @@ def test_many_both_ways_is_many_to_many_and_a_defined_word_kept_out_of_passing_m
     assert [e.name for e in extract_spec("We need a website with pages and a blog.").entities] == ["Item"]
     spec = extract_spec("Persons have a name. Places: town. A person can also have a place of birth.")
     assert field(spec, "Person", "placeOfBirth").ref == "Place"
+
+
+def test_their_records_a_field_naming_a_compound_record_and_deal_verbs():
+    spec = extract_spec("We keep owners (name, phone) and their pets (name, species).")
+    assert field(spec, "Pet", "owner").ref == "Owner"
+    spec = extract_spec("We have weather stations (name, code) that post readings. A reading has the station, a timestamp and a temperature.")
+    assert any(f.ref == "WeatherStation" for f in spec.entity("Reading").fields)
+    spec = extract_spec("Members: name, email. Tools: name, category. Loans: due date. Members borrow tools.")
+    assert {f.ref for f in spec.entity("Loan").fields if f.type == "ref"} == {"Member", "Tool"}
