@@ -2316,6 +2316,8 @@ def _role_words(who: str | None, loose: bool = False) -> str | None:
     """The role a subject names, or None when it names no kind of person: 'the head of office' -> 'head of office',
     'volunteers of the office' -> 'volunteers', 'office staff' -> 'office staff', 'team leads' -> 'team leads'."""
     ws = [w for w in words_of(who or "") if w not in ("the", "a", "an", "our", "all", "only", "just")]
+    while ws and ws[0] in ("but", "and", "so", "then", "also", "while", "whereas", "or"):
+        ws = ws[1:]  # "but only vets can write": vets
     if "of" in ws:
         i = ws.index("of")
         ws = ws if i and ws[0] in _ROLE_COMPOUND_HEADS and i + 1 < len(ws) else ws[:i]
