@@ -1260,6 +1260,12 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             r"[+*×÷]|\s[-/]\s|\b(?:times|plus|minus|divided by|sum of|average of|number of)\b", calc.group(2), re.I):
         return taken  # "total = price + tax", "net weight = gross - tare": a computed value, kept as a rule
     m = _DEF_COLON.match(clause)
+    if m and m.group(1).lower().strip() in _HEADING_WORDS:
+        return _clause(m.group(2), draft) or taken  # "Private: each user sees only their own wines", "Description: IT needs to ..."
+    if m and (hist := re.match(r"^(.+?)\s+(?:history|log|register|records|list)$", m.group(1), re.I)) and noun_phrase(hist.group(1)) \
+            and not is_plural(words_of(hist.group(1))[-1]):
+        clause = f"{hist.group(1)}: {m.group(2)}"  # "Assignment history: ... we store the employee, the asset": assignments
+        m = _DEF_COLON.match(clause)
     if m and re.search(r"\b[a-z]+-?\d+\b", m.group(1), re.I) and re.search(r"\b(?:ticket|jira|issue|story|epic|task|req|us)\b|[A-Z]{2,}-?\d", m.group(1), re.I):
         return taken  # "TICKET GRAD-412: Thesis supervision tracker", "JIRA AUD-23 - ...": a ticket's title
     if m and (gen := re.match(r"^(.+?)\s+(?:details|info|information|data|profile|record)$", m.group(1), re.I)) and noun_phrase(gen.group(1)) \
@@ -1587,6 +1593,13 @@ _ONE = re.compile(
     r"(?:one|a single|exactly one|only one)\s+([a-z][\w-]*(?:\s+(?!(?:for|in|at|on|to|from|by|with|and|or|of|per)\b)[a-z][\w-]*)?)", re.I)
 _ONE_MORE = re.compile(r"(?:^|[\s:=+,(]|\band\b)(?:one|a single|exactly one)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 
+
+_HEADING_WORDS = frozenset({"private", "public", "privacy", "note", "notes", "important", "description", "background", "goal", "goals", "context",
+                            "summary", "overview", "scope", "out of scope", "in scope", "must have", "should have", "could have", "nice to have",
+                            "acceptance criteria", "requirements", "rules", "business rules", "constraints", "access", "permissions", "roles",
+                            "users", "security", "auth", "login", "misc", "other", "extras", "also", "ps", "p.s", "update", "edit", "bonus",
+                            "later", "future", "tech", "stack", "tech stack", "ui", "design", "reports", "reporting", "notifications"})
+"""Headings whose text is sentences, not a record's fields."""
 
 _RECORD_PER = re.compile(
     r"^\s*(?:(?P<each>for|on|with)\s+(?:each|every|a|an|one)\s+)?(?P<head>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
@@ -1992,7 +2005,7 @@ _EVERY_TIME = re.compile(r"^\s*(?:every time|each time|whenever|when|if)\s+(?:a|
 
 _PER = re.compile(r"\b(?:(one|a single|only one|a|an)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:(?:is|are)\s+)?(?:allowed\s+)?per\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)", re.I)
 _BETWEEN = re.compile(r"(?:^\s*(?:(?:a|an|each|every|the|all|our)\s+)?([a-z][\w-]*)\b.*?)?\bbetween\s+(?:a|an|the|one)\s+([a-z][\w-]*\s+[a-z][\w-]*)\s+and\s+(?:a|an|the|one)\s+([a-z][\w-]*\s+[a-z][\w-]*)", re.I)
-_BETWEEN_ONE = re.compile(r"\b([a-z][\w-]*)\s+(?:(?:is|are|was|were)\s+)?(?:(?:made|held|played|signed|agreed|set up|arranged|recorded)\s+)?between\s+"
+_BETWEEN_ONE = re.compile(r"\b([a-z][\w-]*)\s+(?:(?:is|are|was|were|get|gets)\s+)?(?:(?:[a-z]+ed|made|held|set up|done|run|split|shared)\s+)?between\s+"
                           r"(?:(?:a|an|the|one)\s+([a-z][\w-]*)\s+and\s+(?:a|an|the|one)\s+([a-z][\w-]*)|two\s+([a-z][\w-]*))\b", re.I)
 _FROM_TO = re.compile(r"(?:^\s*(?:(?:a|an|each|every|the|all|our)\s+)?([a-z][\w-]*)\b.*?)?\bfrom\s+(?:one|a|an)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+to\s+another\b", re.I)
 _WHICH = re.compile(r"^\s*(?:each|every|a|an|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:records?|says?|shows?|notes?|tracks?|stores?|tells?|knows?)\s+(which\s+.+)$", re.I)
@@ -2061,7 +2074,7 @@ def _belonging(clause: str, draft: Draft) -> bool:
             if rest:  # "... on a date"
                 _add_fields(draft.entity(rec[0], rec[1]), [f for f in (parse_field(i, draft) for i in field_items(rest.group(1))) if f], draft)
             taken = True
-    if not any(r[4] == clause for r in draft.relations) and (m := _BETWEEN_ONE.search(clause)):
+    if not any(r[4] == clause and r[2].startswith("named:") for r in draft.relations) and (m := _BETWEEN_ONE.search(clause)):
         # "the subscriptions between a customer and a series, with the date they started": a record of the pair;
         # "marriages are between two people": two references to one kind of record
         rec = noun_phrase(m.group(1))  # the record right before 'between' ("wait 56 days between two donations" names none)
@@ -2077,9 +2090,10 @@ def _belonging(clause: str, draft: Draft) -> bool:
                 draft.relations += [(rec[0], ta[0], f"named:{camel(n + ' ' + word)}", True, clause) for n in ("first", "second")]
             else:
                 draft.relations += [(rec[0], ta[0], "ref", True, clause), (rec[0], tb[0], "ref", True, clause)]
-            rest = re.match(r"^\s*,?\s*(?:on|at|with)\s+(.+?)(?:,?\s*\b(?:and (?:we|i)|after|before|when|where|so that|because)\b.*)?$", clause[m.end():], re.I)
+            rest = re.match(r"^[^,]{0,40}?,?\s*(?:on|at|with)\s+(.+?)(?:,?\s*\b(?:and (?:we|i)|after|before|when|where|so that|because)\b.*)?$", clause[m.end():], re.I)
             if rest:
                 _add_fields(draft.entity(rec[0], rec[1]), [f for f in (parse_field(i, draft) for i in field_items(rest.group(1))) if f], draft)
+            draft.relations = [r for r in draft.relations if not (r[4] == clause and {r[0], r[1]} & {ta[0], tb[0]} and rec[0] not in (r[0], r[1]))]
             taken = True
     m = _FROM_TO.search(clause)
     if m and (rec := _clause_subject(clause) or noun_phrase(m.group(1) or "")) and (target := noun_phrase(m.group(2))) and target[0] != rec[0]:

@@ -984,3 +984,14 @@ def test_their_records_a_field_naming_a_compound_record_and_deal_verbs():
     assert any(f.ref == "WeatherStation" for f in spec.entity("Reading").fields)
     spec = extract_spec("Members: name, email. Tools: name, category. Loans: due date. Members borrow tools.")
     assert {f.ref for f in spec.entity("Loan").fields if f.type == "ref"} == {"Member", "Tool"}
+
+
+def test_headings_of_sentences_history_lines_and_records_booked_between_two():
+    spec = extract_spec("Wines: producer, name. Racks: name, capacity. Private: each user sees only their own wines and racks.")
+    assert sorted(e.name for e in spec.entities) == ["Rack", "Wine"] and spec.entity("Wine").owned
+    spec = extract_spec("Tutors: name. Students: name. Subjects: name. Lessons are booked between a tutor and a student for one subject, "
+                        "with a date and time and a length in minutes.")
+    assert {f.ref for f in spec.entity("Lesson").fields if f.type == "ref"} == {"Tutor", "Student", "Subject"}
+    assert "length" in fields(spec, "Lesson") and not any(f.ref for f in spec.entity("Student").fields)
+    spec = extract_spec("Exams: name. Permissions: audiologists full access; receptionists can't see audiograms.")
+    assert [e.name for e in spec.entities] == ["Exam"]
