@@ -1237,6 +1237,8 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
             or _belongs_colon(clause, draft):
         return True
     taken |= _with_tail(clause, draft)
+    if _each_with(clause, draft) or _are_with(clause, draft) or _logs_plural(clause, draft):
+        return True
     if _sum_of(clause, draft):
         return True
     # "status of job: received, printing, ready, delivered": a field of a record and its options
@@ -1801,6 +1803,51 @@ def _line_items(clause: str, draft: Draft) -> bool:
     draft.entity(part[0], part[1], weight=2)
     _add_fields(draft.entity(name, humanize(name).lower(), weight=3), good, draft)
     draft.relations += [(name, owner[0], "ref", True, clause), (name, part[0], "ref", True, clause)]
+    return True
+
+
+def _fields_of(body: str, draft: Draft) -> list[FieldDraft] | None:
+    """The fields of a list when most of its items are fields and none is a plural record, else None."""
+    items = field_items(body)
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    return good if len(good) >= 2 and len(good) * 2 >= len(items) and not _plural_items(items) else None
+
+
+def _each_with(clause: str, draft: Draft) -> bool:
+    """'we keep a list of languages, each one with ISO code and name'; 'packages are Basic, Premium, Deluxe, each
+    with a price and a duration': the languages' and the packages' fields."""
+    m = re.search(r"^(.*?),?\s+each\s+(?:one\s+|of them\s+)?with\s+(.+)$", clause, re.I)
+    if not m or not (good := _fields_of(m.group(2), draft)):
+        return False
+    of = re.search(r"\b(?:list|catalogue|catalog|set|register|range|selection|collection)\s+of\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*$", m.group(1), re.I)
+    lead = re.match(r"^\s*(?:(?:the|our|all)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:are|is|include|come in)\b", m.group(1), re.I)
+    words = of.group(1) if of else lead.group(1) if lead else ""
+    np = noun_phrase(words) if words and is_plural(words_of(words)[-1]) else None
+    if not np:
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+    return True
+
+
+def _are_with(clause: str, draft: Draft) -> bool:
+    """'spots are saved places with a name, latitude and longitude': the spots' fields."""
+    m = re.match(r"^\s*(?:(?:the|our|all)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+are\s+(?:(?:just|simply|basically|only)\s+)?(?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*s\s+with\s+(.+)$",
+                 clause, re.I)
+    if not m or not is_plural(words_of(m.group(1))[-1]) or not (np := noun_phrase(m.group(1))) or not (good := _fields_of(m.group(2), draft)):
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
+    return True
+
+
+def _logs_plural(clause: str, draft: Draft) -> bool:
+    """'each of us logs catches: species, weight (kg), date': the catches' fields."""
+    m = re.match(r"^.{0,80}?\b(?:logs?|records?|tracks?|keeps?|stores?|adds?|creates?|saves?|lists?|notes?)\s+"
+                 r"([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s*:\s+(?!(?:for|per|on|in|at)\b)(.+)$", clause, re.I)
+    if not m or not is_plural(words_of(m.group(1))[-1]) or not (np := defined_noun(m.group(1))) or _field_with_options(m.group(1), m.group(2)):
+        return False
+    if not (good := _fields_of(m.group(2), draft)):
+        return False
+    _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
     return True
 
 

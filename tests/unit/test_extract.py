@@ -995,3 +995,13 @@ def test_headings_of_sentences_history_lines_and_records_booked_between_two():
     assert "length" in fields(spec, "Lesson") and not any(f.ref for f in spec.entity("Student").fields)
     spec = extract_spec("Exams: name. Permissions: audiologists full access; receptionists can't see audiograms.")
     assert [e.name for e in spec.entities] == ["Exam"]
+
+
+def test_each_with_are_with_and_a_plural_logged_with_its_fields():
+    spec = extract_spec("each of us logs catches: species, weight (kg), date, spot. spots are saved places with a name, latitude and longitude.")
+    assert {"species", "weight", "date"} <= set(fields(spec, "CatchEntry")) and {"name", "latitude"} <= set(fields(spec, "Spot"))
+    assert set(fields(extract_spec("Clients: name. We keep list of languages, each one with ISO code and name."), "Language")) == {"isoCode", "name"}
+    spec = extract_spec("Packages are Basic, Premium, Deluxe, each with a price and a duration in minutes.")
+    assert {"price", "duration"} <= set(fields(spec, spec.entities[0].name))
+    spec = extract_spec("swimmers: name. galas (name, date) and swimmers enter galas: for each entry we record the stroke and the place they finished.")
+    assert "forEntry" not in fields(spec, "Gala")
