@@ -669,6 +669,8 @@ def defined_noun(phrase: str) -> tuple[str, str] | None:
         return None  # "for each stop on a route ...": a prepositional phrase, not a subject
     phrase = re.split(r"\s+(?:in|at|on|of|from|for|with|under|inside)\s+", phrase.strip(), maxsplit=1, flags=re.I)[0]  # "tools in the shed"
     ws = [w for w in words_of(re.sub(r"\(.*?\)", " ", phrase)) if w not in ("each", "every", "a", "an", "the", "all", "our", "my", "any", "one")]
+    while ws and ws[0] in ("off", "up", "out", "down", "away", "back"):
+        ws = ws[1:]  # "tick off check-ins": the check-ins
     ws = ws[-2:] if len(ws) >= 2 and "NOUN" in _pos(ws[-2]) and ws[-2] not in lexicon()["stop"] and ws[-2] not in _GENERIC else ws[-1:]
     compound = len(ws) == 2 and ws[-1] not in ("user", "users", "data", "info", "information", "details", "stuff", "things")  # "ticket types"
     nounish = bool(ws) and ("NOUN" in _pos(ws[-1]) or ws[-1].endswith("s") and _pos(ws[-1]) == {"VERB"})  # "retreats": a plural the lemma data has as a verb only
@@ -685,8 +687,8 @@ def noun_phrase(phrase: str) -> tuple[str, str] | None:
     A phrase is cut at its first preposition or relative word."""
     lex = lexicon()
     ws = words_of(re.sub(r"\(.*?\)", " ", phrase))
-    while ws and ws[0] in ("and", "or", "but", "then", "also", "plus", "so", "while"):
-        ws = ws[1:]
+    while ws and ws[0] in ("and", "or", "but", "then", "also", "plus", "so", "while", "off", "up", "out", "down", "away", "back"):
+        ws = ws[1:]  # "tick off check-ins": the check-ins
     singular = bool(ws) and ws[0] in ("each", "every", "a", "an", "one", "any")
     cut = []
     for w in ws:
@@ -2251,7 +2253,8 @@ _NO_BACKEND = re.compile(r"\b(frontend[- ]only|front[- ]end only|no backend|with
 _OWN = re.compile(
     r"\b(?:their|his|her|my|your)\s+own\s+(?:private\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)|\bown\s+([a-z][\w-]*)|\bprivate\s+([a-z][\w-]*)|"
     r"\bonly (?:see|view|access|edit|manage|read|change)s?\s+(?:their|his|her|the ones they|what they)\s*(?:own\s+)?([a-z][\w-]*)?|"
-    r"\b([a-z][\w-]*)\s+(?:are|is)\s+(?:private|personal|visible only to|only visible to)|\bper[- ]user\s+([a-z][\w-]*)", re.I)
+    r"\b([a-z][\w-]*)\s+(?:are|is)\s+(?:private|personal|visible only to|only visible to)|\bper[- ]user\s+([a-z][\w-]*)|"
+    r"\b(?:everything|all (?:the )?data|all records|the data)\s+(?:is\s+|stays\s+|kept\s+)?(?:private|personal)\b", re.I)
 _ROLE_CAN = re.compile(
     r"\b(?:only\s+(?:the\s+)?)?([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:can(?:\s+to)?|may|are allowed to|is allowed to|should be able to|must be able to|get to|have the right to|only|just)\s+(?:also\s+|only\s+|just\s+)?"
     r"((?:create|add|edit|change|update|modify|delete|remove|approve|manage|see|view|read|publish|cancel|close|assign|book|register|archive|do|write|mark|enter|record)"
@@ -2285,7 +2288,8 @@ def _features(low: str, draft: Draft) -> bool:
         if np and np[0] not in ("Account", "Data", "Stuff", "Thing"):
             draft.entity(np[0], np[1], weight=1).owned = True
         else:
-            draft.owned_all = draft.owned_all or bool(re.search(r"\bonly (?:see|view|access)\b", low))
+            draft.owned_all = draft.owned_all or bool(re.search(r"\bonly (?:see|view|access)\b|\b(?:everything|all (?:the )?data|all records|the data)\s+"
+                                                               r"(?:is\s+|stays\s+|kept\s+)?(?:private|personal)\b", low))
         draft.auth = True
         taken = True
     for m in [*_ROLE_CAN.finditer(low), *_ROLE_ONLY.finditer(low)]:

@@ -1005,3 +1005,8 @@ def test_each_with_are_with_and_a_plural_logged_with_its_fields():
     assert {"price", "duration"} <= set(fields(spec, spec.entities[0].name))
     spec = extract_spec("swimmers: name. galas (name, date) and swimmers enter galas: for each entry we record the stroke and the place they finished.")
     assert "forEntry" not in fields(spec, "Gala")
+
+
+def test_everything_private_per_user_makes_every_record_private():
+    spec = extract_spec("Habits: name, colour. Check-ins: date. Everything private per user.")
+    assert spec.auth and all(e.owned for e in spec.entities)
