@@ -19,7 +19,10 @@ CORPUS = Path(__file__).resolve().parent.parent / "data" / "requests"
 # Session 13 added 60 dev requests written blind by someone who had not seen the extractor (d065-d124;
 # the extractor scored 0.558 on them before any tuning) and 40 test requests written blind the same way
 # (t065-t104, measured only, never tuned on). At the close of session 13: dev (124) 0.823, test (104) 0.683.
-FLOORS = {"dev": 0.80, "test": 0.65}
+# Session 14 added 140 dev requests (d125-d264) and 40 test requests (t105-t144), all written blind the
+# same way; the new dev sets were measured before any tuning on them. The dev floor is for the larger,
+# harder dev split. At the close of session 14: dev (264) 0.804, test (144) 0.691.
+FLOORS = {"dev": 0.77, "test": 0.66}
 
 
 @pytest.mark.parametrize("split", SPLITS)
