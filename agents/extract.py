@@ -416,7 +416,9 @@ def _unwrap(text: str) -> str:
             prev = out[-1].rstrip()
             last = (words_of(prev) or [""])[-1]
             first = (re.findall(r"[A-Za-z(]+", line.lstrip()[:20]) or [""])[0]
-            if prev[-1:] not in ".;:!?" and (
+            listed = re.match(r"^\s*(?:[-*•+]\s+|\d+[.)]\s+)?[A-Za-z][\w /'-]{0,40}\s*(?::|=)\s+\S", prev) is not None  # "Bookings: member, booked at"
+            capital = line.lstrip()[:1].isupper() and last not in ("a", "an", "the")
+            if prev[-1:] not in ".;:!?" and not listed and not (capital and prev.count("(") <= prev.count(")")) and (
                     last in _GOES_ON and prev.split()[-1].isalpha()
                     or prev.count("(") > prev.count(")")
                     or line.lstrip().startswith("(") or first in _CONTINUES and first.islower()
@@ -874,7 +876,8 @@ def parse_field(item: str, draft: Draft) -> FieldDraft | None:
     bare = re.match(r"^(.*?[a-z])\s+([a-z²/]+)\s*$", name_part.strip(), re.I)
     if bare and not _UNIT.search(name_part):
         u, before = bare.group(2).lower(), words_of(bare.group(1))
-        if u not in ("percent", "%", "degrees", "points", "stars") and (len(u) >= 2 and u in lex["units"]["number"] or len(u) == 1 and u in lex["units"]["number"] and before[-1:] and before[-1] in _MEASURES
+        measure = bool(before) and (before[-1] in _MEASURES or before[-1] in lex["field_words"] or before[-1] in _MEASURE_WORDS)
+        if u not in ("percent", "%", "degrees", "points", "stars") and measure and (len(u) >= 2 and u in lex["units"]["number"] or len(u) == 1 and u in lex["units"]["number"] and before[-1] in _MEASURES
                 or u in ("kcal",)) \
                 and before and before[-1] not in lex["stop"]:
             f.hint = f.hint or u  # "length m", "fleece weight kg", "frequency MHz", "duration minutes": a measure and its unit
@@ -1906,8 +1909,8 @@ def _collection(clause: str, draft: Draft) -> bool:
 
 
 _TWO_WAY = re.compile(
-    r"\b(?!(?:a|an|the|each|every|one|and|but|so)\b)([a-z][\w-]*)\b[^.;]*?\b(?:many|several|multiple|more than one|any number of|lots of|various)\s+([a-z][\w-]*)\b[^.;]*?"
-    r"\b(?:and|while|whereas|but)\s+(?:(?:a|an|each|every|one|the)\s+)?([a-z][\w-]*)\b[^.;]*?\b(?:many|several|multiple|more than one|any number of|lots of|various)\s+([a-z][\w-]*)", re.I)
+    r"\b(?!(?:a|an|the|each|every|one|and|but|so)\b)([a-z][\w-]*)\b[^.;,()]*?\b(?:many|several|multiple|more than one|any number of|lots of|various)\s+([a-z][\w-]*)\b[^.;,()]*?"
+    r",?\s+\b(?:and|while|whereas|but)\s+(?:(?:a|an|each|every|one|the)\s+)?([a-z][\w-]*)\b[^.;,()]*?\b(?:many|several|multiple|more than one|any number of|lots of|various)\s+([a-z][\w-]*)", re.I)
 
 
 def _two_way(sentence: str, draft: Draft) -> re.Match[str] | None:
@@ -2126,8 +2129,13 @@ def _belonging(clause: str, draft: Draft) -> bool:
     if not any(r[4] == clause and r[2].startswith("named:") for r in draft.relations) and (m := _BETWEEN_ONE.search(clause)):
         # "the subscriptions between a customer and a series, with the date they started": a record of the pair;
         # "marriages are between two people": two references to one kind of record
-        rec = noun_phrase(m.group(1))  # the record right before 'between' ("wait 56 days between two donations" names none)
+        two = re.search(r"\b([a-z][\w-]*\s+[a-z][\w-]*)\s*$", clause[: m.end(1)], re.I)
+        rec = (two and (np2 := noun_phrase(two.group(1))) and len(np2[1].split()) == 2 and np2) or noun_phrase(m.group(1))
+        # the record right before 'between' ("wait 56 days between two donations" names none)
         a, b = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(4))
+        after = words_of(clause[m.end():])[:1]
+        if after and after[0] not in _FUNCTION and "NOUN" in _pos(after[0]) and after[0] not in ("with", "for", "on", "at"):
+            rec = None  # "between a light and a dark theme": words describing a thing, not two records
         ta = noun_phrase(a) or defined_noun(a)
         tb = ta if b == a else noun_phrase(b) or defined_noun(b)
         if rec and ta and tb and rec[0] not in (ta[0], tb[0]):
@@ -2346,6 +2354,8 @@ def _features(low: str, draft: Draft) -> bool:
             draft.auth = True
             taken = True
     for m in _ROLE_HEAD.finditer(low):  # "Permissions: audiologists full access; receptionists ...", "Users: harbour master only"
+        if any(_FIELDISH.search(_clean_item(p)) or _clean_item(p).lower() in lexicon()["field_words"] for p in split_top(m.group(1))):
+            continue  # "Users: name, email, role (admin, editor)": a record's fields
         for part in re.split(r"\s*[;,]\s*|\s+and\s+", m.group(1)):
             who = _role_words(" ".join(part.split()[:3]), loose=True)
             if who:
@@ -2508,9 +2518,11 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
         return "date", []
     if last.endswith("ed") and len(ws) == 1 and "VERB" in _pos(last) and "NOUN" not in _pos(last):
         return "boolean", []
-    if last.endswith("ed") and len(ws) == 2 and "VERB" in _pos(last) and "NOUN" not in _pos(last) and not is_plural(ws[0]) \
-            and ws[0] not in lex["stop"] and "NOUN" in _pos(ws[0]):
-        return "boolean", []  # "climate controlled", "ID checked": whether it is
+    if len(ws) == 2 and last in _STATES and not is_plural(ws[0]) and ws[0] not in lex["stop"] and ws[0] not in ("last", "first", "date", "time") \
+            and "NOUN" in _pos(ws[0]):
+        return "boolean", []  # "climate controlled", "ID checked": whether it is ("last serviced", "weight lifted" are not)
+    if len(ws) == 2 and ws[0] in ("last", "first", "next") and last.endswith("ed") and "VERB" in _pos(last):
+        return "date", []  # "last serviced", "last watered": when it last happened
     if len(ws) == 2 and last == "since":
         return "date", []  # "member since"
     if len(ws) == 1 and last in lex["units"]["integer"] and last not in ("min", "year"):
@@ -2536,8 +2548,14 @@ def _infer_type(name: str, hint: str = "") -> tuple[str, list[str]]:
     return "string", []
 
 
+_STATES = frozenset({"controlled", "checked", "verified", "approved", "confirmed", "insured", "vaccinated", "certified", "licensed", "signed",
+                     "enabled", "disabled", "locked", "archived", "published", "sealed", "neutered", "spayed", "chipped", "microchipped", "accepted",
+                     "cleared", "validated", "trained", "qualified", "booked", "reserved", "cancelled", "canceled", "refunded", "returned",
+                     "delivered", "shipped", "collected", "received", "resolved", "completed", "closed", "settled", "invoiced", "paid"})
 _MEASURES = frozenset({"length", "width", "height", "depth", "beam", "draft", "weight", "volume", "distance", "area", "diameter", "span",
                        "thickness", "altitude", "elevation", "capacity", "load", "mass"})
+_MEASURE_WORDS = frozenset({"frequency", "temperature", "speed", "power", "pressure", "voltage", "current", "humidity", "depth", "aperture",
+                            "focal", "dose", "dosage", "consumption", "output", "yield", "rainfall", "level", "reading", "area", "range"})
 _COUNTED = frozenset({"used", "left", "remaining", "needed", "wanted", "bought", "sold", "earned", "spent", "won", "lost", "available",
                       "allowed", "required", "booked", "taken", "given", "redeemed", "owed", "due"})
 

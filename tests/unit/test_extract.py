@@ -1010,3 +1010,21 @@ def test_each_with_are_with_and_a_plural_logged_with_its_fields():
 def test_everything_private_per_user_makes_every_record_private():
     spec = extract_spec("Habits: name, colour. Check-ins: date. Everything private per user.")
     assert spec.auth and all(e.owned for e in spec.entities)
+
+
+def test_review_of_session_14_list_lines_states_adjectives_and_units():
+    # a list line ending on 'at' is not glued to the next sentence
+    spec = extract_spec("Members: name. Classes: title.\n- Bookings: member, class, booked at\nStaff log in, members can book classes.")
+    assert "bookedAt" in fields(spec, "Booking")
+    spec = extract_spec("Books: title, author\nLoans: book, member, lent to\nMembers: name")
+    assert "Member" in {e.name for e in spec.entities}
+    # a measure or a date after a noun is no flag
+    got = fields(extract_spec("Logs: last serviced, weight lifted, distance travelled, climate controlled"), "Log")
+    assert (got["lastServiced"], got["weightLifted"], got["climateControlled"]) == ("date", "number", "boolean")
+    # adjectives between 'between' and a noun name no records
+    assert [e.name for e in extract_spec("Owners: name. Owners can switch between a light and a dark theme.").entities] == ["Owner"]
+    # a many-to-many clause keeps the field lists around it
+    spec = extract_spec("Scout troop app: scouts (name, birthday, patrol), badges (name, category), a scout earns many badges and a badge is earned by many scouts.")
+    assert {"birthday", "patrol"} <= set(fields(spec, "Scout")) and "category" in fields(spec, "Badge")
+    # a unit is stripped only after a measure: 'fabric metres' stays a quantity
+    assert fields(extract_spec("Patterns: name, fabric metres. Fabrics: type."), "Pattern")["fabricMetres"] == "number"
