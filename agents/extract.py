@@ -1232,9 +1232,7 @@ def _clause_inner(clause: str, draft: Draft) -> bool:
     if tail and verb not in ("has", "have", "had", "with", "of", "and", "or", "is", "are", "get", "gets", "need", "needs") \
             and "VERB" in _pos(verb) and "NOUN" not in _pos(verb) \
             and not _DEF_COLON.match(clause) and (np := defined_noun(tail.group(2))) and not _field_with_options(tail.group(2), tail.group(3)):
-        items = field_items(tail.group(3))
-        good = [f for f in (parse_field(i, draft) for i in items) if f]
-        if len(good) >= 2 and len(good) * 2 >= len(items) and not _plural_items(items):
+        if good := _fields_of(tail.group(3), draft):
             _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
             _actors(tail.group(1) + " " + tail.group(2), draft)
             return True
@@ -1608,6 +1606,13 @@ _HEADING_WORDS = frozenset({"private", "public", "privacy", "note", "notes", "im
                             "later", "future", "tech", "stack", "tech stack", "ui", "design", "reports", "reporting", "notifications"})
 """Headings whose text is sentences, not a record's fields."""
 
+def _fields_of(body: str, draft: Draft) -> list[FieldDraft] | None:
+    """The fields of a list when most of its items are fields and none is a plural record, else None."""
+    items = field_items(body)
+    good = [f for f in (parse_field(i, draft) for i in items) if f]
+    return good if len(good) >= 2 and len(good) * 2 >= len(items) and not _plural_items(items) else None
+
+
 _RECORD_PER = re.compile(
     r"^\s*(?:(?P<each>for|on|with)\s+(?:each|every|a|an|one)\s+)?(?P<head>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
     r"(?:\s+(?P<prep>per|for|of|on|after|against)\s+(?:(?:each|every|a|an|one|the|their|its)\s+)?(?P<parent>[a-z][\w-]*(?:\s+[a-z][\w-]*)?))?\s*:\s+(?P<body>.+)$", re.I)
@@ -1620,9 +1625,8 @@ def _record_per(clause: str, draft: Draft) -> bool:
     m = _RECORD_PER.match(clause)
     if not m or not (m.group("each") or m.group("parent")) or m.group("head").lower() in ("each", "every", "one"):
         return False
-    items = field_items(m.group("body"))
-    good = [f for f in (parse_field(i, draft) for i in items) if f]
-    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items) or _field_with_options(m.group("head"), m.group("body")):
+    good = _fields_of(m.group("body"), draft)
+    if not good or _field_with_options(m.group("head"), m.group("body")):
         return False
     np = defined_noun(m.group("head"))
     ws = [w for w in words_of(m.group("head")) if w not in lexicon()["adjectives"] and w not in ("a", "an", "the", "daily", "weekly", "monthly")]
@@ -1678,9 +1682,7 @@ def _possessive_fields(clause: str, draft: Draft) -> bool:
     body = re.split(r",?\s+(?:so that|so|in order to|because|when|if|before|after)\b", m.group(2), maxsplit=1, flags=re.I)[0]
     if re.search(r"\b(?:is|are|was|were|must|should|can|will|computed|calculated|derived|total|sum|average|percentage)\b", body, re.I):
         return False  # "the customer's tier is computed from ...": a rule
-    items = field_items(body)
-    good = [f for f in (parse_field(i, draft) for i in items) if f]
-    if len(items) < 2 or len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+    if not (good := _fields_of(body, draft)):
         return False
     _add_fields(draft.entity(np[0], np[1], weight=2), good, draft)
     return True
@@ -1704,9 +1706,7 @@ def _fields_when(clause: str, draft: Draft) -> bool:
         record = (name, humanize(name).lower()) if name else None
     if not record:
         return False
-    items = field_items(re.sub(r"^\s*whether\b", "whether", m.group("body")))
-    good = [f for f in (parse_field(i, draft) for i in items) if f]
-    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+    if not (good := _fields_of(m.group("body"), draft)):
         return False
     _add_fields(draft.entity(record[0], record[1], weight=2), good, draft)
     return True
@@ -1767,9 +1767,7 @@ def _belongs_colon(clause: str, draft: Draft) -> bool:
     m = _BELONGS_COLON.match(clause)
     if not m or not (np := noun_phrase(m.group(1))) or not (parent := defined_noun(m.group(2))) or np[0] == parent[0]:
         return False
-    items = field_items(m.group(3))
-    good = [f for f in (parse_field(i, draft) for i in items) if f]
-    if len(good) < 2 or len(good) * 2 < len(items) or _plural_items(items):
+    if not (good := _fields_of(m.group(3), draft)):
         return False
     _add_fields(draft.entity(np[0], np[1], weight=3), good, draft)
     draft.entity(parent[0], parent[1], weight=1)
@@ -1809,13 +1807,6 @@ def _line_items(clause: str, draft: Draft) -> bool:
     _add_fields(draft.entity(name, humanize(name).lower(), weight=3), good, draft)
     draft.relations += [(name, owner[0], "ref", True, clause), (name, part[0], "ref", True, clause)]
     return True
-
-
-def _fields_of(body: str, draft: Draft) -> list[FieldDraft] | None:
-    """The fields of a list when most of its items are fields and none is a plural record, else None."""
-    items = field_items(body)
-    good = [f for f in (parse_field(i, draft) for i in items) if f]
-    return good if len(good) >= 2 and len(good) * 2 >= len(items) and not _plural_items(items) else None
 
 
 def _each_with(clause: str, draft: Draft) -> bool:
@@ -2387,6 +2378,11 @@ _ROLE_HEAD = re.compile(r"(?:^|[.;]\s*)(?:permissions?|access|users?|roles?|who 
 _ROLE_COMPOUND_HEADS = ("head", "chief", "director", "member", "members", "manager", "managers", "officer", "officers")
 
 
+def _role_person(word: str) -> bool:
+    """A word naming a kind of person a role can be: the people words, and a few the lexicon keeps out of them."""
+    return is_person(word) or word in ("master", "masters", "lead", "leads", "admin", "admins", "priest", "priests", "staff")
+
+
 def _role_words(who: str | None, loose: bool = False) -> str | None:
     """The role a subject names, or None when it names no kind of person: 'the head of office' -> 'head of office',
     'volunteers of the office' -> 'volunteers', 'office staff' -> 'office staff', 'team leads' -> 'team leads'."""
@@ -2398,16 +2394,14 @@ def _role_words(who: str | None, loose: bool = False) -> str | None:
         ws = ws if i and ws[0] in _ROLE_COMPOUND_HEADS and i + 1 < len(ws) else ws[:i]
     if not ws or ws[-1] in ("users", "user", "people", "everyone", "anyone", "someone", "nobody", "you", "we", "i", "they", "it", "he", "she", "public"):
         return None
-    def person(w: str) -> bool:
-        return is_person(w) or w in ("master", "masters", "lead", "leads", "admin", "admins", "priest", "priests", "staff")
     if "of" in ws:
-        return " ".join(ws) if person(ws[0]) or ws[0] in ("head", "chief") else None
+        return " ".join(ws) if _role_person(ws[0]) or ws[0] in ("head", "chief") else None
     if loose:  # "audiologists full access": the first person word of a permissions line
-        j = next((i for i, w in enumerate(ws[:3]) if person(w)), None)
+        j = next((i for i, w in enumerate(ws[:3]) if _role_person(w)), None)
         if j is None:
             return None
         ws = ws[: j + 1]
-    if not person(ws[-1]) or ws[-1] in lexicon()["stop"] and ws[-1] != "staff":
+    if not _role_person(ws[-1]) or ws[-1] in lexicon()["stop"] and ws[-1] != "staff":
         return None
     if len(ws) >= 2 and ws[-2] not in lexicon()["stop"] and ws[-2] not in lexicon()["adjectives"] and ws[-2].replace("-", "").isalpha() \
             and ("NOUN" in _pos(ws[-2]) or ws[-2].endswith("ing") or not _pos(ws[-2])):
@@ -2420,7 +2414,7 @@ def _role(draft: Draft, who: str, low: str) -> dict[str, Any]:
     full = [w for w in words_of(who) if w not in ("the", "a", "an", "only", "our")]
     if "of" in full and full[0] in _ROLE_COMPOUND_HEADS:  # "the head of office": headOfOffice
         return draft.roles.setdefault(camel(" ".join([singularize(full[0]), *full[1:]])), {"label": " ".join(full), "source": who})
-    while len(ws) > 1 and not (is_person(ws[-1]) or ws[-1] in ("master", "masters", "lead", "leads", "staff", "priest", "priests")):
+    while len(ws) > 1 and not _role_person(ws[-1]):
         ws = ws[:-1]
     if not ws:
         ws = words_of(who)
@@ -2877,12 +2871,6 @@ _FUNCTION = frozenset({"a", "an", "the", "one", "of", "our", "their", "its", "hi
                        "may", "must", "should", "will", "always", "also", "only", "to", "by", "in", "on", "at", "for", "from", "with", "into",
                        "has", "have", "several", "many", "multiple", "some", "exactly", "single", "same", "more", "than", "just", "each",
                        "every", "within", "under", "inside", "up", "out", "any"})
-
-
-def _verb_lemma(verb: str) -> str:
-    from lemminflect import getLemma
-
-    return getLemma(verb.lower(), upos="VERB")[0] if verb else verb
 
 
 def _nominal(verb: str, entities: dict[str, Any]) -> str | None:
